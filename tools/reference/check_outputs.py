@@ -138,12 +138,13 @@ def main():
         fail(REFERENCE, f"folders {folders}, expected {sorted(EXPECTED)}")
     for name in folders:
         check_folder(name)
-    for name in sorted(os.listdir(TFJS_MODELS)):
+    models = [m for m in sorted(os.listdir(TFJS_MODELS)) if os.path.isdir(os.path.join(TFJS_MODELS, m))]
+    for name in models:
         check_tfjs_model(name)
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(REFERENCE) for f in files)
     if total > MAX_REFERENCE_BYTES:
         fail(REFERENCE, f"{total} bytes, over the {MAX_REFERENCE_BYTES}-byte budget")
-    print(f"check_outputs: {len(folders)} reference folders and {len(os.listdir(TFJS_MODELS))} TF.js models OK ({total} bytes of reference data)")
+    print(f"check_outputs: {len(folders)} reference folders and {len(models)} TF.js models OK ({total} bytes of reference data)")
 
 
 if __name__ == "__main__":

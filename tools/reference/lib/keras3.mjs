@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readZip } from './zip.mjs';
 import { layerConfigs } from './fixups.mjs';
-import { concatFloat32 } from './keras_h5.mjs';
+import { concatFloat32, float32Values } from './keras_h5.mjs';
 
 // Variables of the layer classes the fixtures use, in Keras 3 creation
 // order (= the vars/0, vars/1, … order), named as tfjs names them.
@@ -110,9 +110,9 @@ async function readVarsWeights(bytes, modelConfig, path) {
       if (names.length !== keys.length) throw new Error(`${where}: ${keys.length} variables, expected ${names.length} (${names.join(', ')})`);
       keys.forEach((key, i) => {
         const dataset = vars.get(key);
-        if (!(dataset.value instanceof Float32Array)) throw new Error(`${where}: vars/${key} is ${dataset.dtype}, not float32`);
+        const values = float32Values(dataset, `${where}: vars/${key}`);
         weightSpecs.push({ name: `${layer.config.name}/${names[i]}`, shape: dataset.shape, dtype: 'float32' });
-        arrays.push(dataset.value);
+        arrays.push(values);
       });
     }
     return { weightSpecs, weightData: concatFloat32(arrays) };

@@ -55,15 +55,21 @@ function readWeights(group, path) {
     for (const weightName of weightNames) {
       const dataset = layerGroup.get(weightName);
       if (dataset === null) throw new Error(`${path}: layer ${layerName}: weight ${weightName} is listed but has no dataset`);
-      const values = dataset.value;
-      if (!(values instanceof Float32Array)) {
-        throw new Error(`${path}: layer ${layerName}: weight ${weightName} is ${dataset.dtype}, not float32: only float32 weights are supported`);
-      }
+      const values = float32Values(dataset, `${path}: layer ${layerName}: weight ${weightName}`);
       weightSpecs.push({ name: weightName.replace(/:0$/, ''), shape: dataset.shape, dtype: 'float32' });
       arrays.push(values);
     }
   }
   return { weightSpecs, weightData: concatFloat32(arrays) };
+}
+
+// float32Values returns a float32 dataset's values; h5wasm gives a scalar
+// dataset (shape []) as a plain number.
+export function float32Values(dataset, what) {
+  const value = dataset.value;
+  if (value instanceof Float32Array) return value;
+  if (typeof value === 'number' && dataset.dtype === '<f') return Float32Array.of(value);
+  throw new Error(`${what}: ${dataset.dtype} ${JSON.stringify(dataset.shape)} is not float32: only float32 weights are supported`);
 }
 
 // stringList reads a string-array attribute. Keras writes an empty float64

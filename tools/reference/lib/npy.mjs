@@ -3,8 +3,9 @@
 // "\x93NUMPY", version bytes 1 0, a little-endian uint16 header length, then
 // an ASCII Python dict literal padded with spaces and ended by "\n" so that
 // the data starts on a 64-byte boundary, then the C-order element bytes.
-// The header text is written exactly as numpy 1.24's numpy.save writes it,
-// so check_outputs.py can compare our bytes with numpy's own.
+// The header text is written exactly as numpy 1.24's numpy.save writes it
+// (including its spare space), so check_outputs.py can compare our bytes
+// with numpy's own.
 
 const descrOf = new Map([
   [Uint8Array, '|u1'],
@@ -25,9 +26,13 @@ export function encodeNpy(data, shape) {
   // Python tuple syntax: a 1-tuple needs its trailing comma.
   const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${tuple}, }`;
+  // numpy (format.py _write_array_header) leaves room for shape[0] to grow
+  // to 21 digits, then _wrap_header pads to 64 bytes, adding a whole 64 when
+  // already aligned. Doing the same makes our files byte-identical to numpy's.
+  if (shape.length > 0) header += ' '.repeat(21 - String(shape[0]).length);
   const preamble = 10; // magic (6) + version (2) + header length (2)
-  const padded = Math.ceil((preamble + header.length + 1) / 64) * 64;
-  header = header.padEnd(padded - preamble - 1, ' ') + '\n';
+  const padLength = 64 - ((preamble + header.length + 1) % 64);
+  header = header + ' '.repeat(padLength) + '\n';
   if (header.length > 0xffff) throw new Error('npy: header too long for format 1.0');
 
   const out = new Uint8Array(preamble + header.length + data.byteLength);
