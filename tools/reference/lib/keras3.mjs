@@ -91,7 +91,8 @@ async function readVarsWeights(bytes, modelConfig, path) {
     const weightSpecs = [];
     const arrays = [];
     const counters = new Map();
-    // A Sequential's InputLayer is not in model.layers and has no group.
+    // Keras 3's Sequential.layers leaves the InputLayer out: it has no group
+    // and does not count in the per-class numbering.
     for (const layer of layerConfigs(modelConfig).filter((l) => l.class_name !== 'InputLayer')) {
       const snake = toSnakeCase(layer.class_name);
       const n = counters.get(snake) ?? 0;
