@@ -7,7 +7,7 @@ FUZZTIME ?= 10s
 # package:FuzzTarget pairs run briefly by `make test` and longer by `make fuzz`.
 FUZZ_TARGETS := core/hdf5:FuzzOpen core/keras:FuzzLoad core/akida/fbz:FuzzDecode core/npy:FuzzDecode
 
-.PHONY: all build cli test test-go test-wasm test-fuzz fuzz bench generate check-generated lint serve dist clean
+.PHONY: reference all build cli test test-go test-wasm test-fuzz fuzz bench generate check-generated lint serve dist clean
 
 all: build
 
@@ -52,6 +52,11 @@ generate:
 # CI fails when committed generated code is stale.
 check-generated: generate
 	@git diff --exit-code --stat -- '*_generated.go' '*_gen.go' || { echo "generated code is stale: run make generate and commit"; exit 1; }
+
+## reference: regenerate the tfjs reference outputs (core/infer/testdata/reference) and TF.js test models
+## (Node 20 + npm; Debian python3-numpy, python3-h5py). Not part of `make test`: the tests read the committed outputs.
+reference:
+	cd tools/reference && npm ci && node generate.mjs && npm test
 
 clean:
 	rm -rf bin dist build
