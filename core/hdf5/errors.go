@@ -11,7 +11,7 @@ var ErrNotFound = errors.New("hdf5: not found")
 
 // FormatError reports bytes that do not follow the HDF5 format: a damaged,
 // truncated or hostile file. Offset is the byte position in the file where
-// the problem was found.
+// the problem was found; Msg names the object or structure and the problem.
 type FormatError struct {
 	Offset int64
 	Msg    string
@@ -34,5 +34,28 @@ func (e *UnsupportedError) Error() string {
 		where = " in " + e.Path
 	}
 	return "hdf5: unsupported: " + e.Feature + where +
-		" (this reader covers the HDF5 subset that Keras and h5py write; re-save the file with h5py defaults)"
+		" (this reader covers the HDF5 subset that Keras and h5py write; re-save the file with h5py's defaults)"
+}
+
+// formatErr builds a FormatError at a file offset.
+func formatErr(off int, format string, args ...any) error {
+	return &FormatError{Offset: int64(off), Msg: fmt.Sprintf(format, args...)}
+}
+
+// inObject adds the path of the object being read to errors that do not
+// name one yet, so that every error says where in the file it happened.
+func inObject(err error, path string) error {
+	var fe *FormatError
+	var ue *UnsupportedError
+	switch {
+	case errors.As(err, &fe):
+		return &FormatError{Offset: fe.Offset, Msg: path + ": " + fe.Msg}
+	case errors.As(err, &ue) && ue.Path == "":
+		return &UnsupportedError{Feature: ue.Feature, Path: path}
+	}
+	return err
+}
+
+func notFound(kind, path string) error {
+	return fmt.Errorf("%w: %s %s", ErrNotFound, kind, path)
 }

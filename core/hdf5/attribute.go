@@ -1,0 +1,241 @@
+package hdf5
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Attribute is a small named value attached to a group or dataset. Its
+// data is stored whole in the attribute message.
+type Attribute struct {
+	f          *File
+	owner      string // path of the group or dataset
+	name       string
+	space      dataspace
+	dtype      Datatype
+	start, end int // the data in the file
+}
+
+// parseAttribute decodes an attribute message (spec §IV.A.2.m), versions
+// 1 to 3, found in an object header or in dense attribute storage.
+func (f *File) parseAttribute(start, end int, owner string) (*Attribute, error) {
+	c := f.cursor(start, end, "attribute message")
+	version, flags := c.u8(), c.u8()
+	nameSize, typeSize, spaceSize := int(c.u16()), int(c.u16()), int(c.u16())
+	if version == 3 {
+		c.skip(1) // name character set
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	if version < 1 || version > 3 {
+		return nil, formatErr(start, "attribute message: version %d is not 1, 2 or 3", version)
+	}
+	if flags&0x03 != 0 {
+		return nil, &UnsupportedError{Feature: "attribute with a shared datatype or dataspace", Path: owner}
+	}
+	pad := func(n int) int { // version 1 pads each part to 8 bytes
+		if version == 1 {
+			return (n + 7) &^ 7
+		}
+		return n
+	}
+	name := c.take(pad(nameSize))
+	if c.err != nil {
+		return nil, c.err
+	}
+	if nameSize == 0 || name[nameSize-1] != 0 {
+		return nil, formatErr(start, "attribute message: name is not NUL-terminated")
+	}
+	a := &Attribute{f: f, owner: owner, name: string(name[:nameSize-1])}
+	typeStart := c.pos
+	c.skip(pad(typeSize))
+	spaceStart := c.pos
+	c.skip(pad(spaceSize))
+	if c.err != nil {
+		return nil, c.err
+	}
+	var err error
+	if a.dtype, err = parseDatatype(f.cursor(typeStart, typeStart+typeSize, "attribute "+a.name+" datatype")); err != nil {
+		return nil, inObject(err, a.where())
+	}
+	if a.space, err = parseDataspace(f.cursor(spaceStart, spaceStart+spaceSize, "attribute "+a.name+" dataspace")); err != nil {
+		return nil, inObject(err, a.where())
+	}
+	n := a.space.len()
+	if n > 0 && a.dtype.Size > c.remaining()/n {
+		return nil, formatErr(c.pos, "%s: %d elements of %d bytes do not fit in the %d bytes of the message", a.where(), n, a.dtype.Size, c.remaining())
+	}
+	if a.dtype.VarLen && a.dtype.Size < 8+f.offSize {
+		return nil, formatErr(typeStart, "%s: variable-length string references of %d bytes, want %d", a.where(), a.dtype.Size, 8+f.offSize)
+	}
+	a.start, a.end = c.pos, c.pos+n*a.dtype.Size
+	return a, nil
+}
+
+func (a *Attribute) where() string {
+	return fmt.Sprintf("attribute %q of %s", a.name, a.owner)
+}
+
+// attributes returns the object's attributes sorted by name: attribute
+// messages in the header, and the dense ones that an attribute info
+// message points to (a fractal heap indexed by a v2 B-tree).
+func (o *object) attributes() ([]*Attribute, error) {
+	f := o.f
+	var attrs []*Attribute
+	for _, m := range o.oh.msgs {
+		switch m.typ {
+		case msgAttribute:
+			a, err := f.parseAttribute(m.start, m.end, o.path)
+			if err != nil {
+				return nil, inObject(err, o.path)
+			}
+			attrs = append(attrs, a)
+		case msgAttrInfo:
+			dense, err := o.denseAttributes(m)
+			if err != nil {
+				return nil, inObject(err, o.path)
+			}
+			attrs = append(attrs, dense...)
+		}
+	}
+	sort.Slice(attrs, func(i, j int) bool { return attrs[i].name < attrs[j].name })
+	return attrs, nil
+}
+
+func (o *object) denseAttributes(m message) ([]*Attribute, error) {
+	f := o.f
+	c, err := f.messageCursor(m, "attribute info")
+	if err != nil {
+		return nil, err
+	}
+	c.skip(1) // version
+	if flags := c.u8(); flags&0x01 != 0 {
+		c.skip(2) // maximum creation index
+	}
+	heapAddr, names := c.address(), c.address()
+	if c.err != nil || heapAddr == undefinedAddress {
+		return nil, c.err
+	}
+	heap, err := f.readFractalHeap(heapAddr)
+	if err != nil {
+		return nil, err
+	}
+	t, err := f.readBTreeV2(names, btree2AttrNames)
+	if err != nil {
+		return nil, err
+	}
+	if t.recSize != heap.idLen+9 {
+		return nil, formatErr(0, "attribute name index at %#x: %d-byte records do not hold a %d-byte heap ID", names, t.recSize, heap.idLen)
+	}
+	var attrs []*Attribute
+	err = t.records(func(rec int) error {
+		if f.b[rec+heap.idLen]&0x01 != 0 {
+			return &UnsupportedError{Feature: "shared attribute message"}
+		}
+		start, end, err := heap.object(rec)
+		if err != nil {
+			return err
+		}
+		a, err := f.parseAttribute(start, end, o.path)
+		attrs = append(attrs, a)
+		return err
+	})
+	return attrs, err
+}
+
+// AttrNames returns the names of the object's attributes, sorted byte-wise.
+func (o *object) AttrNames() ([]string, error) {
+	attrs, err := o.attributes()
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(attrs))
+	for i, a := range attrs {
+		names[i] = a.name
+	}
+	return names, nil
+}
+
+// Attr returns the attribute called name.
+func (o *object) Attr(name string) (*Attribute, error) {
+	attrs, err := o.attributes()
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range attrs {
+		if a.name == name {
+			return a, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: attribute %q of %s", ErrNotFound, name, o.path)
+}
+
+// Name returns the attribute's name.
+func (a *Attribute) Name() string { return a.name }
+
+// Shape returns the dimensions: empty for a scalar, nil for a null
+// dataspace (no value, h5py.Empty).
+func (a *Attribute) Shape() []int {
+	if a.space.null {
+		return nil
+	}
+	return append([]int{}, a.space.dims...)
+}
+
+// Type returns the stored element type.
+func (a *Attribute) Type() Datatype { return a.dtype }
+
+// Len returns the number of elements (1 for a scalar, 0 for null).
+func (a *Attribute) Len() int { return a.space.len() }
+
+func (a *Attribute) raw() []byte { return a.f.b[a.start:a.end] }
+
+// Strings returns the attribute's strings: one for a scalar, n for a 1-D
+// list, fixed-length or variable-length alike. An empty numeric array (what
+// Keras writes for a layer without weights: float64, shape (0,)) gives an
+// empty list.
+func (a *Attribute) Strings() ([]string, error) {
+	if a.dtype.Class != String {
+		if a.Len() == 0 {
+			return []string{}, nil
+		}
+		return nil, fmt.Errorf("hdf5: %s holds %s, not strings", a.where(), a.dtype)
+	}
+	s, err := decodeStrings(a.f, a.raw(), a.Len(), a.dtype)
+	return s, inObject(err, a.where())
+}
+
+// String returns the value of a scalar or one-element string attribute.
+func (a *Attribute) String() (string, error) {
+	s, err := a.Strings()
+	if err != nil {
+		return "", err
+	}
+	if len(s) != 1 || a.dtype.Class != String {
+		return "", fmt.Errorf("hdf5: %s holds %d strings, want exactly 1", a.where(), len(s))
+	}
+	return s[0], nil
+}
+
+// Float64s returns the numeric values as float64, in C order.
+func (a *Attribute) Float64s() ([]float64, error) {
+	if !a.dtype.numeric() {
+		return nil, fmt.Errorf("hdf5: %s holds %s, not numbers", a.where(), a.dtype)
+	}
+	dst := make([]float64, a.Len())
+	decodeFloat64s(dst, a.raw(), a.dtype)
+	return dst, nil
+}
+
+// Int64s returns the integer values as int64, in C order.
+func (a *Attribute) Int64s() ([]int64, error) {
+	if a.dtype.Class != Integer {
+		return nil, fmt.Errorf("hdf5: %s holds %s, not integers", a.where(), a.dtype)
+	}
+	dst := make([]int64, a.Len())
+	if err := decodeInt64s(dst, a.raw(), a.dtype); err != nil {
+		return nil, fmt.Errorf("hdf5: %s: %v", a.where(), err)
+	}
+	return dst, nil
+}

@@ -1,0 +1,192 @@
+package hdf5
+
+import "fmt"
+
+// Data layout classes (spec §IV.A.2.i).
+const (
+	compactLayout    = 0
+	contiguousLayout = 1
+	chunkedLayout    = 2
+)
+
+// layout says where a dataset's raw data is.
+type layout struct {
+	class      int
+	addr       uint64 // contiguous: the data; chunked: the chunk B-tree, or the single chunk
+	size       uint64 // contiguous: bytes stored
+	start, end int    // compact: the data, inside the message
+	chunk      []int  // chunked: chunk dimensions (the dataset's rank)
+	// Layout version 4 with a "single chunk" index: addr is the chunk itself,
+	// of singleSize bytes after filters (0: unfiltered, size from chunk dims).
+	single     bool
+	singleSize uint64
+	singleMask uint32
+}
+
+var chunkIndexNames = [...]string{2: "implicit", 3: "fixed array", 4: "extensible array", 5: "version 2 B-tree"}
+
+// parseLayout decodes a data layout message, versions 1 to 4.
+func parseLayout(c *cursor) (layout, error) {
+	var l layout
+	version := c.u8()
+	switch version {
+	case 1, 2:
+		return parseLayoutV1(c)
+	case 3, 4:
+	default:
+		if c.err == nil {
+			return l, &UnsupportedError{Feature: fmt.Sprintf("data layout message version %d", version)}
+		}
+		return l, c.err
+	}
+	l.class = int(c.u8())
+	switch l.class {
+	case compactLayout:
+		n := int(c.u16())
+		l.start = c.pos
+		c.skip(n)
+		l.end = c.pos
+	case contiguousLayout:
+		l.addr = c.address()
+		l.size = c.length()
+	case chunkedLayout:
+		if version == 3 {
+			// Dimensionality counts the dataset's rank plus one: the last
+			// "dimension" is the element size.
+			rank := int(c.u8()) - 1
+			l.addr = c.address()
+			if c.err == nil && (rank < 1 || rank > maxRank) {
+				return l, formatErr(c.pos, "%s: chunk dimensionality %d", c.what, rank+1)
+			}
+			l.chunk = make([]int, rank)
+			for i := range l.chunk {
+				l.chunk[i] = int(c.u32())
+			}
+			c.skip(4) // element size
+			break
+		}
+		flags := c.u8()
+		rank := int(c.u8()) - 1
+		dimBytes := int(c.u8())
+		if c.err == nil && (rank < 1 || rank > maxRank || dimBytes < 1 || dimBytes > 8) {
+			return l, formatErr(c.pos, "%s: chunk dimensionality %d with %d-byte sizes", c.what, rank+1, dimBytes)
+		}
+		l.chunk = make([]int, rank)
+		for i := range l.chunk {
+			l.chunk[i] = c.count(c.uint(dimBytes), 1<<32-1, "chunk dimension")
+		}
+		c.uint(dimBytes) // element size
+		index := int(c.u8())
+		if c.err != nil {
+			return l, c.err
+		}
+		if index != 1 {
+			name := fmt.Sprintf("type %d", index)
+			if index < len(chunkIndexNames) && chunkIndexNames[index] != "" {
+				name = chunkIndexNames[index]
+			}
+			return l, &UnsupportedError{Feature: "chunk index: " + name + " (data layout message version 4, written with libver='latest'); only version 1 B-tree and single-chunk indexes are read"}
+		}
+		l.single = true
+		if flags&0x02 != 0 {
+			l.singleSize = c.length()
+			l.singleMask = c.u32()
+		}
+		l.addr = c.address()
+	case 3:
+		return l, &UnsupportedError{Feature: "virtual dataset layout"}
+	default:
+		if c.err == nil {
+			return l, formatErr(c.pos-1, "%s: layout class %d is not defined", c.what, l.class)
+		}
+	}
+	for _, d := range l.chunk {
+		if d == 0 && c.err == nil {
+			return l, formatErr(c.pos, "%s: chunk dimension of 0", c.what)
+		}
+	}
+	return l, c.err
+}
+
+// parseLayoutV1 decodes layout messages version 1 and 2 (HDF5 1.4/1.6).
+// As in the HDF5 library, the dimensionality is the rank plus one for
+// chunked data (the last size being the element size), and the dimension
+// sizes of contiguous data are not used.
+func parseLayoutV1(c *cursor) (layout, error) {
+	var l layout
+	ndims := int(c.u8())
+	l.class = int(c.u8())
+	c.skip(5)
+	if l.class != compactLayout {
+		l.addr = c.address()
+	}
+	if c.err == nil && (ndims < 1 || ndims > maxRank+1) {
+		return l, formatErr(c.pos, "%s: layout dimensionality %d", c.what, ndims)
+	}
+	dims := make([]int, ndims)
+	for i := range dims {
+		dims[i] = int(c.u32())
+	}
+	switch l.class {
+	case compactLayout:
+		n := c.count(uint64(c.u32()), c.remaining(), "compact data size")
+		l.start = c.pos
+		c.skip(n)
+		l.end = c.pos
+	case contiguousLayout:
+		l.size = undefinedAddress // unknown: checked against the dataspace
+	case chunkedLayout:
+		if ndims < 2 {
+			return l, formatErr(c.pos, "%s: chunk dimensionality %d", c.what, ndims)
+		}
+		l.chunk = dims[:ndims-1]
+	default:
+		if c.err == nil {
+			return l, formatErr(c.pos, "%s: layout class %d is not defined", c.what, l.class)
+		}
+	}
+	return l, c.err
+}
+
+// parseFill returns the dataset's fill value as a file window (empty when
+// the fill value is undefined or default, meaning zeros). The fill value
+// message (0x05) takes precedence over the old one (0x04).
+func (f *File) parseFill(oh *objectHeader) (start, end int, err error) {
+	if m, ok := oh.find(msgFill); ok {
+		c, err := f.messageCursor(m, "fill value")
+		if err != nil {
+			return 0, 0, err
+		}
+		version := c.u8()
+		defined := false
+		switch version {
+		case 1, 2:
+			c.skip(2)             // allocation and write times
+			defined = c.u8() != 0 // size and value follow only if set (as H5O__fill_new_decode)
+		case 3:
+			defined = c.u8()&0x20 != 0
+		default:
+			if c.err == nil {
+				return 0, 0, formatErr(c.pos-1, "fill value message: version %d is not 1, 2 or 3", version)
+			}
+		}
+		if !defined || c.err != nil {
+			return 0, 0, c.err
+		}
+		n := int(c.u32())
+		start := c.pos
+		c.skip(n)
+		return start, c.pos, c.err
+	}
+	if m, ok := oh.find(msgFillOld); ok {
+		c, err := f.messageCursor(m, "fill value")
+		if err != nil {
+			return 0, 0, err
+		}
+		n := int(c.u32())
+		start := c.pos
+		c.skip(n)
+		return start, c.pos, c.err
+	}
+	return 0, 0, nil
+}
