@@ -60,3 +60,7 @@ reference:
 
 clean:
 	rm -rf bin dist build
+
+# The browser build (dist, serve, browser tests) and the Cloudflare Worker have their own fragments.
+-include web/web.mk
+-include wasm/worker/worker.mk
