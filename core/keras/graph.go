@@ -1,0 +1,744 @@
+package keras
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// This file turns a model config (keras-files.md §6) into a flat layer
+// graph: Sequential chains, Functional graphs in the Keras 2 and Keras 3
+// inbound_nodes forms, and nested models flattened into their parent.
+
+// maxNesting bounds how deeply models may be nested (and how deeply the
+// args of a Keras 3 node are walked), so hostile configs cannot recurse
+// without end.
+const maxNesting = 32
+
+// layerObject is one serialized Keras object: a layer entry of a model
+// config, or the model itself.
+type layerObject struct {
+	ClassName      string          `json:"class_name"`
+	RegisteredName *string         `json:"registered_name"`
+	Name           string          `json:"name"`
+	Config         json.RawMessage `json:"config"`
+	InboundNodes   json.RawMessage `json:"inbound_nodes"`
+}
+
+// tensorRef names one output tensor of a layer. scope is the container
+// (model or nested model) whose namespace the name belongs to; resolved
+// refs, which name a layer of the flat graph, have scope resolvedScope.
+type tensorRef struct {
+	layer  string
+	tensor int
+	scope  int
+}
+
+const resolvedScope = -1
+
+// parsedLayer is a layer of the flat graph plus what the weight loaders
+// need to find its weights.
+type parsedLayer struct {
+	layer *Layer
+	nodes [][]tensorRef
+
+	// topName is the name of the top-level layer this layer belongs to: its
+	// own name, or the outermost nested model holding it. Legacy .h5 and
+	// TF.js store a nested model's weights under that name.
+	topName string
+	// varsPath is where a .keras weights file keeps the layer's variables
+	// ("layers/conv2d", "layers/functional/layers/dense"), following
+	// Keras' snake-case+counter naming; container is the path of the model
+	// holding it ("" for the top model, "layers/functional/" …).
+	varsPath, container string
+
+	in Shape // the output shape of the first inbound layer, once inferred
+}
+
+// graph is the result of parsing a model config.
+type graph struct {
+	name, class     string
+	inputs, outputs []string
+	layers          []*parsedLayer
+}
+
+// graphParser holds the state of one parse: the next scope number.
+type graphParser struct {
+	nextScope int
+}
+
+// parseModelConfig parses a model object {"class_name", "config", …}.
+func parseModelConfig(raw []byte) (*graph, error) {
+	var obj layerObject
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, formatErrorf("", "the model config is not valid JSON (%v); the file is damaged", jsonErrorText(err))
+	}
+	if obj.ClassName == "" {
+		return nil, formatErrorf("", "the model config has no class_name; the file is not a Keras model")
+	}
+	class, _ := classOf(obj)
+	p := &graphParser{}
+	c, err := p.container(obj, class, nil, "", 0)
+	if err != nil {
+		return nil, err
+	}
+	g := &graph{name: c.name, class: class, layers: c.layers}
+	for _, l := range c.layers {
+		if l.layer.IsInput() {
+			g.inputs = append(g.inputs, l.layer.Name)
+		}
+	}
+	for _, ref := range c.outputs {
+		g.outputs = append(g.outputs, ref.layer)
+	}
+	if err := g.finish(); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// containerResult is a parsed (possibly nested) model.
+type containerResult struct {
+	name    string
+	layers  []*parsedLayer
+	outputs []tensorRef
+}
+
+// isModelClass reports the classes whose config is a layer graph.
+func isModelClass(class string) bool {
+	return class == "Sequential" || class == "Functional" || class == "Model"
+}
+
+// container parses a Sequential or Functional model. outerIn is nil for
+// the top model; for a nested model it holds the tensors feeding it, in
+// the parent's scope, which replace the nested model's inputs.
+func (p *graphParser) container(obj layerObject, class string, outerIn []tensorRef, path string, depth int) (*containerResult, error) {
+	if depth > maxNesting {
+		return nil, formatErrorf("", "models are nested more than %d deep; the file is damaged or hostile", maxNesting)
+	}
+	cfg := strings.TrimSpace(string(obj.Config))
+	if strings.HasPrefix(cfg, "[") { // Keras ≤ 2.2.4 Sequential: config is a bare list of layers
+		if class != "Sequential" {
+			return nil, formatErrorf("", "model %q (%s): its config is a list, which only old Sequential models use; the file is damaged", obj.Name, class)
+		}
+		var layers []layerObject
+		if err := json.Unmarshal(obj.Config, &layers); err != nil {
+			return nil, formatErrorf("", "the Sequential model's layer list is not valid JSON (%v)", jsonErrorText(err))
+		}
+		return p.sequential(obj.Name, layers, nil, outerIn, path, depth)
+	}
+	var mc struct {
+		Name            string          `json:"name"`
+		Layers          []layerObject   `json:"layers"`
+		InputLayers     json.RawMessage `json:"input_layers"`
+		OutputLayers    json.RawMessage `json:"output_layers"`
+		BuildInputShape json.RawMessage `json:"build_input_shape"`
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(obj.Config, &keys); err != nil {
+		return nil, formatErrorf("", "the config of model %q is not a JSON object; the file is damaged", obj.Name)
+	}
+	name := obj.Name
+	if err := json.Unmarshal(obj.Config, &mc); err != nil {
+		return nil, formatErrorf("", "the config of model %q (%s) cannot be read: %v", name, class, jsonErrorText(err))
+	}
+	if mc.Name != "" {
+		name = mc.Name
+	}
+	if _, ok := keys["layers"]; !ok {
+		return nil, subclassedError(name, class)
+	}
+	if _, ok := keys["input_layers"]; ok && class != "Sequential" {
+		return p.functional(name, mc.Layers, mc.InputLayers, mc.OutputLayers, outerIn, path, depth)
+	}
+	if class != "Sequential" && !isModelClass(class) {
+		return nil, subclassedError(name, class)
+	}
+	return p.sequential(name, mc.Layers, mc.BuildInputShape, outerIn, path, depth)
+}
+
+// sequential chains the layers of a Sequential model.
+func (p *graphParser) sequential(name string, objs []layerObject, buildInputShape json.RawMessage, outerIn []tensorRef, path string, depth int) (*containerResult, error) {
+	scope := p.newScope()
+	c := &containerResult{name: name}
+	names := newSnakeNamer()
+	var prev []tensorRef
+	if outerIn != nil {
+		if len(outerIn) != 1 {
+			return nil, formatErrorf("", "nested Sequential model %q is called with %d inputs; a Sequential model takes one", name, len(outerIn))
+		}
+		prev = outerIn
+	}
+	for i, obj := range objs {
+		class, pkg := classOf(obj)
+		lname := layerName(obj)
+		if class == "InputLayer" && pkg == "" {
+			if outerIn != nil || i > 0 {
+				continue // a nested model's input is replaced by the outer tensor
+			}
+			l, err := newLayer(obj, lname, class, pkg)
+			if err != nil {
+				return nil, err
+			}
+			c.layers = append(c.layers, &parsedLayer{layer: l, topName: lname, container: path})
+			prev = []tensorRef{{layer: lname, scope: scope}}
+			continue
+		}
+		if prev == nil { // no InputLayer: Keras builds one from the first layer's input shape
+			in, err := synthesizeInput(obj, lname, buildInputShape)
+			if err != nil {
+				return nil, err
+			}
+			c.layers = append(c.layers, &parsedLayer{layer: in, topName: in.Name, container: path})
+			prev = []tensorRef{{layer: in.Name, scope: scope}}
+		}
+		varsPath := path + "layers/" + names.next(class)
+		if isModelClass(class) && pkg == "" {
+			inner, err := p.container(obj, class, prev, varsPath+"/", depth+1)
+			if err != nil {
+				return nil, err
+			}
+			setTopName(inner.layers, lname)
+			c.layers = append(c.layers, inner.layers...)
+			prev = inner.outputs
+			continue
+		}
+		l, err := newLayer(obj, lname, class, pkg)
+		if err != nil {
+			return nil, err
+		}
+		c.layers = append(c.layers, &parsedLayer{layer: l, nodes: [][]tensorRef{prev}, topName: lname, varsPath: varsPath, container: path})
+		prev = []tensorRef{{layer: lname, scope: scope}}
+	}
+	if prev == nil {
+		return nil, formatErrorf("", "the Sequential model %q has no layers", name)
+	}
+	c.outputs = prev
+	return c, p.resolve(c, scope, nil, nil)
+}
+
+// functional parses a Functional model's layers and their inbound nodes.
+func (p *graphParser) functional(name string, objs []layerObject, inputLayers, outputLayers json.RawMessage, outerIn []tensorRef, path string, depth int) (*containerResult, error) {
+	scope := p.newScope()
+	c := &containerResult{name: name}
+	ins, err := parseTensorList(inputLayers, scope)
+	if err != nil {
+		return nil, formatErrorf("", "model %q: input_layers %v", name, err)
+	}
+	outs, err := parseTensorList(outputLayers, scope)
+	if err != nil {
+		return nil, formatErrorf("", "model %q: output_layers %v", name, err)
+	}
+	if len(outs) == 0 {
+		return nil, formatErrorf("", "model %q has no output_layers; the file is damaged", name)
+	}
+	inputFor := map[string]tensorRef{} // nested model: its input name → the outer tensor
+	if outerIn != nil {
+		if len(outerIn) != len(ins) {
+			return nil, formatErrorf("", "nested model %q has %d inputs but is called with %d tensors", name, len(ins), len(outerIn))
+		}
+		for i, in := range ins {
+			inputFor[in.layer] = outerIn[i]
+		}
+	}
+	aliases := map[string][]tensorRef{} // nested model name → its outputs
+	names := newSnakeNamer()
+	for _, obj := range objs {
+		class, pkg := classOf(obj)
+		lname := layerName(obj)
+		varsPath := path + "layers/" + names.next(class)
+		if _, replaced := inputFor[lname]; replaced && class == "InputLayer" {
+			continue
+		}
+		nodes, err := parseInboundNodes(obj.InboundNodes, scope)
+		if err != nil {
+			return nil, formatErrorf("", "layer %q: inbound_nodes %v", lname, err)
+		}
+		if isModelClass(class) && pkg == "" {
+			if len(nodes) != 1 {
+				return nil, formatErrorf("", "nested model %q is called %d times; a nested model used more than once cannot be flattened into one graph. Call it once, or rebuild the model without sharing it", lname, len(nodes))
+			}
+			inner, err := p.container(obj, class, nodes[0], varsPath+"/", depth+1)
+			if err != nil {
+				return nil, err
+			}
+			setTopName(inner.layers, lname)
+			c.layers = append(c.layers, inner.layers...)
+			aliases[lname] = inner.outputs
+			continue
+		}
+		l, err := newLayer(obj, lname, class, pkg)
+		if err != nil {
+			return nil, err
+		}
+		c.layers = append(c.layers, &parsedLayer{layer: l, nodes: nodes, topName: lname, varsPath: varsPath, container: path})
+	}
+	c.outputs = outs
+	return c, p.resolve(c, scope, inputFor, aliases)
+}
+
+// setTopName marks the layers of a nested model as stored under the
+// nested model's name (the outermost one wins, as it is set last).
+func setTopName(layers []*parsedLayer, name string) {
+	for _, pl := range layers {
+		pl.topName = name
+	}
+}
+
+func (p *graphParser) newScope() int {
+	p.nextScope++
+	return p.nextScope
+}
+
+// resolve rewrites the refs of scope in c's layers and outputs: a nested
+// model's name becomes the matching output of its inner graph, a nested
+// model's input becomes the tensor feeding it, and any other name must be
+// a layer of this container.
+func (p *graphParser) resolve(c *containerResult, scope int, inputFor map[string]tensorRef, aliases map[string][]tensorRef) error {
+	own := map[string]bool{}
+	for _, l := range c.layers {
+		own[l.layer.Name] = true
+	}
+	var resolveRef func(ref tensorRef, hops int) (tensorRef, error)
+	resolveRef = func(ref tensorRef, hops int) (tensorRef, error) {
+		if ref.scope != scope {
+			return ref, nil // resolved already, or belongs to an outer model
+		}
+		if hops > maxNesting {
+			return ref, formatErrorf("", "the reference to %q loops through nested models; the file is damaged", ref.layer)
+		}
+		if outer, ok := inputFor[ref.layer]; ok {
+			return outer, nil
+		}
+		if outs, ok := aliases[ref.layer]; ok {
+			if ref.tensor < 0 || ref.tensor >= len(outs) {
+				return ref, formatErrorf("", "nested model %q has %d outputs; output %d does not exist", ref.layer, len(outs), ref.tensor)
+			}
+			return resolveRef(outs[ref.tensor], hops+1)
+		}
+		if !own[ref.layer] {
+			return ref, formatErrorf("", "the model refers to a layer %q that is not in its layer list; the file is damaged", ref.layer)
+		}
+		return tensorRef{layer: ref.layer, tensor: ref.tensor, scope: resolvedScope}, nil
+	}
+	for _, l := range c.layers {
+		for _, node := range l.nodes {
+			for i, ref := range node {
+				r, err := resolveRef(ref, 0)
+				if err != nil {
+					return fmt.Errorf("layer %q: %w", l.layer.Name, err)
+				}
+				node[i] = r
+			}
+		}
+	}
+	for i, ref := range c.outputs {
+		r, err := resolveRef(ref, 0)
+		if err != nil {
+			return err
+		}
+		c.outputs[i] = r
+	}
+	return nil
+}
+
+// finish checks the flat graph (unique names) and fills Inbound.
+func (g *graph) finish() error {
+	seen := map[string]bool{}
+	for _, l := range g.layers {
+		if seen[l.layer.Name] {
+			return formatErrorf("", "two layers are named %q once nested models are flattened; rename one of them in Keras and save the model again", l.layer.Name)
+		}
+		seen[l.layer.Name] = true
+	}
+	for _, l := range g.layers {
+		l.layer.InboundNodes = len(l.nodes)
+		if len(l.nodes) > 0 {
+			l.layer.Inbound = make([]string, len(l.nodes[0]))
+			for i, ref := range l.nodes[0] {
+				l.layer.Inbound[i] = ref.layer
+			}
+		}
+	}
+	return nil
+}
+
+// classOf identifies a layer's class: registered_name when present, else
+// class_name, with any "Package>" prefix split off (keras-files.md §6.1).
+func classOf(obj layerObject) (class, pkg string) {
+	id := obj.ClassName
+	if obj.RegisteredName != nil && *obj.RegisteredName != "" {
+		id = *obj.RegisteredName
+	}
+	if i := strings.LastIndex(id, ">"); i >= 0 {
+		class, pkg = id[i+1:], id[:i]
+	} else {
+		class = id
+	}
+	if class == "BatchNormalizationV1" { // tf.keras 1.13 name (the TF.js converter maps it the same way)
+		class = "BatchNormalization"
+	}
+	return class, pkg
+}
+
+// stripPackage removes a "Package>" prefix from a class name.
+func stripPackage(id string) string {
+	if i := strings.LastIndex(id, ">"); i >= 0 {
+		return id[i+1:]
+	}
+	return id
+}
+
+// layerName is the "name" of a Functional layer entry, or config.name.
+func layerName(obj layerObject) string {
+	if obj.Name != "" {
+		return obj.Name
+	}
+	var c struct {
+		Name string `json:"name"`
+	}
+	_ = json.Unmarshal(obj.Config, &c) // a bad config is reported by newLayer
+	return c.Name
+}
+
+// newLayer builds a Layer with its typed config.
+func newLayer(obj layerObject, name, class, pkg string) (*Layer, error) {
+	if name == "" {
+		return nil, formatErrorf("", "a %s layer has no name; the file is damaged", class)
+	}
+	raw := obj.Config
+	if len(raw) == 0 || isNull(raw) {
+		raw = json.RawMessage("{}")
+	}
+	l := &Layer{Name: name, ClassName: class, Package: pkg, RawConfig: raw}
+	r, err := newConfigReader(name, class, raw)
+	if err != nil {
+		return nil, err
+	}
+	l.Config = decodeConfig(class, pkg, r)
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// decodeConfig picks the typed config: quantizeml when the class carries
+// a package prefix or a quant_config, cnn2snn for its bare legacy class
+// names, Keras built-ins otherwise (conversion.md §2).
+func decodeConfig(class, pkg string, r *configReader) any {
+	_, hasQuantConfig := r.m["quant_config"]
+	switch {
+	case pkg != "" || hasQuantConfig:
+		return decodeQuantizeMLConfig(class, r)
+	case isCNN2SNNClass(class):
+		return decodeCNN2SNNConfig(class, r)
+	}
+	return decodeKerasConfig(class, r)
+}
+
+// synthesizeInput makes the InputLayer that Keras creates for a
+// Sequential model whose first layer carries the input shape. Keras 2
+// names it "<first layer>_input"; this package does the same for every
+// version.
+func synthesizeInput(first layerObject, firstName string, buildInputShape json.RawMessage) (*Layer, error) {
+	r, err := newConfigReader(firstName, "Sequential", first.Config)
+	if err != nil {
+		return nil, err
+	}
+	in := decodeInputLayer(r)
+	if in.BatchShape == nil && len(buildInputShape) > 0 && !isNull(buildInputShape) {
+		var shape []*int
+		if json.Unmarshal(buildInputShape, &shape) == nil {
+			in.BatchShape = make([]int, len(shape))
+			for i, d := range shape {
+				in.BatchShape[i] = -1
+				if d != nil {
+					in.BatchShape[i] = *d
+				}
+			}
+		}
+	}
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	cfg, _ := json.Marshal(map[string]any{"batch_input_shape": shapeJSON(in.BatchShape), "dtype": in.Dtype, "name": firstName + "_input"})
+	return &Layer{Name: firstName + "_input", ClassName: "InputLayer", Config: in, RawConfig: cfg}, nil
+}
+
+// shapeJSON writes -1 as null, as Keras does for None.
+func shapeJSON(s []int) []any {
+	if s == nil {
+		return nil
+	}
+	out := make([]any, len(s))
+	for i, d := range s {
+		if d < 0 {
+			out[i] = nil
+		} else {
+			out[i] = d
+		}
+	}
+	return out
+}
+
+// parseInboundNodes reads inbound_nodes in either form (keras-files.md
+// §6.3): Keras 2 [[["name", 0, 0, {}], …], …] or Keras 3
+// [{"args": [...], "kwargs": {...}}, …].
+func parseInboundNodes(raw json.RawMessage, scope int) ([][]tensorRef, error) {
+	if len(raw) == 0 || isNull(raw) {
+		return nil, nil
+	}
+	var nodes []json.RawMessage
+	if err := json.Unmarshal(raw, &nodes); err != nil {
+		return nil, fmt.Errorf("is not a list; the file is damaged")
+	}
+	out := make([][]tensorRef, 0, len(nodes))
+	for _, n := range nodes {
+		var refs []tensorRef
+		var err error
+		if strings.HasPrefix(strings.TrimSpace(string(n)), "{") {
+			var node struct {
+				Args json.RawMessage `json:"args"`
+			}
+			if json.Unmarshal(n, &node) != nil {
+				return nil, fmt.Errorf("has a node that cannot be read")
+			}
+			err = collectKerasTensors(node.Args, scope, 0, &refs)
+		} else {
+			refs, err = parseLegacyNode(n, scope)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, refs)
+	}
+	return out, nil
+}
+
+// parseLegacyNode reads a Keras 2 node: a list of [name, node, tensor(, kwargs)].
+func parseLegacyNode(raw json.RawMessage, scope int) ([]tensorRef, error) {
+	var entries []json.RawMessage
+	if json.Unmarshal(raw, &entries) != nil {
+		return nil, fmt.Errorf("has a node that is not a list")
+	}
+	refs := make([]tensorRef, 0, len(entries))
+	for _, e := range entries {
+		ref, ok := parseTriple(e, scope)
+		if !ok {
+			return nil, fmt.Errorf("has an entry %s that is not [layer name, node index, tensor index]", clip(string(e)))
+		}
+		refs = append(refs, ref)
+	}
+	return refs, nil
+}
+
+// parseTriple reads ["name", node_index, tensor_index(, kwargs)].
+func parseTriple(raw json.RawMessage, scope int) (tensorRef, bool) {
+	var t []json.RawMessage
+	if json.Unmarshal(raw, &t) != nil || len(t) < 3 || len(t) > 4 {
+		return tensorRef{}, false
+	}
+	var name string
+	if json.Unmarshal(t[0], &name) != nil {
+		return tensorRef{}, false
+	}
+	tensor, ok := jsonInt(t[2])
+	if _, okNode := jsonInt(t[1]); !ok || !okNode {
+		return tensorRef{}, false
+	}
+	return tensorRef{layer: name, tensor: tensor, scope: scope}, true
+}
+
+// collectKerasTensors walks a Keras 3 node's args in order and collects
+// every {"class_name": "__keras_tensor__", "config": {"keras_history":
+// [name, node, tensor]}}. Constants (__numpy__, numbers) are skipped.
+func collectKerasTensors(raw json.RawMessage, scope, depth int, refs *[]tensorRef) error {
+	if depth > maxNesting {
+		return fmt.Errorf("is nested too deeply")
+	}
+	s := strings.TrimSpace(string(raw))
+	switch {
+	case strings.HasPrefix(s, "["):
+		var list []json.RawMessage
+		if json.Unmarshal(raw, &list) != nil {
+			return fmt.Errorf("has args that cannot be read")
+		}
+		for _, e := range list {
+			if err := collectKerasTensors(e, scope, depth+1, refs); err != nil {
+				return err
+			}
+		}
+	case strings.HasPrefix(s, "{"):
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return fmt.Errorf("has args that cannot be read")
+		}
+		var class string
+		_ = json.Unmarshal(obj["class_name"], &class)
+		if class == "__keras_tensor__" {
+			var cfg struct {
+				History json.RawMessage `json:"keras_history"`
+			}
+			if json.Unmarshal(obj["config"], &cfg) != nil {
+				return fmt.Errorf("has a tensor without keras_history")
+			}
+			ref, ok := parseTriple(cfg.History, scope)
+			if !ok {
+				return fmt.Errorf("has a tensor whose keras_history %s is not [layer name, node index, tensor index]", clip(string(cfg.History)))
+			}
+			*refs = append(*refs, ref)
+			return nil
+		}
+		keys := make([]string, 0, len(obj)) // e.g. {"class_name": "__tuple__", "config": {"value": [...]}}
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if err := collectKerasTensors(obj[k], scope, depth+1, refs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// parseTensorList reads input_layers / output_layers: a list of triples,
+// a flat triple (Keras 3, single tensor), or a dict of triples (Keras 3,
+// dict inputs; flattened in sorted key order as Keras does).
+func parseTensorList(raw json.RawMessage, scope int) ([]tensorRef, error) {
+	if len(raw) == 0 || isNull(raw) {
+		return nil, nil
+	}
+	var out []tensorRef
+	var walk func(v json.RawMessage, depth int) error
+	walk = func(v json.RawMessage, depth int) error {
+		if depth > maxNesting {
+			return fmt.Errorf("is nested too deeply")
+		}
+		if ref, ok := parseTriple(v, scope); ok {
+			out = append(out, ref)
+			return nil
+		}
+		var list []json.RawMessage
+		if json.Unmarshal(v, &list) == nil {
+			for _, e := range list {
+				if err := walk(e, depth+1); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		var dict map[string]json.RawMessage
+		if json.Unmarshal(v, &dict) == nil {
+			keys := make([]string, 0, len(dict))
+			for k := range dict {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				if err := walk(dict[k], depth+1); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		return fmt.Errorf("has an entry %s that is not [layer name, node index, tensor index]", clip(string(v)))
+	}
+	if err := walk(raw, 0); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// snakeNamer reproduces the names Keras 3 gives the layers of a container
+// in a .keras weights file: the snake_case class name, then _1, _2 … for
+// later layers of the same class (saving_lib._save_container_state).
+type snakeNamer struct{ used map[string]int }
+
+func newSnakeNamer() *snakeNamer { return &snakeNamer{used: map[string]int{}} }
+
+func (n *snakeNamer) next(class string) string {
+	name := toSnakeCase(class)
+	count, seen := n.used[name]
+	if !seen {
+		n.used[name] = 0
+		return name
+	}
+	n.used[name] = count + 1
+	return fmt.Sprintf("%s_%d", name, count+1)
+}
+
+// toSnakeCase is keras.src.utils.naming.to_snake_case: drop non-word
+// characters, then insert "_" before each capitalized word
+// ("(.)([A-Z][a-z]+)") and between a lower-case letter and a capital
+// ("([a-z])([A-Z])"), then lower-case: "Conv2D" → "conv2d", "ReLU" →
+// "re_lu", "QuantizedConv2D" → "quantized_conv2d".
+func toSnakeCase(name string) string {
+	var b []byte
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if isWordByte(c) {
+			b = append(b, c)
+		}
+	}
+	// Pass 1: (.)([A-Z][a-z]+), non-overlapping, left to right.
+	var p1 []byte
+	for i := 0; i < len(b); {
+		if i+2 < len(b) && isUpper(b[i+1]) && isLower(b[i+2]) {
+			j := i + 2
+			for j < len(b) && isLower(b[j]) {
+				j++
+			}
+			p1 = append(p1, b[i], '_')
+			p1 = append(p1, b[i+1:j]...)
+			i = j
+			continue
+		}
+		p1 = append(p1, b[i])
+		i++
+	}
+	// Pass 2: ([a-z])([A-Z]), non-overlapping.
+	var p2 []byte
+	for i := 0; i < len(p1); i++ {
+		p2 = append(p2, p1[i])
+		if i+1 < len(p1) && isLower(p1[i]) && isUpper(p1[i+1]) {
+			p2 = append(p2, '_', p1[i+1])
+			i++
+		}
+	}
+	return strings.ToLower(string(p2))
+}
+
+func isUpper(c byte) bool    { return c >= 'A' && c <= 'Z' }
+func isLower(c byte) bool    { return c >= 'a' && c <= 'z' }
+func isWordByte(c byte) bool { return isUpper(c) || isLower(c) || c >= '0' && c <= '9' || c == '_' }
+
+// clip shortens a JSON fragment for an error message.
+func clip(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "…"
+	}
+	return s
+}
+
+// jsonErrorText turns a encoding/json error into words without Go types.
+func jsonErrorText(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		if strings.Contains(se.Error(), "unexpected end") {
+			return "it ends too early: the file is truncated"
+		}
+		return fmt.Sprintf("syntax error at byte %d", se.Offset)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		if te.Field != "" {
+			return fmt.Sprintf("the value of %q has the wrong type", te.Field)
+		}
+		return "a value has the wrong type"
+	}
+	return "it is truncated or damaged"
+}

@@ -1,0 +1,279 @@
+package keras
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"hash/crc32"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/hdf5"
+)
+
+// The Keras 3 ".keras" zip (keras-files.md §4): config.json, metadata.json
+// and model.weights.h5, whose variables sit in
+// layers/<snake_class>[_N]/vars/0,1,… rather than under layer names.
+
+// maxInflated caps the size of one decompressed zip member, whatever its
+// header claims (a .keras member is at most a model's weights).
+const maxInflated = 1 << 31
+
+func loadKerasZip(f File) (*Model, error) {
+	zr, err := zip.NewReader(bytes.NewReader(f.Data), int64(len(f.Data)))
+	if err != nil {
+		return nil, formatErrorf(f.Name, "the file looks like a zip but cannot be read as one (%v); it is damaged or truncated. Save the model again", err)
+	}
+	members := map[string]*zip.File{}
+	for _, zf := range zr.File {
+		members[zf.Name] = zf
+	}
+	if members["config.json"] == nil {
+		if names := zipNames(zr); len(names) > 0 && isTFJSOrSavedModelZip(names) {
+			return nil, formatErrorf(f.Name, "this zip is not a .keras model: it has no config.json (it holds %s). Unzip it and give the files themselves, or save the model with model.save(\"model.keras\")", strings.Join(names, ", "))
+		}
+		return nil, formatErrorf(f.Name, "this zip is not a .keras model: it has no config.json. Save the model with model.save(\"model.keras\")")
+	}
+	if err := checkWeightsMember(f.Name, members); err != nil {
+		return nil, err
+	}
+	config, err := zipMember(f, members["config.json"])
+	if err != nil {
+		return nil, err
+	}
+	version := ""
+	if zm := members["metadata.json"]; zm != nil {
+		meta, err := zipMember(f, zm)
+		if err != nil {
+			return nil, err
+		}
+		var md struct {
+			KerasVersion string `json:"keras_version"`
+		}
+		if json.Unmarshal(meta, &md) != nil {
+			return nil, formatErrorf(f.Name, "metadata.json is not valid JSON; the file is damaged. Save the model again")
+		}
+		version = md.KerasVersion
+	}
+	if version != "" {
+		if _, err := checkKerasVersion(f.Name, version); err != nil {
+			return nil, err
+		}
+	}
+	m, g, err := buildModel(config)
+	if err != nil {
+		return nil, withFile(err, f.Name)
+	}
+	m.Format, m.KerasVersion = FormatKeras3Zip, version
+	wb, err := zipMember(f, members["model.weights.h5"])
+	if err != nil {
+		return nil, err
+	}
+	h, err := openH5(File{Name: f.Name, Data: wb})
+	if err != nil {
+		return nil, err
+	}
+	if err := attachVarsWeights(h.Root(), g); err != nil {
+		return nil, withFile(err, f.Name)
+	}
+	return m, nil
+}
+
+// checkWeightsMember rejects the weights forms this package does not read.
+func checkWeightsMember(file string, members map[string]*zip.File) error {
+	if members["model.weights.h5"] != nil {
+		return nil
+	}
+	if members["model.weights.npz"] != nil {
+		return unsupportedf(file, "the weights are stored as model.weights.npz, which this converter does not read; save the model again with the default weights format (model.save(\"model.keras\"))")
+	}
+	for name := range members {
+		if strings.HasSuffix(name, ".weights.json") || strings.HasSuffix(name, "_00000.weights.h5") {
+			return unsupportedf(file, "the weights are sharded (%s), which this converter does not read; save the model again without max_shard_size", name)
+		}
+	}
+	return formatErrorf(file, "the .keras file has no model.weights.h5; it is incomplete. Save the model again with model.save(\"model.keras\")")
+}
+
+// zipMember returns a member's bytes: a slice of the input for a Stored
+// member (no copy, CRC checked), or the inflated bytes for a Deflated one.
+func zipMember(f File, zf *zip.File) ([]byte, error) {
+	off, err := zf.DataOffset()
+	if err != nil {
+		return nil, formatErrorf(f.Name, "zip member %s cannot be located (%v); the file is damaged", zf.Name, err)
+	}
+	switch zf.Method {
+	case zip.Store:
+		end := off + int64(zf.CompressedSize64)
+		if off < 0 || zf.CompressedSize64 > uint64(len(f.Data)) || end > int64(len(f.Data)) {
+			return nil, formatErrorf(f.Name, "zip member %s runs past the end of the file; the file is truncated", zf.Name)
+		}
+		b := f.Data[off:end:end]
+		if crc32.ChecksumIEEE(b) != zf.CRC32 {
+			return nil, formatErrorf(f.Name, "zip member %s fails its checksum; the file is damaged. Save the model again", zf.Name)
+		}
+		return b, nil
+	case zip.Deflate:
+		rc, err := zf.Open()
+		if err != nil {
+			return nil, formatErrorf(f.Name, "zip member %s cannot be opened (%v)", zf.Name, err)
+		}
+		defer rc.Close()
+		var buf bytes.Buffer
+		n, err := io.Copy(&buf, io.LimitReader(rc, maxInflated+1))
+		if n > maxInflated {
+			return nil, formatErrorf(f.Name, "zip member %s inflates to more than %d bytes; this is not a model this converter can hold in memory", zf.Name, int64(maxInflated))
+		}
+		if err != nil {
+			return nil, formatErrorf(f.Name, "zip member %s cannot be inflated (%v); the file is damaged", zf.Name, err)
+		}
+		return buf.Bytes(), nil
+	}
+	return nil, unsupportedf(f.Name, "zip member %s uses compression method %d; re-zip the .keras file with deflate or no compression", zf.Name, zf.Method)
+}
+
+func zipNames(zr *zip.Reader) []string {
+	var names []string
+	for _, zf := range zr.File {
+		names = append(names, zf.Name)
+		if len(names) == 5 {
+			names = append(names, "…")
+			break
+		}
+	}
+	return names
+}
+
+// isTFJSOrSavedModelZip spots zips of other model formats, to say so.
+func isTFJSOrSavedModelZip(names []string) bool {
+	for _, n := range names {
+		if strings.HasSuffix(n, "model.json") || strings.HasSuffix(n, "saved_model.pb") || strings.HasSuffix(n, ".bin") {
+			return true
+		}
+	}
+	return false
+}
+
+// attachVarsWeights reads every layer's variables from a .keras /
+// Keras 3 .weights.h5 file and attaches them in the order Keras saved
+// them (trainable, then non-trainable, in creation order).
+func attachVarsWeights(root *hdf5.Group, g *graph) error {
+	names := map[string]map[string]string{} // container path → layer name → group path
+	for _, pl := range g.layers {
+		if pl.varsPath == "" {
+			continue // an InputLayer: no variables
+		}
+		byName, ok := names[pl.container]
+		if !ok {
+			var err error
+			byName, err = varsNames(root, pl.container)
+			if err != nil {
+				return err
+			}
+			names[pl.container] = byName
+		}
+		path := pl.varsPath
+		if p, ok := byName[pl.layer.Name]; ok {
+			path = p
+		}
+		saved, err := readVars(root, path, pl.layer.Name)
+		if err != nil {
+			return err
+		}
+		if err := attachWeights(pl.layer, saved, pl.in, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// varsNames maps layer names to their groups in one container using the
+// "name" attribute Keras ≥ 3.6 writes on every vars group. Older files
+// have no such attribute: the map is empty and the snake-case naming
+// rule applies.
+func varsNames(root *hdf5.Group, container string) (map[string]string, error) {
+	out := map[string]string{}
+	dir := container + "layers"
+	g, err := root.Group(dir)
+	if errors.Is(err, hdf5.ErrNotFound) {
+		dir = strings.ReplaceAll(dir, "layers", "_layer_checkpoint_dependencies")
+		g, err = root.Group(dir)
+	}
+	if errors.Is(err, hdf5.ErrNotFound) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, h5Error("", err)
+	}
+	members, err := g.Members()
+	if err != nil {
+		return nil, h5Error("", err)
+	}
+	for _, m := range members {
+		vars, err := g.Group(m + "/vars")
+		if err != nil {
+			continue // not a layer group (or no vars): the naming rule applies
+		}
+		if name, ok, err := stringAttr(vars, "name"); err == nil && ok {
+			out[name] = dir + "/" + m
+		}
+	}
+	return out, nil
+}
+
+// readVars reads <path>/vars/0, 1, … in numeric order. A missing group
+// means the layer has no saved variables; Keras 2.13/2.14 files keep
+// layers under "_layer_checkpoint_dependencies" instead of "layers".
+func readVars(root *hdf5.Group, path, layer string) ([]savedWeight, error) {
+	vars, err := root.Group(path + "/vars")
+	if errors.Is(err, hdf5.ErrNotFound) {
+		vars, err = root.Group(strings.ReplaceAll(path, "layers", "_layer_checkpoint_dependencies") + "/vars")
+	}
+	if errors.Is(err, hdf5.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, h5Error("", err)
+	}
+	keys, err := vars.Members()
+	if err != nil {
+		return nil, h5Error("", err)
+	}
+	index := make([]int, 0, len(keys))
+	for _, k := range keys {
+		i, err := strconv.Atoi(k)
+		if err != nil || i < 0 {
+			return nil, formatErrorf("", "layer %q: %s/vars has a member %q that is not a variable number; the weights file is damaged", layer, path, k)
+		}
+		index = append(index, i)
+	}
+	sort.Ints(index) // "10" sorts before "2" in HDF5 order
+	saved := make([]savedWeight, 0, len(index))
+	for _, i := range index {
+		d, err := vars.Dataset(strconv.Itoa(i))
+		if err != nil {
+			return nil, formatErrorf("", "layer %q: variable %s/vars/%d cannot be read (%v)", layer, path, i, plainH5(err))
+		}
+		if dt, ok, _ := datasetStringAttr(d, "dtype"); ok && dt == "bfloat16" {
+			return nil, unsupportedf("", "layer %q: variable %d is stored as bfloat16, which this converter does not read; cast the model to float32 and save it again", layer, i)
+		}
+		values, err := d.Float32s()
+		if err != nil {
+			return nil, formatErrorf("", "layer %q: variable %s/vars/%d cannot be read as numbers (%v)", layer, path, i, plainH5(err))
+		}
+		saved = append(saved, savedWeight{shape: d.Shape(), values: values})
+	}
+	return saved, nil
+}
+
+func datasetStringAttr(d *hdf5.Dataset, name string) (string, bool, error) {
+	a, err := d.Attr(name)
+	if err != nil {
+		return "", false, err
+	}
+	s, err := a.String()
+	return s, err == nil, err
+}
