@@ -3,7 +3,8 @@
 python3-h5py), independently of the Go code.
 
 For every model in ../shared/fixtures/keras (the JSON + weights pair
-counted once) it writes, to core/keras/testdata/expected_fixtures.json:
+counted once) and the TF.js models in core/keras/testdata/tfjs (files
+named relative to core/keras/testdata) it writes, to core/keras/testdata/expected_fixtures.json:
 
   * the layer list in model order: name, bare class name (any "Package>"
     prefix stripped), inbound layer names of the first node;
@@ -177,6 +178,31 @@ def keras_zip(fname):
     return model_entry([fname], config, weights, version, "keras3-zip")
 
 
+def tfjs_model(folder):
+    """A TF.js layers model: weights decoded from the shards with numpy."""
+    d = os.path.join(os.path.dirname(OUT), "tfjs", folder)
+    with open(os.path.join(d, "model.json")) as f:
+        mj = json.load(f)
+    topo = mj["modelTopology"]
+    config = topo.get("model_config") or topo
+    weights = {}
+    for group in mj["weightsManifest"]:
+        buf = b"".join(open(os.path.join(d, os.path.basename(p)), "rb").read() for p in group["paths"])
+        off = 0
+        for w in group["weights"]:
+            assert w["dtype"] == "float32" and "quantization" not in w
+            n = int(np.prod(w["shape"], dtype=np.int64))
+            data = np.frombuffer(buf, dtype="<f4", count=n, offset=off).reshape(w["shape"])
+            off += 4 * n
+            layer, short = w["name"].rsplit("/", 1)
+            weights.setdefault(layer, []).append(weight_entry(short, data))
+        assert off == len(buf)
+    files = sorted(os.listdir(d))
+    files.remove("model.json")
+    return model_entry(["tfjs/%s/model.json" % folder] + ["tfjs/%s/%s" % (folder, f) for f in files],
+                       config, weights, topo["keras_version"], "tfjs-layers")
+
+
 def main():
     models = [
         h5_model("akidanet_imagenet_224_alpha_25_keras2.10.h5"),
@@ -185,6 +211,9 @@ def main():
         h5_model("quantizeml_ecg_cnn_i8_w8_a8_keras2.15.h5"),
         weights_pair("keras2.0_conv2d_model.json", "keras2.0_conv2d_model_weights.h5"),
         keras_zip("mnist_cnn_sequential_keras3.15.keras"),
+        tfjs_model("tiny_cnn"),
+        tfjs_model("branchy"),
+        tfjs_model("sequential_dense"),
     ]
     with open(OUT, "w") as out:
         json.dump({"generated_by": "tools/kerasgen/expected.py (h5py %s)" % h5py.__version__, "models": models}, out, indent=1)
