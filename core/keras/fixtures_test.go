@@ -299,3 +299,78 @@ func classCounts(m *Model) map[string]int {
 	}
 	return c
 }
+
+// The project-made files of tools/kerasgen/make_testdata.py load with the
+// weights the script wrote.
+func TestLoadProjectFiles(t *testing.T) {
+	var e struct {
+		Models []struct {
+			Name   string   `json:"name"`
+			Files  []string `json:"files"`
+			Layers []struct {
+				Name    string `json:"name"`
+				Weights []struct {
+					Name  string  `json:"name"`
+					Shape []int   `json:"shape"`
+					Sum   float64 `json:"sum"`
+				} `json:"weights"`
+			} `json:"layers"`
+			TotalParams int `json:"total_params"`
+		} `json:"models"`
+	}
+	if err := json.Unmarshal(readTestdata(t, "expected_project.json"), &e); err != nil {
+		t.Fatal(err)
+	}
+	formats := map[string]struct {
+		format  Format
+		version string
+		class   string
+	}{
+		"keras3_legacy":          {FormatKeras3H5, "3.15.1", "Sequential"},
+		"tf213_checkpoint_deps":  {FormatKeras3Zip, "2.13.1", "Functional"},
+		"keras3_nested_deflated": {FormatKeras3Zip, "3.15.1", "Functional"},
+		"keras2_nested":          {FormatKeras2H5, "2.15.0", "Functional"},
+	}
+	for _, want := range e.Models {
+		t.Run(want.Name, func(t *testing.T) {
+			var files []File
+			for _, f := range want.Files {
+				files = append(files, File{Name: f, Data: readTestdata(t, f)})
+			}
+			m, err := Load(files)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if f := formats[want.Name]; m.Format != f.format || m.KerasVersion != f.version || m.Class != f.class {
+				t.Errorf("format %s version %s class %s, want %+v", m.Format, m.KerasVersion, m.Class, f)
+			}
+			var names []string
+			for _, l := range m.Layers {
+				names = append(names, l.Name)
+			}
+			var wantNames []string
+			for _, l := range want.Layers {
+				wantNames = append(wantNames, l.Name)
+			}
+			if !reflect.DeepEqual(names, wantNames) {
+				t.Fatalf("layers %v, want %v", names, wantNames)
+			}
+			for i, wl := range want.Layers {
+				l := m.Layers[i]
+				if len(l.Weights) != len(wl.Weights) {
+					t.Errorf("%s: weights %v, want %d", l.Name, weightNames(l), len(wl.Weights))
+					continue
+				}
+				for j, w := range wl.Weights {
+					got := l.Weights[j]
+					if got.Name != w.Name || !reflect.DeepEqual(got.Shape, w.Shape) || !closeSum(sumOf(got.Values), w.Sum) {
+						t.Errorf("%s weight %d: %s %v sum %g, want %s %v sum %g", l.Name, j, got.Name, got.Shape, sumOf(got.Values), w.Name, w.Shape, w.Sum)
+					}
+				}
+			}
+			if m.Params() != want.TotalParams {
+				t.Errorf("%d params, want %d", m.Params(), want.TotalParams)
+			}
+		})
+	}
+}

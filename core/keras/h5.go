@@ -154,14 +154,18 @@ func loadWeightsH5(f File, h *hdf5.File, modelJSON File) (*Model, error) {
 	if envelope.Backend != "" {
 		backend = envelope.Backend
 	}
-	if _, err := checkKerasVersion(f.Name, version); err != nil {
-		return nil, err
-	}
-	m.KerasVersion, m.Backend, m.Format = version, backend, FormatWeightsH5JSON
 	vars, err := isVarsLayout(root)
 	if err != nil {
 		return nil, h5Error(f.Name, err)
 	}
+	// Keras 3 .weights.h5 files and configs carry no version; their
+	// layout alone rules out Keras 1.
+	if !vars || version != "" {
+		if _, err := checkKerasVersion(f.Name, version); err != nil {
+			return nil, err
+		}
+	}
+	m.KerasVersion, m.Backend, m.Format = version, backend, FormatWeightsH5JSON
 	if vars {
 		err = attachVarsWeights(root, g)
 	} else {

@@ -155,13 +155,6 @@ func readTFJSWeights(jsonName string, manifest []tfjsManifestGroup, files []File
 
 // readTFJSWeight decodes one manifest entry into float32.
 func readTFJSWeight(jsonName string, r *shardReader, e tfjsManifestEntry) (savedWeight, error) {
-	n := 1
-	for _, d := range e.Shape {
-		if d < 0 || d > 0 && n > r.remaining()/d {
-			return savedWeight{}, formatErrorf(jsonName, "weight %q has shape %v, larger than the weight shards; the shards are missing or truncated", e.Name, e.Shape)
-		}
-		n *= d
-	}
 	dtype, size := e.Dtype, 4
 	if e.Quantization != nil {
 		dtype = e.Quantization.Dtype
@@ -178,9 +171,22 @@ func readTFJSWeight(jsonName string, r *shardReader, e tfjsManifestEntry) (saved
 	if e.Quantization == nil && size != 4 {
 		return savedWeight{}, unsupportedf(jsonName, "weight %q has dtype %q without quantization parameters; re-export the model with float32 weights", e.Name, dtype)
 	}
+	// Count elements without overflow: more elements than bytes left can
+	// never fit, whatever the shape claims.
+	n, left := 1, r.remaining()
+	for _, d := range e.Shape {
+		if d < 0 {
+			return savedWeight{}, formatErrorf(jsonName, "weight %q has a negative dimension in its shape %v; the model.json is damaged", e.Name, e.Shape)
+		}
+		if d > 0 && n > left/d {
+			n = left + 1
+			break
+		}
+		n *= d
+	}
 	b, err := r.next(n * size)
 	if err != nil {
-		return savedWeight{}, formatErrorf(jsonName, "weight %q (%d bytes) runs past the end of the weight shards; a .bin file is missing or truncated", e.Name, n*size)
+		return savedWeight{}, formatErrorf(jsonName, "weight %q (shape %v, %s) runs past the end of the weight shards; a .bin file is missing or truncated", e.Name, e.Shape, dtype)
 	}
 	values := make([]float32, n)
 	for i := range values {

@@ -1,0 +1,270 @@
+#!/usr/bin/python3
+"""Small project-made Keras files for core/keras's tests, written with
+Debian's python3-h5py exactly the way the Keras writers lay them out
+(spec keras-files.md §1–§4), since Keras itself is not installed here.
+
+Each model is tiny (a few hundred weights); weights are seeded random
+float32. The script writes into core/keras/testdata/:
+
+  keras3_legacy.h5           Keras 3 model.save("x.h5"): layer_names without
+                             the InputLayer, weight_names as variable paths
+                             ("sequential/conv2d/kernel"), empty float64
+                             weight_names, top_level_model_weights; the
+                             layer configs come from the real Keras 3.15
+                             fixture (mnist_cnn_sequential_keras3.15.keras),
+                             shrunk to an 8x8 input.
+  tf213_checkpoint_deps.keras  A tf.keras 2.13 .keras: Keras-2 inbound_nodes
+                             in a "new serializer" config, weights under
+                             _layer_checkpoint_dependencies/<snake>/vars,
+                             no vars@name attributes (Keras < 3.6).
+  keras3_nested_deflated.keras A Keras 3 .keras of the hand-written
+                             testdata/configs/keras3_functional_nested.json
+                             (a Sequential nested in a Functional), members
+                             Deflated as when a user re-zips the file; its
+                             weights at layers/sequential/layers/conv2d/vars
+                             with vars@name attributes (Keras >= 3.6).
+  keras2_nested.h5           A Keras 2 model.save("x.h5") of the hand-written
+                             testdata/configs/keras2_nested_functional_shared.json:
+                             the nested model's weights sit in one group
+                             named after it.
+  not_keras.h5               an HDF5 file that is not a Keras model.
+  expected_project.json      per file: layers with weight names, shapes and
+                             float64 sums, and the parameter total.
+
+Run from the repository root:  /usr/bin/python3 tools/kerasgen/make_testdata.py
+"""
+
+import io
+import json
+import os
+import zipfile
+
+import h5py
+import numpy as np
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
+TESTDATA = os.path.join(ROOT, "core", "keras", "testdata")
+FIXTURES = os.path.join(ROOT, "..", "shared", "fixtures", "keras")
+RNG = np.random.default_rng(20261125)
+EXPECTED = []
+
+
+def weights(*shape):
+    return RNG.standard_normal(shape).astype(np.float32)
+
+
+def record(name, files, layers):
+    """layers: list of (layer name, [(short name, array), ...])."""
+    total = 0
+    out = []
+    for lname, ws in layers:
+        entry = []
+        for short, a in ws:
+            entry.append({"name": short, "shape": list(a.shape), "sum": float(a.astype(np.float64).sum())})
+            total += a.size
+        out.append({"name": lname, "weights": entry})
+    EXPECTED.append({"name": name, "files": files, "layers": out, "total_params": total})
+
+
+def keras3_legacy_h5():
+    with zipfile.ZipFile(os.path.join(FIXTURES, "mnist_cnn_sequential_keras3.15.keras")) as z:
+        real = json.loads(z.read("config.json"))
+    # Keras 3's legacy writer serializes layers without module/registered_name.
+    layers = []
+    for e in real["config"]["layers"]:
+        if e["class_name"] in ("Conv2D",) and e["config"]["name"] == "conv2d_1":
+            continue  # one conv is enough
+        if e["class_name"] == "MaxPooling2D" and e["config"]["name"] == "max_pooling2d_1":
+            continue
+        cfg = dict(e["config"])
+        if e["class_name"] == "InputLayer":
+            cfg["batch_shape"] = [None, 8, 8, 1]
+        if cfg["name"] == "conv2d":
+            cfg["filters"] = 4
+        if cfg["name"] == "dense":
+            cfg["units"] = 6
+        if cfg["name"] == "dense_1":
+            cfg["units"] = 3
+        layers.append({"class_name": e["class_name"], "config": cfg})
+    config = {"class_name": "Sequential", "config": {"name": "sequential", "trainable": True, "dtype": "float32",
+                                                      "layers": layers, "build_input_shape": [None, 8, 8, 1]}}
+    # 8x8x1 -> conv 3x3 valid -> 6x6x4 -> pool 2 -> 3x3x4 -> flatten 36 -> dense 6 -> dense 3
+    w = {
+        "conv2d": [("kernel", weights(3, 3, 1, 4)), ("bias", weights(4))],
+        "dense": [("kernel", weights(36, 6)), ("bias", weights(6))],
+        "dense_1": [("kernel", weights(6, 3)), ("bias", weights(3))],
+    }
+    names = [l["config"]["name"] for l in layers if l["class_name"] != "InputLayer"]
+    path = os.path.join(TESTDATA, "keras3_legacy.h5")
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = "3.15.1"
+        f.attrs["backend"] = "tensorflow"
+        f.attrs["model_config"] = json.dumps(config).encode("utf8")
+        mw = f.create_group("model_weights")
+        mw.attrs["layer_names"] = [n.encode("utf8") for n in names]
+        mw.attrs["backend"] = b"tensorflow"
+        mw.attrs["keras_version"] = b"3.15.1"
+        for n in sorted(names):  # Keras creates the groups in sorted order
+            g = mw.create_group(n)
+            ws = w.get(n, [])
+            wnames = [("sequential/%s/%s" % (n, s)).encode("utf8") for s, _ in ws]
+            g.attrs["weight_names"] = wnames if wnames else np.asarray([])
+            for (s, a), wn in zip(ws, wnames):
+                g.create_dataset(wn.decode(), data=a)
+        mw.create_group("top_level_model_weights").attrs["weight_names"] = np.asarray([])
+    record("keras3_legacy", ["keras3_legacy.h5"], [("input_layer", [])] + [(n, w.get(n, [])) for n in names])
+
+
+def write_zip(path, members, method):
+    with zipfile.ZipFile(path, "w", compression=method) as z:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = method
+            z.writestr(info, data)
+
+
+def h5_bytes(fill):
+    buf = io.BytesIO()
+    with h5py.File(buf, "w") as f:
+        fill(f)
+    return buf.getvalue()
+
+
+def tf213_keras():
+    def layer(cls, cfg, inbound):
+        return {"module": "keras.layers", "class_name": cls, "config": cfg, "registered_name": None,
+                "name": cfg["name"], "inbound_nodes": [[[inbound, 0, 0, {}]]] if inbound else []}
+
+    config = {
+        "module": "keras.src.engine.functional", "class_name": "Functional", "registered_name": "Functional",
+        "config": {"name": "model", "trainable": True, "layers": [
+            layer("InputLayer", {"batch_input_shape": [None, 8, 8, 1], "dtype": "float32", "sparse": False, "ragged": False, "name": "input_1"}, None),
+            layer("Conv2D", {"name": "conv2d", "trainable": True, "dtype": "float32", "filters": 4, "kernel_size": [3, 3], "strides": [1, 1],
+                             "padding": "same", "data_format": "channels_last", "dilation_rate": [1, 1], "groups": 1,
+                             "activation": "linear", "use_bias": False}, "input_1"),
+            layer("BatchNormalization", {"name": "batch_normalization", "trainable": True, "dtype": "float32", "axis": [3],
+                                         "momentum": 0.99, "epsilon": 0.001, "center": True, "scale": True}, "conv2d"),
+            layer("ReLU", {"name": "re_lu", "trainable": True, "dtype": "float32", "max_value": 6.0, "negative_slope": 0.0, "threshold": 0.0}, "batch_normalization"),
+            layer("GlobalAveragePooling2D", {"name": "global_average_pooling2d", "trainable": True, "dtype": "float32",
+                                             "data_format": "channels_last", "keepdims": False}, "re_lu"),
+            layer("Dense", {"name": "dense", "trainable": True, "dtype": "float32", "units": 3, "activation": "softmax", "use_bias": True},
+                  "global_average_pooling2d"),
+        ], "input_layers": [["input_1", 0, 0]], "output_layers": [["dense", 0, 0]]},
+        "build_config": {"input_shape": [None, 8, 8, 1]},
+    }
+    w = {
+        "conv2d": [("kernel", weights(3, 3, 1, 4))],
+        "batch_normalization": [("gamma", weights(4)), ("beta", weights(4)), ("moving_mean", weights(4)),
+                                ("moving_variance", np.abs(weights(4)))],
+        "dense": [("kernel", weights(4, 3)), ("bias", weights(3))],
+    }
+
+    def fill(f):
+        root = f.create_group("_layer_checkpoint_dependencies")
+        for n, ws in w.items():  # snake-case class names equal the layer names here
+            vg = root.create_group(n).create_group("vars")
+            for i, (_, a) in enumerate(ws):
+                vg.create_dataset(str(i), data=a)
+        f.create_group("vars")
+        opt = f.create_group("optimizer").create_group("vars")
+        opt.create_dataset("0", data=np.int64(7))
+
+    write_zip(os.path.join(TESTDATA, "tf213_checkpoint_deps.keras"), [
+        ("metadata.json", json.dumps({"keras_version": "2.13.1", "date_saved": "2023-08-01@10:00:00"})),
+        ("config.json", json.dumps(config)),
+        ("model.weights.h5", h5_bytes(fill)),
+    ], zipfile.ZIP_STORED)
+    names = ["input_1", "conv2d", "batch_normalization", "re_lu", "global_average_pooling2d", "dense"]
+    record("tf213_checkpoint_deps", ["tf213_checkpoint_deps.keras"], [(n, w.get(n, [])) for n in names])
+
+
+def keras3_nested_deflated():
+    with open(os.path.join(TESTDATA, "configs", "keras3_functional_nested.json")) as f:
+        config = json.load(f)
+    # block_conv 3x3/2 valid on 10x10x1 -> 4x4x6; block_bn center=False; dense 96 -> 3
+    w = {
+        ("layers/sequential/layers/conv2d", "block_conv"): [("kernel", weights(3, 3, 1, 6)), ("bias", weights(6))],
+        ("layers/sequential/layers/batch_normalization", "block_bn"): [("gamma", weights(6)), ("moving_mean", weights(6)),
+                                                                        ("moving_variance", np.abs(weights(6)))],
+        ("layers/sequential/layers/re_lu", "block_relu"): [],
+        ("layers/sequential", "block"): [],
+        ("layers/input_layer", "input_layer"): [],
+        ("layers/rescaling", "rescaling"): [],
+        ("layers/flatten", "flatten"): [],
+        ("layers/dense", "dense"): [("kernel", weights(96, 3)), ("bias", weights(3))],
+    }
+
+    def fill(f):
+        for (path, name), ws in w.items():
+            vg = f.require_group(path).create_group("vars")
+            vg.attrs["name"] = name
+            for i, (_, a) in enumerate(ws):
+                vg.create_dataset(str(i), data=a)
+        f.create_group("vars").attrs["name"] = "outer"
+
+    write_zip(os.path.join(TESTDATA, "keras3_nested_deflated.keras"), [
+        ("metadata.json", json.dumps({"keras_version": "3.15.1", "date_saved": "2026-11-25@12:00:00"})),
+        ("config.json", json.dumps(config)),
+        ("model.weights.h5", h5_bytes(fill)),
+    ], zipfile.ZIP_DEFLATED)
+    by_name = {name: ws for (_, name), ws in w.items()}
+    names = ["input_layer", "rescaling", "block_conv", "block_bn", "block_relu", "flatten", "dense"]
+    record("keras3_nested_deflated", ["keras3_nested_deflated.keras"], [(n, by_name.get(n, [])) for n in names])
+
+
+def keras2_nested_h5():
+    with open(os.path.join(TESTDATA, "configs", "keras2_nested_functional_shared.json")) as f:
+        config = json.load(f)
+    del config["keras_version"], config["backend"]
+    groups = {
+        "input_1": [],
+        "dense_0": [("dense_0/kernel:0", weights(4, 8)), ("dense_0/bias:0", weights(8))],
+        "inner": [("inner_dense/kernel:0", weights(8, 8))],
+        "shared": [("shared/kernel:0", weights(8, 8)), ("shared/bias:0", weights(8))],
+    }
+    path = os.path.join(TESTDATA, "keras2_nested.h5")
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = "2.15.0"
+        f.attrs["backend"] = "tensorflow"
+        f.attrs["model_config"] = json.dumps(config).encode("utf8")
+        mw = f.create_group("model_weights")
+        mw.attrs["layer_names"] = [n.encode() for n in groups]
+        mw.attrs["backend"] = b"tensorflow"
+        mw.attrs["keras_version"] = b"2.15.0"
+        for n in sorted(groups):
+            g = mw.create_group(n)
+            ws = groups[n]
+            g.attrs["weight_names"] = [wn.encode() for wn, _ in ws] if ws else np.asarray([])
+            for wn, a in ws:
+                g.create_dataset(wn, data=a)
+        mw.create_group("top_level_model_weights").attrs["weight_names"] = np.asarray([])
+    short = lambda wn: wn.split("/")[-1].split(":")[0]
+    layers = [("input_1", []), ("dense_0", [(short(n), a) for n, a in groups["dense_0"]]),
+              ("inner_dense", [(short(n), a) for n, a in groups["inner"]]), ("inner_relu", []),
+              ("shared", [(short(n), a) for n, a in groups["shared"]])]
+    record("keras2_nested", ["keras2_nested.h5"], layers)
+
+
+def plain_h5():
+    """An HDF5 file that is not a Keras model."""
+    with h5py.File(os.path.join(TESTDATA, "not_keras.h5"), "w") as f:
+        f.create_dataset("data", data=np.arange(6, dtype=np.float32))
+        f.attrs["title"] = "measurements"
+
+
+def main():
+    plain_h5()
+    keras3_legacy_h5()
+    tf213_keras()
+    keras3_nested_deflated()
+    keras2_nested_h5()
+    with open(os.path.join(TESTDATA, "expected_project.json"), "w") as out:
+        json.dump({"generated_by": "tools/kerasgen/make_testdata.py", "models": EXPECTED}, out, indent=1)
+        out.write("\n")
+    for m in EXPECTED:
+        size = sum(os.path.getsize(os.path.join(TESTDATA, f)) for f in m["files"])
+        print(f"{m['files'][0]}: {size} bytes, {m['total_params']} params")
+
+
+if __name__ == "__main__":
+    main()
