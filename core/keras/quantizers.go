@@ -213,8 +213,9 @@ func AsQuantizedActivation(config any) (QuantizedActivation, bool) {
 	return nil, false
 }
 
-// CheckBits returns an error when the bit width is not positive (cnn2snn's
-// QuantizedActivation raises a ValueError) or too large to count levels.
+// checkActivationBits returns an error when the bit width is not positive
+// (cnn2snn's QuantizedActivation raises a ValueError) or too large to count
+// levels in an int.
 func checkActivationBits(bits int) error {
 	if bits <= 0 || bits > 30 {
 		return fmt.Errorf("bitwidth %d is not a usable activation bit width; cnn2snn needs a positive bit width (1, 2 or 4 for Akida 1.0)", bits)
