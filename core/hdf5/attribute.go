@@ -1,6 +1,7 @@
 package hdf5
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 )
@@ -56,10 +57,12 @@ func (f *File) parseAttribute(start, end int, owner string) (*Attribute, error) 
 		return nil, c.err
 	}
 	var err error
-	if a.dtype, err = parseDatatype(f.cursor(typeStart, typeStart+typeSize, "attribute "+a.name+" datatype")); err != nil {
+	tc := f.cursor(typeStart, typeStart+typeSize, "attribute datatype")
+	if a.dtype, err = parseDatatype(&tc); err != nil {
 		return nil, inObject(err, a.where())
 	}
-	if a.space, err = parseDataspace(f.cursor(spaceStart, spaceStart+spaceSize, "attribute "+a.name+" dataspace")); err != nil {
+	sc := f.cursor(spaceStart, spaceStart+spaceSize, "attribute dataspace")
+	if a.space, err = parseDataspace(&sc); err != nil {
 		return nil, inObject(err, a.where())
 	}
 	n := a.space.len()
@@ -77,37 +80,38 @@ func (a *Attribute) where() string {
 	return fmt.Sprintf("attribute %q of %s", a.name, a.owner)
 }
 
-// attributes returns the object's attributes sorted by name: attribute
-// messages in the header, and the dense ones that an attribute info
-// message points to (a fractal heap indexed by a v2 B-tree).
-func (o *object) attributes() ([]*Attribute, error) {
-	f := o.f
-	var attrs []*Attribute
+// eachAttribute calls fn with the file window of every attribute message
+// of the object: those in its header, and the dense ones that an attribute
+// info message points to (a fractal heap indexed by a v2 B-tree). fn
+// returns errStop to end the walk early.
+func (o *object) eachAttribute(fn func(start, end int) error) error {
 	for _, m := range o.oh.msgs {
+		var err error
 		switch m.typ {
 		case msgAttribute:
-			a, err := f.parseAttribute(m.start, m.end, o.path)
-			if err != nil {
-				return nil, inObject(err, o.path)
+			if m.flags&msgFlagShared != 0 {
+				err = &UnsupportedError{Feature: "shared attribute message"}
+			} else {
+				err = fn(m.start, m.end)
 			}
-			attrs = append(attrs, a)
 		case msgAttrInfo:
-			dense, err := o.denseAttributes(m)
-			if err != nil {
-				return nil, inObject(err, o.path)
-			}
-			attrs = append(attrs, dense...)
+			err = o.eachDenseAttribute(m, fn)
+		}
+		if err != nil {
+			return err
 		}
 	}
-	sort.Slice(attrs, func(i, j int) bool { return attrs[i].name < attrs[j].name })
-	return attrs, nil
+	return nil
 }
 
-func (o *object) denseAttributes(m message) ([]*Attribute, error) {
+// errStop ends a walk early; it never reaches the caller.
+var errStop = errors.New("stop")
+
+func (o *object) eachDenseAttribute(m message, fn func(start, end int) error) error {
 	f := o.f
 	c, err := f.messageCursor(m, "attribute info")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	c.skip(1) // version
 	if flags := c.u8(); flags&0x01 != 0 {
@@ -115,21 +119,20 @@ func (o *object) denseAttributes(m message) ([]*Attribute, error) {
 	}
 	heapAddr, names := c.address(), c.address()
 	if c.err != nil || heapAddr == undefinedAddress {
-		return nil, c.err
+		return c.err
 	}
 	heap, err := f.readFractalHeap(heapAddr)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	t, err := f.readBTreeV2(names, btree2AttrNames)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if t.recSize != heap.idLen+9 {
-		return nil, formatErr(0, "attribute name index at %#x: %d-byte records do not hold a %d-byte heap ID", names, t.recSize, heap.idLen)
+		return formatErr(0, "attribute name index at %#x: %d-byte records do not hold a %d-byte heap ID", names, t.recSize, heap.idLen)
 	}
-	var attrs []*Attribute
-	err = t.records(func(rec int) error {
+	return t.records(func(rec int) error {
 		if f.b[rec+heap.idLen]&0x01 != 0 {
 			return &UnsupportedError{Feature: "shared attribute message"}
 		}
@@ -137,38 +140,70 @@ func (o *object) denseAttributes(m message) ([]*Attribute, error) {
 		if err != nil {
 			return err
 		}
-		a, err := f.parseAttribute(start, end, o.path)
-		attrs = append(attrs, a)
-		return err
+		return fn(start, end)
 	})
-	return attrs, err
+}
+
+// attributeName reads only the name of the attribute message at
+// [start, end), so listing and lookup do not parse every type.
+func (f *File) attributeName(start, end int) (string, error) {
+	c := f.cursor(start, end, "attribute message")
+	version := c.u8()
+	c.skip(1)
+	nameSize := int(c.u16())
+	c.skip(4) // datatype and dataspace sizes
+	if version == 3 {
+		c.skip(1)
+	}
+	name := c.take(nameSize)
+	if c.err != nil {
+		return "", c.err
+	}
+	if version < 1 || version > 3 {
+		return "", formatErr(start, "attribute message: version %d is not 1, 2 or 3", version)
+	}
+	if nameSize == 0 || name[nameSize-1] != 0 {
+		return "", formatErr(start, "attribute message: name is not NUL-terminated")
+	}
+	return string(name[:nameSize-1]), nil
 }
 
 // AttrNames returns the names of the object's attributes, sorted byte-wise.
 func (o *object) AttrNames() ([]string, error) {
-	attrs, err := o.attributes()
+	var names []string
+	err := o.eachAttribute(func(start, end int) error {
+		name, err := o.f.attributeName(start, end)
+		names = append(names, name)
+		return err
+	})
 	if err != nil {
-		return nil, err
+		return nil, inObject(err, o.path)
 	}
-	names := make([]string, len(attrs))
-	for i, a := range attrs {
-		names[i] = a.name
-	}
+	sort.Strings(names)
 	return names, nil
 }
 
 // Attr returns the attribute called name.
 func (o *object) Attr(name string) (*Attribute, error) {
-	attrs, err := o.attributes()
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range attrs {
-		if a.name == name {
-			return a, nil
+	var found *Attribute
+	err := o.eachAttribute(func(start, end int) error {
+		n, err := o.f.attributeName(start, end)
+		if err != nil || n != name {
+			return err
 		}
+		found, err = o.f.parseAttribute(start, end, o.path)
+		if err != nil {
+			return err
+		}
+		return errStop
+	})
+	if err != nil && err != errStop {
+		return nil, inObject(err, o.path)
 	}
-	return nil, fmt.Errorf("%w: attribute %q of %s", ErrNotFound, name, o.path)
+	if found == nil {
+		return nil, fmt.Errorf("%w: attribute %q of %s", ErrNotFound, name, o.path)
+	}
+	return found, nil
 }
 
 // Name returns the attribute's name.

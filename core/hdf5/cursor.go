@@ -25,8 +25,8 @@ type cursor struct {
 
 // cursor returns a cursor over the file window [start, end), which the
 // caller has checked with window.
-func (f *File) cursor(start, end int, what string) *cursor {
-	return &cursor{b: f.b, pos: start, end: end, what: what, offSize: f.offSize, lenSize: f.lenSize}
+func (f *File) cursor(start, end int, what string) cursor {
+	return cursor{b: f.b, pos: start, end: end, what: what, offSize: f.offSize, lenSize: f.lenSize}
 }
 
 // window checks that the n bytes at file address addr (relative to the base
@@ -45,10 +45,10 @@ func (f *File) window(addr, n uint64, what string) (start, end int, err error) {
 }
 
 // cursorAt returns a cursor from addr to the end of the file.
-func (f *File) cursorAt(addr uint64, what string) (*cursor, error) {
+func (f *File) cursorAt(addr uint64, what string) (cursor, error) {
 	start, _, err := f.window(addr, 0, what)
 	if err != nil {
-		return nil, err
+		return cursor{}, err
 	}
 	return f.cursor(start, len(f.b), what), nil
 }

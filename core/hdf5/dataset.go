@@ -86,7 +86,7 @@ func parseMessage[T any](f *File, oh *objectHeader, typ uint16, what string, par
 	if err != nil {
 		return zero, err
 	}
-	return parse(c)
+	return parse(&c)
 }
 
 // checkStorage bounds the dataset's size by the bytes that store it.

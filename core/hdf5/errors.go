@@ -34,7 +34,7 @@ func (e *UnsupportedError) Error() string {
 		where = " in " + e.Path
 	}
 	return "hdf5: unsupported: " + e.Feature + where +
-		" (this reader covers the HDF5 subset that Keras and h5py write; re-save the file with h5py's defaults)"
+		" (this reader covers what Keras and h5py write by default; re-save the file with default h5py settings)"
 }
 
 // formatErr builds a FormatError at a file offset.

@@ -59,7 +59,7 @@ func parseFilters(c *cursor) ([]filter, error) {
 			if name == "" {
 				name = "unknown"
 			}
-			return nil, &UnsupportedError{Feature: fmt.Sprintf("filter %s (id %d); only gzip/deflate and shuffle are read", name, id)}
+			return nil, &UnsupportedError{Feature: fmt.Sprintf("filter %s (id %d; only gzip and shuffle are read)", name, id)}
 		}
 		filters = append(filters, filter{id: id, optional: flags&1 != 0})
 	}

@@ -250,7 +250,6 @@ func (h *fractalHeap) huge(id []byte) (int, int, error) {
 	}
 	var start, end int
 	found := false
-	errStop := &FormatError{}
 	err = t.records(func(rec int) error {
 		c := h.f.cursor(rec, rec+t.recSize, "huge object record")
 		addr, n, recKey := c.address(), c.length(), c.length()

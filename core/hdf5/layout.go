@@ -85,7 +85,7 @@ func parseLayout(c *cursor) (layout, error) {
 			if index < len(chunkIndexNames) && chunkIndexNames[index] != "" {
 				name = chunkIndexNames[index]
 			}
-			return l, &UnsupportedError{Feature: "chunk index: " + name + " (data layout message version 4, written with libver='latest'); only version 1 B-tree and single-chunk indexes are read"}
+			return l, &UnsupportedError{Feature: "chunk index " + name + " (data layout version 4, from libver='latest')"}
 		}
 		l.single = true
 		if flags&0x02 != 0 {

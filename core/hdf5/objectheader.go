@@ -102,23 +102,28 @@ func (f *File) readObjectHeader(addr uint64) (*objectHeader, error) {
 	// Continuation blocks are queued as they are found; seen refuses a
 	// continuation that points at a block already read (a loop).
 	queue := []block{first}
-	seen := map[int]bool{first.start: true}
+	var seen map[int]bool // made at the first continuation: most headers have none
 	for len(queue) > 0 {
 		b := queue[0]
 		queue = queue[1:]
-		var msgs []message
-		var err error
+		n := len(oh.msgs)
 		if v2 {
-			msgs, err = f.readMessagesV2(b, v2flags&0x04 != 0)
+			oh.msgs, err = f.readMessagesV2(b, v2flags&0x04 != 0, oh.msgs)
 		} else {
-			msgs, err = f.readMessagesV1(b)
+			oh.msgs, err = f.readMessagesV1(b, oh.msgs)
 		}
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range msgs {
+		// Keep the block's messages but NIL (free space) and continuations,
+		// which become queued blocks.
+		kept := oh.msgs[:n]
+		for _, m := range oh.msgs[n:] {
+			if m.typ == msgNIL {
+				continue
+			}
 			if m.typ != msgContinuation {
-				oh.msgs = append(oh.msgs, m)
+				kept = append(kept, m)
 				continue
 			}
 			mc := f.cursor(m.start, m.end, "continuation message")
@@ -130,21 +135,24 @@ func (f *File) readObjectHeader(addr uint64) (*objectHeader, error) {
 			if err != nil {
 				return nil, err
 			}
+			if seen == nil {
+				seen = map[int]bool{first.start: true}
+			}
 			if seen[start] {
 				return nil, formatErr(m.start, "object header at %#x: continuation block %#x is read twice (a loop)", addr, caddr)
 			}
 			seen[start] = true
 			queue = append(queue, block{start: start, end: end, continuation: true})
 		}
+		oh.msgs = kept
 	}
 	return oh, nil
 }
 
-// readMessagesV1 parses version 1 messages: type u16, size u16, flags u8,
-// 3 reserved bytes, then the body, 8-byte aligned.
-func (f *File) readMessagesV1(b block) ([]message, error) {
+// readMessagesV1 appends the version 1 messages of a block to msgs: type
+// u16, size u16, flags u8, 3 reserved bytes, then the body, 8-byte aligned.
+func (f *File) readMessagesV1(b block, msgs []message) ([]message, error) {
 	c := f.cursor(b.start, b.end, "object header message")
-	var msgs []message
 	for c.remaining() >= 8 {
 		typ, size, flags := c.u16(), c.u16(), c.u8()
 		c.skip(3)
@@ -158,11 +166,11 @@ func (f *File) readMessagesV1(b block) ([]message, error) {
 	return msgs, nil
 }
 
-// readMessagesV2 parses version 2 messages: type u8, size u16, flags u8,
-// an optional creation order u16, then the body. A continuation block
-// starts with "OCHK"; every block ends with a 4-byte checksum, and a gap
-// smaller than a message header may precede it.
-func (f *File) readMessagesV2(b block, creationOrder bool) ([]message, error) {
+// readMessagesV2 appends the version 2 messages of a block to msgs: type
+// u8, size u16, flags u8, an optional creation order u16, then the body. A
+// continuation block starts with "OCHK"; every block ends with a 4-byte
+// checksum, and a gap smaller than a message header may precede it.
+func (f *File) readMessagesV2(b block, creationOrder bool, msgs []message) ([]message, error) {
 	c := f.cursor(b.start, b.end, "object header message")
 	if b.continuation {
 		c.signature("OCHK")
@@ -172,7 +180,6 @@ func (f *File) readMessagesV2(b block, creationOrder bool) ([]message, error) {
 	if creationOrder {
 		hdr = 6
 	}
-	var msgs []message
 	for c.err == nil && c.remaining() >= hdr {
 		typ, size, flags := c.u8(), c.u16(), c.u8()
 		if creationOrder {
@@ -193,9 +200,9 @@ func (f *File) readMessagesV2(b block, creationOrder bool) ([]message, error) {
 
 // messageCursor returns a cursor over a message body, refusing shared
 // messages (stored elsewhere: committed datatypes, the shared message heap).
-func (f *File) messageCursor(m message, what string) (*cursor, error) {
+func (f *File) messageCursor(m message, what string) (cursor, error) {
 	if m.flags&msgFlagShared != 0 {
-		return nil, &UnsupportedError{Feature: fmt.Sprintf("shared %s message (committed datatype or shared object header message)", what)}
+		return cursor{}, &UnsupportedError{Feature: fmt.Sprintf("shared %s message (committed datatype or shared object header message)", what)}
 	}
 	return f.cursor(m.start, m.end, what+" message"), nil
 }
