@@ -58,7 +58,7 @@ type decoder struct {
 // Costs, in bytes, charged against the budget for what the decoder
 // allocates besides strings (variable data is not copied).
 const (
-	layerCost    = 256
+	layerCost    = 128
 	variableCost = 128
 	paramCost    = 48
 	stringCost   = 16

@@ -1,9 +1,12 @@
 package fbz
 
 import (
+	"encoding/binary"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/fbz/fbzschema"
@@ -49,15 +52,45 @@ func Encode(m *akida.Model, opts Options) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	// snappy.Encode writes into dst when dst holds MaxEncodedLen(n) bytes,
-	// which is exactly the padded size akida writes: the bytes after the
-	// stream stay zero.
-	dst := make([]byte, snappy.MaxEncodedLen(len(payload)))
-	stream := snappy.Encode(dst, payload)
+	file, stream := compress(payload, runtime.GOMAXPROCS(0))
 	if opts.Unpadded {
-		return stream, nil
+		return file[:stream], nil
 	}
-	return dst, nil
+	return file, nil
+}
+
+// snappyBlock is the unit github.com/golang/snappy compresses on its own
+// (its maxBlockSize).
+const snappyBlock = 65536
+
+// compress returns the raw Snappy block of payload at the start of a
+// buffer of snappy.MaxEncodedLen(n) = 32 + n + n/6 bytes, the padded size
+// akida writes, whose remaining bytes are zero; and the block's length.
+//
+// snappy.Encode compresses each 64 KiB block independently, so runs of
+// whole blocks compressed by separate workers and joined under one length
+// header give exactly its output, in a fraction of the time on several
+// cores (compression is most of Encode's time).
+func compress(payload []byte, workers int) (file []byte, stream int) {
+	file = make([]byte, snappy.MaxEncodedLen(len(payload)))
+	blocks := (len(payload) + snappyBlock - 1) / snappyBlock
+	if workers < 2 || blocks < 2 {
+		return file, len(snappy.Encode(file, payload))
+	}
+	per := (blocks + workers - 1) / workers * snappyBlock
+	encoded := make([][]byte, (len(payload)+per-1)/per)
+	var wg sync.WaitGroup
+	for i := range encoded {
+		chunk := payload[i*per : min((i+1)*per, len(payload))]
+		wg.Go(func() { encoded[i] = snappy.Encode(nil, chunk) })
+	}
+	wg.Wait()
+	stream = binary.PutUvarint(file, uint64(len(payload)))
+	for _, e := range encoded {
+		_, header := binary.Uvarint(e) // each chunk's own length header
+		stream += copy(file[stream:], e[header:])
+	}
+	return file, stream
 }
 
 // NotWritten lists what Encode cannot store for the model, one sentence per

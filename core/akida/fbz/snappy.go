@@ -97,14 +97,13 @@ func Decompress(file []byte) ([]byte, error) {
 		if length > len(out)-d {
 			return nil, snappyError(hdr+s, "a copy of %d bytes runs past the declared length %d", length, n)
 		}
-		if offset >= length {
-			copy(out[d:d+length], out[d-offset:])
-		} else { // overlapping copy: repeats the last offset bytes
-			for i := range length {
-				out[d+i] = out[d-offset+i]
-			}
+		// An overlapping copy (offset < length) repeats the last offset
+		// bytes: copying from a fixed source start doubles what each
+		// copy call can take.
+		src, end := d-offset, d+length
+		for d < end {
+			d += copy(out[d:end], out[src:d])
 		}
-		d += length
 	}
 	return out, nil
 }
