@@ -295,7 +295,7 @@ func TestKeepLayers(t *testing.T) {
 	o.Units, o.WeightsBits, o.ActBits = 2, 4, 4
 	hidden := akida.NewFullyConnected("hidden", o)
 	setWeights(t, hidden, "weights", []int{1, 1, 2, 2}, 4, []int8{1, 0, 0, 2}) // (v0, 2·v1)
-	setNeurons(t, hidden, []int32{0, 0}, []float32{1, 1})                     // levels min(p, 15)
+	setNeurons(t, hidden, []int32{0, 0}, []float32{1, 1})                      // levels min(p, 15)
 	o.Units, o.Activation = 1, false
 	last := akida.NewFullyConnected("last", o)
 	setWeights(t, last, "weights", []int{1, 1, 2, 1}, 4, []int8{1, -1})

@@ -2,8 +2,10 @@ package sim
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/fbz"
 )
@@ -15,27 +17,32 @@ func TestScratch(t *testing.T) {
 		if err != nil {
 			t.Fatal(f, err)
 		}
-		fmt.Println("==", f, m.Version)
-		shapes, err := m.Shapes()
-		fmt.Println(err)
-		for i, l := range m.Layers {
-			fmt.Printf("%s %s %v %v\n", l.Name, l.Type, l.Params.Keys(), shapes[i])
-			for k, v := range l.Params.All() {
-				fmt.Printf(" %s=%d", k, v)
-			}
-			fmt.Println()
-			for _, v := range l.Variables {
-				fmt.Printf("   %s %s %v", v.Name, v.Type, v.Shape)
-				if v.Type == 0 {
-					x, _ := v.Int32s()
-					fmt.Print(" ", x[:min(8, len(x))])
+		s, err := New(m)
+		if err != nil {
+			t.Fatal(f, err)
+		}
+		sh := s.InputShape()
+		r := rand.New(rand.NewPCG(1, 2))
+		in := Input{Shape: [4]int{1, sh[0], sh[1], sh[2]}, Data: make([]uint8, sh[0]*sh[1]*sh[2])}
+		for i := range in.Data {
+			in.Data[i] = uint8(r.IntN(1 << s.InputBits()))
+		}
+		t0 := time.Now()
+		out, err := s.Forward(in, Options{KeepLayers: true})
+		if err != nil {
+			t.Fatal(f, err)
+		}
+		fmt.Println(f, time.Since(t0), out.Shape, out.Data[:min(10, len(out.Data))])
+		for _, lo := range out.Layers {
+			nz := 0
+			mx := int32(-1 << 31)
+			for _, v := range lo.Data {
+				if v != 0 {
+					nz++
 				}
-				if v.Type == 1 {
-					x, _ := v.Float32s()
-					fmt.Print(" ", x[:min(8, len(x))])
-				}
-				fmt.Println()
+				mx = max(mx, v)
 			}
+			fmt.Printf("  %s %v nonzero %.2f max %d\n", lo.Name, lo.Shape, float64(nz)/float64(len(lo.Data)), mx)
 		}
 	}
 }
