@@ -26,6 +26,7 @@ type command struct {
 // variable, so the table cannot be changed at run time.
 func commands() map[string]command {
 	return map[string]command{
+		"inspect": {"print a Keras model's layers, output shapes and parameters", runInspect},
 		"version": {"print the version", runVersion},
 	}
 }
