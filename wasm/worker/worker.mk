@@ -1,0 +1,42 @@
+# The Cloudflare Worker (wasm/worker): included by the top Makefile, which
+# defines GO and GOROOT.
+#
+#   make worker-build   wasm/worker/build/{worker.mjs,runtime.mjs,wasm_exec.js,app.wasm}
+#   make worker-serve   the Worker in workerd on 127.0.0.1:$(PORT), in the foreground
+#   make worker-test    workerd on a free port: every endpoint with real fixtures and
+#                       bad inputs, then a load check (200 requests, concurrency 8)
+
+WORKER_DIR := wasm/worker
+WORKERD := $(WORKER_DIR)/node_modules/.bin/workerd
+PORT ?= 8787
+# The load check of worker-test; raise them for a longer measurement.
+WORKER_LOAD_REQUESTS ?= 200
+WORKER_LOAD_CONCURRENCY ?= 8
+
+.PHONY: worker-build worker-serve worker-test
+
+# workers-assets-gen (the `tool` line in go.mod, at syumai/workers v0.30.2)
+# writes worker.mjs, runtime.mjs and wasm_exec.js and empties build/ first,
+# so it runs before the Go build.
+worker-build:
+	cd $(WORKER_DIR) && $(GO) tool workers-assets-gen -mode=go -o build
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WORKER_DIR)/build/app.wasm ./$(WORKER_DIR)
+	@wc -c < $(WORKER_DIR)/build/app.wasm | xargs printf 'app.wasm: %s bytes, '
+	@gzip -9 -c $(WORKER_DIR)/build/app.wasm | wc -c | xargs printf '%s bytes gzip -9\n'
+
+# The workerd binary comes from the npm package workerd@1.20261117.1
+# (package-lock.json); npm ci reinstalls it when the lock file changes.
+$(WORKERD): $(WORKER_DIR)/package-lock.json
+	cd $(WORKER_DIR) && npm ci --no-audit --no-fund
+	@touch $@
+
+# GET / serves dist/ (make dist) through the Worker's ASSETS binding.
+worker-serve: worker-build $(WORKERD)
+	@test -f dist/index.html || echo "worker-serve: dist/index.html is missing; run make dist for the page at /"
+	$(WORKERD) serve $(WORKER_DIR)/workerd.capnp --socket-addr http=127.0.0.1:$(PORT) --directory-path assets=$(CURDIR)/dist
+
+# The test starts and stops workerd itself (on a free port). It uses dist/
+# when it has been built, otherwise a placeholder page, and says which.
+worker-test: worker-build $(WORKERD)
+	CNN2SNN_WORKERD=$(CURDIR)/$(WORKERD) CNN2SNN_WORKER_LOAD=$(WORKER_LOAD_REQUESTS),$(WORKER_LOAD_CONCURRENCY) \
+	  $(GO) test ./$(WORKER_DIR)/e2e/ -count=1 -v -run 'Workerd' -timeout 10m
