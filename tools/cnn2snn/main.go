@@ -27,6 +27,8 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"inspect": {"print a Keras model's layers, output shapes and parameters", runInspect},
+		"summary": {"print the summary of an Akida .fbz model (--json for JSON)", runSummary},
+		"convert": {"write an Akida .fbz model (for now: re-encode an .fbz in the key/value format)", runConvert},
 		"version": {"print the version", runVersion},
 	}
 }

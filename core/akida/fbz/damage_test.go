@@ -62,13 +62,14 @@ func TestDamagedHeaders(t *testing.T) {
 	}{
 		{"empty", nil, "file: the file is empty"},
 		{"varint too long", []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, "Snappy block: the length header is not a valid varint of at most 32 bits (at file byte 0)"},
+		{"literal cut", []byte{4, 0x0c, 'a', 'b'}, "Snappy block: a literal of 4 bytes is cut off by the end of the file (at file byte 1)"},
 		{"stream ends early", []byte{4, 0x04, 'a', 'b'}, "Snappy block: the stream ends after 2 of the 4 declared bytes (at file byte 4)"},
 		{"varint cut", []byte{0x80, 0x80}, "Snappy block: the length header is cut off by the end of the file (at file byte 2)"},
 		// 2^31 declared by 10 bytes: refused before allocating.
 		{"huge length", append([]byte{0x80, 0x80, 0x80, 0x80, 0x08}, make([]byte, 10)...),
 			"Snappy block: the header declares 2147483648 uncompressed bytes, more than the 10 bytes that follow can expand to (at file byte 0)"},
 		{"copy before start", []byte{8, 0x00, 'a', 0x01 | 3<<2, 9}, "Snappy block: a copy refers 9 bytes back at output byte 1, outside the output (at file byte 5)"},
-		{"literal past end", []byte{2, 0x08, 'a', 'b', 'c'}, "Snappy block: a literal of 3 bytes runs past the declared length or the end of the file (at file byte 1)"},
+		{"literal past end", []byte{2, 0x08, 'a', 'b', 'c'}, "Snappy block: a literal of 3 bytes runs past the declared length 2 (at file byte 1)"},
 		{"no layers", snappy.Encode(nil, []byte{8, 0, 0, 0, 4, 0, 4, 0, 4, 0, 0, 0}),
 			"FlatBuffer payload: the payload holds no layers: it is not an Akida model"},
 		{"root outside", snappy.Encode(nil, []byte{0xf0, 0xff, 0, 0, 0, 0, 0, 0}),

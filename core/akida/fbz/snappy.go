@@ -62,8 +62,11 @@ func Decompress(file []byte) ([]byte, error) {
 				}
 				length = int(l) + 1
 			}
-			if length > len(out)-d || length > len(body)-s {
-				return nil, snappyError(hdr+s-1, "a literal of %d bytes runs past the declared length or the end of the file", length)
+			if length > len(out)-d {
+				return nil, snappyError(hdr+s-1, "a literal of %d bytes runs past the declared length %d", length, n)
+			}
+			if length > len(body)-s {
+				return nil, snappyError(hdr+s-1, "a literal of %d bytes is cut off by the end of the file", length)
 			}
 			copy(out[d:], body[s:s+length])
 			d += length

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"math/big"
 	"slices"
 	"testing"
 )
@@ -109,7 +110,7 @@ func TestLevelBoundariesEqualActivationLevel(t *testing.T) {
 				if len(b) != 1<<bits-1 {
 					t.Fatalf("%d boundaries for %d bits, want %d", len(b), bits, 1<<bits-1)
 				}
-				span := int32(min(float64(1<<bits)*intervalLength(step, bits)+4, 5000))
+				span := int32(min(float64(int(1)<<bits)*intervalLength(step, bits)+4, 5000))
 				for p := T - 4; p <= T+span; p++ {
 					if got, want := levelOf(b, p), activationLevel(p, T, step, bits); got != want {
 						t.Fatalf("bits %d step %v T %d p %d: boundaries give %d, activationLevel %d", bits, step, T, p, got, want)
@@ -118,6 +119,43 @@ func TestLevelBoundariesEqualActivationLevel(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestActivationLevelIsExactCeil(t *testing.T) {
+	// activationLevel against exact rational arithmetic, at the potentials
+	// around every boundary T + n·s, where any rounding would show.
+	for _, bits := range []int{1, 2, 4, 8} {
+		for _, step := range []float32{0.7, 1.0 / 3, 2.5, 13.447483, 346.35715, 1e-3} {
+			const T = -17
+			s := new(big.Rat).SetFloat64(intervalLength(step, bits))
+			for n := 0; n <= 1<<bits; n++ {
+				edge := T + int32(math.Floor(float64(n)*intervalLength(step, bits)))
+				for p := edge - 1; p <= edge+1; p++ {
+					if got, want := activationLevel(p, T, step, bits), ratLevel(p, T, s, bits); got != want {
+						t.Fatalf("bits %d step %v p %d: activationLevel %d, exact %d", bits, step, p, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// ratLevel is min(ceil((p − T)/s), 2^bits − 1) for p > T, computed with
+// rationals.
+func ratLevel(p, T int32, s *big.Rat, bits int) int32 {
+	if p <= T {
+		return 0
+	}
+	q := new(big.Rat).Quo(new(big.Rat).SetInt64(int64(p)-int64(T)), s)
+	n := new(big.Int).Quo(q.Num(), q.Denom()) // floor, q > 0
+	if !q.IsInt() {
+		n.Add(n, big.NewInt(1))
+	}
+	top := int64(1)<<bits - 1
+	if !n.IsInt64() || n.Int64() > top {
+		return int32(top)
+	}
+	return int32(n.Int64())
 }
 
 func TestLevelBoundariesExactWhereFloat32DivisionIsNot(t *testing.T) {
