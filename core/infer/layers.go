@@ -320,10 +320,10 @@ func convWindows(h, w int, kernel, strides [2]int, dilation []int, padding strin
 		return window{}, window{}, fmt.Errorf("dilation_rate %v has %d values, expected 2", dilation, len(dilation))
 	}
 	if rows, err = slide(h, kernel[0], strides[0], d[0], padding); err != nil {
-		return window{}, window{}, fmt.Errorf("rows: %w", err)
+		return window{}, window{}, fmt.Errorf("height: %w", err)
 	}
 	if cols, err = slide(w, kernel[1], strides[1], d[1], padding); err != nil {
-		return window{}, window{}, fmt.Errorf("columns: %w", err)
+		return window{}, window{}, fmt.Errorf("width: %w", err)
 	}
 	return rows, cols, nil
 }
@@ -346,11 +346,11 @@ func poolLayer(c *poolConfig, x Tensor, pool func(Tensor, window, window) (Tenso
 	}
 	rows, err := slide(h, c.PoolSize[0], c.Strides[0], 1, c.Padding)
 	if err != nil {
-		return Tensor{}, fmt.Errorf("rows: %w", err)
+		return Tensor{}, fmt.Errorf("height: %w", err)
 	}
 	cols, err := slide(w, c.PoolSize[1], c.Strides[1], 1, c.Padding)
 	if err != nil {
-		return Tensor{}, fmt.Errorf("columns: %w", err)
+		return Tensor{}, fmt.Errorf("width: %w", err)
 	}
 	return pool(x, rows, cols)
 }

@@ -33,7 +33,7 @@ func slide(in, size, stride, dilation int, padding string) (window, error) {
 	switch padding {
 	case "valid":
 		if in < span {
-			return window{}, fmt.Errorf("the input is %d cells wide but the window spans %d with padding \"valid\", so the output would be empty; use a larger input or padding \"same\"", in, span)
+			return window{}, fmt.Errorf("the input has %d cells but the window spans %d with padding \"valid\", so the output would be empty; use a larger input or padding \"same\"", in, span)
 		}
 		w.out = (in-span)/stride + 1
 	case "same":
