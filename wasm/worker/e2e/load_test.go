@@ -1,0 +1,63 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/wasm/worker/loadtest"
+)
+
+// checkLoad sends CNN2SNN_WORKER_LOAD requests (200 at concurrency 8 by
+// default) to /healthz and then to the heaviest endpoint with AkidaNet
+// 0.25, requires every answer to be right, and reports latency
+// percentiles and workerd's memory. Every request instantiates a new Go
+// runtime in workerd (syumai/workers' worker.mjs does), so /healthz
+// measures that fixed cost.
+func checkLoad(t *testing.T, w *workerd, akidanet []byte) {
+	n, c := loadSize(t)
+	before, err := loadtest.ProcessMemory(w.pid)
+	if err != nil {
+		t.Fatalf("workerd memory: %v", err)
+	}
+	t.Logf("workerd before the load: %v", before)
+
+	health := request{method: "GET", path: "/healthz"}
+	wantHealth := w.send(t, health)
+	heavy := request{method: "POST", path: "/v1/inspect?filename=akidanet.h5", body: akidanet}
+	wantHeavy := w.send(t, heavy)
+	if wantHeavy.status != 200 {
+		t.Fatalf("AkidaNet: %v", wantHeavy)
+	}
+	for _, run := range []struct {
+		name string
+		r    request
+		want answer
+	}{
+		{"GET /healthz", health, wantHealth},
+		{fmt.Sprintf("POST %s (AkidaNet 0.25, %d bytes)", heavy.path, len(akidanet)), heavy, wantHeavy},
+	} {
+		res := loadtest.Run(n, c, func() error {
+			resp, err := w.client.Do(run.r.build(w.url))
+			if err != nil {
+				return err
+			}
+			got, err := answerOf(resp)
+			if err != nil {
+				return err
+			}
+			if got.status != run.want.status || !bytes.Equal(got.body, run.want.body) {
+				return fmt.Errorf("answer %v differs from the first one", got)
+			}
+			return nil
+		})
+		mem, err := loadtest.ProcessMemory(w.pid)
+		if err != nil {
+			t.Fatalf("workerd memory: %v", err)
+		}
+		t.Logf("%s: %v; workerd %v", run.name, res, mem)
+		if res.Failures > 0 {
+			t.Errorf("%s: %d of %d requests failed", run.name, res.Failures, res.Requests)
+		}
+	}
+}
