@@ -109,7 +109,7 @@ var errStop = errors.New("stop")
 
 func (o *object) eachDenseAttribute(m message, fn func(start, end int) error) error {
 	f := o.f
-	c, err := f.messageCursor(m, "attribute info")
+	c, err := f.messageCursor(m, "attribute info message")
 	if err != nil {
 		return err
 	}

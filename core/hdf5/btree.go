@@ -8,18 +8,20 @@ const (
 
 // walkBTreeV1 visits, in order, every leaf-level child of the version 1
 // B-tree at addr, internal nodes included. visit gets the file offset of the
-// key that precedes the child and the child's address. A node's children
-// must be exactly one level below it, so the walk cannot recurse forever; a
-// node reached twice (a loop or shared subtree in a damaged file) is an
-// error, so the walk is linear in the file size.
+// key that precedes the child and the child's address.
+//
+// A node's children must be exactly one level below it, so a node pointing
+// back up (a loop) is refused and the recursion is at most 255 deep. Nodes
+// shared by several parents could still make the walk exponential, so it
+// may visit no more nodes than fit in the file.
 func (f *File) walkBTreeV1(addr uint64, typ uint8, keySize int, visit func(key int, child uint64) error) error {
-	seen := map[uint64]bool{}
+	nodeHeader := 4 + 1 + 1 + 2 + 2*f.offSize
+	budget := len(f.b)/(nodeHeader+keySize) + 1
 	var walk func(addr uint64, wantLevel int) error
 	walk = func(addr uint64, wantLevel int) error {
-		if seen[addr] {
-			return formatErr(int(min(addr, uint64(len(f.b)))), "B-tree node at %#x is reached twice (the tree loops)", addr)
+		if budget--; budget < 0 {
+			return formatErr(int(min(addr, uint64(len(f.b)))), "B-tree node at %#x: the tree has more nodes than the file can hold (nodes are shared or loop)", addr)
 		}
-		seen[addr] = true
 		c, err := f.cursorAt(addr, "B-tree node")
 		if err != nil {
 			return err
@@ -35,27 +37,17 @@ func (f *File) walkBTreeV1(addr uint64, typ uint8, keySize int, visit func(key i
 			return formatErr(c.pos, "B-tree node at %#x has type %d, want %d", addr, nodeType, typ)
 		}
 		if wantLevel >= 0 && level != wantLevel {
-			return formatErr(c.pos, "B-tree node at %#x has level %d, want %d (below its parent)", addr, level, wantLevel)
+			return formatErr(c.pos, "B-tree node at %#x has level %d, want %d (one below its parent: the tree loops or is damaged)", addr, level, wantLevel)
 		}
-		// Read every key and child first so the whole node is checked
-		// against the file before anything is visited.
-		if entries*(keySize+c.offSize) > c.remaining() {
+		if entries*(keySize+c.offSize)+keySize > c.remaining() {
 			return formatErr(c.pos, "B-tree node at %#x: %d entries do not fit in the file", addr, entries)
 		}
-		keys := make([]int, entries)
-		children := make([]uint64, entries)
-		for i := range entries {
-			keys[i] = c.pos
+		for range entries {
+			key := c.pos
 			c.skip(keySize)
-			children[i] = c.address()
-		}
-		c.skip(keySize) // the last key closes the node
-		if c.err != nil {
-			return c.err
-		}
-		for i, child := range children {
+			child := c.address()
 			if level == 0 {
-				err = visit(keys[i], child)
+				err = visit(key, child)
 			} else {
 				err = walk(child, level-1)
 			}

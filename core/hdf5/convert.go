@@ -33,10 +33,11 @@ func decodeFloat32s(dst []float32, raw []byte, t Datatype) {
 	}
 }
 
-// littleEndianFloat32s is the hot path: reslicing src to exactly 4*len(dst)
-// bytes lets the compiler drop the bounds checks in the loop, which then
-// costs about as much as a copy.
-func littleEndianFloat32s(dst []float32, src []byte) {
+// decodeLittleEndianFloat32s is the portable loop: reslicing src to
+// exactly 4*len(dst) bytes lets the compiler drop the bounds checks.
+// littleEndianFloat32s (float32_le.go, float32_be.go) uses it on
+// big-endian hosts.
+func decodeLittleEndianFloat32s(dst []float32, src []byte) {
 	src = src[:4*len(dst)]
 	for i := range dst {
 		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))

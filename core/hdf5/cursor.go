@@ -2,6 +2,7 @@ package hdf5
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 )
 
@@ -38,8 +39,12 @@ func (f *File) window(addr, n uint64, what string) (start, end int, err error) {
 	size := uint64(len(f.b))
 	abs := addr + f.base
 	if abs < addr || abs >= size || n > size-abs {
-		return 0, 0, formatErr(int(min(abs, size)), "%s at address %#x (%d bytes) lies outside the file (%d bytes); the file is truncated or damaged",
-			what, addr, n, size)
+		extent := ""
+		if n > 0 {
+			extent = fmt.Sprintf(" (%d bytes)", n)
+		}
+		return 0, 0, formatErr(int(min(abs, size)), "%s at address %#x%s lies outside the file (%d bytes); the file is truncated or damaged",
+			what, addr, extent, size)
 	}
 	return int(abs), int(abs + n), nil
 }

@@ -22,17 +22,10 @@ type Dataset struct {
 	nbytes    int // elements × element size
 }
 
-// openDataset parses the dataset's header messages and checks that its
+// newDataset parses the dataset's header messages and checks that its
 // storage can hold the elements its dataspace claims, before anything is
 // allocated for them.
-func (f *File) openDataset(addr uint64, path string) (*Dataset, error) {
-	oh, err := f.readObjectHeader(addr)
-	if err != nil {
-		return nil, inObject(err, "dataset "+path)
-	}
-	if kind := oh.kind(); kind != "dataset" {
-		return nil, fmt.Errorf("hdf5: %s is a %s, not a dataset", path, kind)
-	}
+func (f *File) newDataset(oh *objectHeader, path string) (*Dataset, error) {
 	d := &Dataset{object: object{f: f, path: path, oh: oh}}
 	if err := d.parse(); err != nil {
 		return nil, inObject(err, "dataset "+path)
@@ -45,21 +38,30 @@ func (d *Dataset) parse() error {
 	if _, ok := oh.find(msgExternal); ok {
 		return &UnsupportedError{Feature: "external data files"}
 	}
-	var err error
-	d.space, err = parseMessage(f, oh, msgDataspace, "dataspace", parseDataspace)
+	c, err := f.requiredMessage(oh, msgDataspace, "dataspace message")
 	if err != nil {
 		return err
 	}
-	d.dtype, err = parseMessage(f, oh, msgDatatype, "datatype", parseDatatype)
-	if err != nil {
+	if d.space, err = parseDataspace(&c); err != nil {
 		return err
 	}
-	d.layout, err = parseMessage(f, oh, msgLayout, "data layout", parseLayout)
-	if err != nil {
+	if c, err = f.requiredMessage(oh, msgDatatype, "datatype message"); err != nil {
 		return err
 	}
-	if _, ok := oh.find(msgFilters); ok {
-		if d.filters, err = parseMessage(f, oh, msgFilters, "filter pipeline", parseFilters); err != nil {
+	if d.dtype, err = parseDatatype(&c); err != nil {
+		return err
+	}
+	if c, err = f.requiredMessage(oh, msgLayout, "data layout message"); err != nil {
+		return err
+	}
+	if d.layout, err = parseLayout(&c); err != nil {
+		return err
+	}
+	if m, ok := oh.find(msgFilters); ok {
+		if c, err = f.messageCursor(m, "filter pipeline message"); err != nil {
+			return err
+		}
+		if d.filters, err = parseFilters(&c); err != nil {
 			return err
 		}
 	}
@@ -75,18 +77,14 @@ func (d *Dataset) parse() error {
 	return d.checkStorage()
 }
 
-// parseMessage parses the first message of a type with parse.
-func parseMessage[T any](f *File, oh *objectHeader, typ uint16, what string, parse func(*cursor) (T, error)) (T, error) {
-	var zero T
+// requiredMessage returns a cursor over the first message of a type,
+// which the object must have.
+func (f *File) requiredMessage(oh *objectHeader, typ uint16, what string) (cursor, error) {
 	m, ok := oh.find(typ)
 	if !ok {
-		return zero, formatErr(int(oh.addr), "object header at %#x has no %s message", oh.addr, what)
+		return cursor{}, formatErr(int(oh.addr), "object header at %#x has no %s", oh.addr, what)
 	}
-	c, err := f.messageCursor(m, what)
-	if err != nil {
-		return zero, err
-	}
-	return parse(&c)
+	return f.messageCursor(m, what)
 }
 
 // checkStorage bounds the dataset's size by the bytes that store it.

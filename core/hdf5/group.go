@@ -2,6 +2,7 @@ package hdf5
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -37,24 +38,53 @@ type object struct {
 	oh   *objectHeader
 }
 
-// openGroup parses the group whose object header is at addr and lists its
-// links: from a symbol table (old-style groups, what Keras files use), from
-// dense storage (link info message pointing to a fractal heap), or from
-// link messages in the header (compact new-style groups).
+// openGroup opens the group whose object header is at addr.
 func (f *File) openGroup(addr uint64, path string) (*Group, error) {
+	g, d, err := f.openObject(addr, path)
+	if err == nil && g == nil {
+		err = fmt.Errorf("hdf5: %s is a dataset, not a group", d.path)
+	}
+	return g, err
+}
+
+// openObject reads the object header at addr and opens the object as what
+// it is, a group or a dataset, parsing the header once.
+func (f *File) openObject(addr uint64, path string) (*Group, *Dataset, error) {
 	oh, err := f.readObjectHeader(addr)
 	if err != nil {
-		return nil, inObject(err, "group "+path)
+		return nil, nil, inObject(err, path)
 	}
+	switch oh.kind() {
+	case "group":
+		g, err := f.newGroup(oh, path)
+		return g, nil, err
+	case "dataset":
+		d, err := f.newDataset(oh, path)
+		return nil, d, err
+	}
+	return nil, nil, &UnsupportedError{Feature: "object that is neither a group nor a dataset (a committed datatype?)", Path: path}
+}
+
+// newGroup lists the group's links: from a symbol table (old-style groups,
+// what Keras files use), from dense storage (a link info message pointing
+// to a fractal heap), or from link messages in the header (compact
+// new-style groups).
+func (f *File) newGroup(oh *objectHeader, path string) (*Group, error) {
 	g := &Group{object: object{f: f, path: path, oh: oh}}
+	var err error
 	g.links, err = g.readLinks()
 	if err != nil {
 		return nil, inObject(err, "group "+path)
 	}
-	sort.Slice(g.links, func(i, j int) bool { return g.links[i].name < g.links[j].name })
+	// Symbol tables come sorted by name; link messages and dense storage
+	// (sorted by name hash) do not.
+	byName := func(a, b link) int { return strings.Compare(a.name, b.name) }
+	if !slices.IsSortedFunc(g.links, byName) {
+		slices.SortFunc(g.links, byName)
+	}
 	for i := 1; i < len(g.links); i++ {
 		if g.links[i].name == g.links[i-1].name {
-			return nil, formatErr(int(addr), "group %s: two members are named %q", path, g.links[i].name)
+			return nil, formatErr(int(oh.addr), "group %s: two members are named %q", path, g.links[i].name)
 		}
 	}
 	return g, nil
@@ -63,7 +93,7 @@ func (f *File) openGroup(addr uint64, path string) (*Group, error) {
 func (g *Group) readLinks() ([]link, error) {
 	f := g.f
 	if m, ok := g.oh.find(msgSymbolTable); ok {
-		c, err := f.messageCursor(m, "symbol table")
+		c, err := f.messageCursor(m, "symbol table message")
 		if err != nil {
 			return nil, err
 		}
@@ -74,7 +104,7 @@ func (g *Group) readLinks() ([]link, error) {
 		return f.symbolTableLinks(btree, heap)
 	}
 	if m, ok := g.oh.find(msgLinkInfo); ok {
-		c, err := f.messageCursor(m, "link info")
+		c, err := f.messageCursor(m, "link info message")
 		if err != nil {
 			return nil, err
 		}
@@ -207,6 +237,11 @@ func (g *Group) childPath(name string) string {
 // its last component, which it returns with that group.
 func (g *Group) resolve(path string) (*Group, string, error) {
 	parts := strings.Split(strings.Trim(path, "/"), "/")
+	for _, p := range parts {
+		if p == "" || p == "." || p == ".." {
+			return nil, "", fmt.Errorf("hdf5: %s: path %q has an empty, \".\" or \"..\" component; give names relative to the group", g.path, path)
+		}
+	}
 	for _, p := range parts[:len(parts)-1] {
 		child, err := g.child(p)
 		if err != nil {
@@ -219,21 +254,11 @@ func (g *Group) resolve(path string) (*Group, string, error) {
 
 // child opens the direct member name as a group.
 func (g *Group) child(name string) (*Group, error) {
-	if name == "" || name == "." {
-		return nil, fmt.Errorf("hdf5: %s: empty path component", g.path)
-	}
 	l, err := g.find(name)
 	if err != nil {
 		return nil, err
 	}
-	child, err := g.f.openGroup(l.addr, g.childPath(name))
-	if err != nil {
-		return nil, err
-	}
-	if kind := child.oh.kind(); kind != "group" {
-		return nil, fmt.Errorf("hdf5: %s is a %s, not a group", child.path, kind)
-	}
-	return child, nil
+	return g.f.openGroup(l.addr, g.childPath(name))
 }
 
 // kind tells groups (symbol table, link info or link messages) from
@@ -272,7 +297,11 @@ func (g *Group) Dataset(path string) (*Dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	return g.f.openDataset(l.addr, parent.childPath(name))
+	sub, d, err := g.f.openObject(l.addr, parent.childPath(name))
+	if err == nil && d == nil {
+		err = fmt.Errorf("hdf5: %s is a group, not a dataset", sub.path)
+	}
+	return d, err
 }
 
 // IsGroup reports whether the member name (a relative path) is a group;
@@ -291,4 +320,53 @@ func (g *Group) IsGroup(name string) (bool, error) {
 		return false, inObject(err, parent.childPath(last))
 	}
 	return oh.kind() == "group", nil
+}
+
+// maxWalkDepth bounds how deep Walk descends; Keras files nest groups a
+// handful of levels.
+const maxWalkDepth = 256
+
+// WalkFunc is called by Walk for each object: group or dataset is set, the
+// other nil. err is the error that opening the object gave (both are nil
+// then); returning nil continues the walk, returning an error stops it and
+// Walk returns it.
+type WalkFunc func(path string, group *Group, dataset *Dataset, err error) error
+
+// Walk visits every group and dataset below g, depth first in name order,
+// reading each object header once. A group reached by a second hard link
+// is visited but not descended into again, so hard links that form a cycle
+// or share subtrees cannot make the walk loop or grow exponentially.
+func (g *Group) Walk(fn WalkFunc) error {
+	expanded := map[uint64]bool{g.oh.addr: true}
+	return g.walk(fn, expanded, 0)
+}
+
+func (g *Group) walk(fn WalkFunc, expanded map[uint64]bool, depth int) error {
+	for _, l := range g.links {
+		path := g.childPath(l.name)
+		var sub *Group
+		var d *Dataset
+		var err error
+		switch {
+		case l.kind == softLink:
+			err = &UnsupportedError{Feature: "soft link (to " + l.target + ")", Path: path}
+		case l.kind == externalLink:
+			err = &UnsupportedError{Feature: "external link", Path: path}
+		case depth >= maxWalkDepth:
+			err = fmt.Errorf("hdf5: %s: groups nest deeper than %d levels", path, maxWalkDepth)
+		default:
+			sub, d, err = g.f.openObject(l.addr, path)
+		}
+		if err := fn(path, sub, d, err); err != nil {
+			return err
+		}
+		if sub == nil || expanded[sub.oh.addr] {
+			continue
+		}
+		expanded[sub.oh.addr] = true
+		if err := sub.walk(fn, expanded, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,8 +1,10 @@
 package hdf5
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -222,4 +224,205 @@ func TestCorruptBytes(t *testing.T) {
 		}
 	}
 	t.Logf("%d corrupted files exercised", n)
+}
+
+// patched returns a copy of testdata/name with fn's changes; fn gets the
+// opened original to locate structures.
+func patched(t *testing.T, name string, fn func(f *File, b []byte)) []byte {
+	t.Helper()
+	orig, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := slices.Clone(orig)
+	fn(f, b)
+	return b
+}
+
+// v1Messages lists the message header offsets of the first block of the
+// version 1 object header at addr.
+func v1Messages(b []byte, addr int) (types, offsets []int) {
+	size := int(binary.LittleEndian.Uint32(b[addr+8:]))
+	for p := addr + 16; p+8 <= addr+16+size; p += 8 + int(binary.LittleEndian.Uint16(b[p+2:])) {
+		types = append(types, int(binary.LittleEndian.Uint16(b[p:])))
+		offsets = append(offsets, p)
+	}
+	return types, offsets
+}
+
+// TestCraftedHostile damages specific structures and checks the exact
+// error each gives, with no panic and no allocation beyond the input.
+func TestCraftedHostile(t *testing.T) {
+	le := binary.LittleEndian
+	for _, tc := range []struct {
+		name  string
+		file  string
+		patch func(t *testing.T, f *File, b []byte)
+		read  func(f *File) error
+		want  string
+	}{{
+		name: "B-tree child points back at its parent",
+		file: "v0_big_group.h5",
+		patch: func(t *testing.T, f *File, b []byte) {
+			root := btreeOf(t, f, "big")
+			le.PutUint64(b[root+24+8:], uint64(root)) // child 0, after the node header and key 0
+		},
+		read: func(f *File) error { _, err := f.Root().Group("big"); return err },
+		want: "hdf5: at offset 0x%x: group /big: B-tree node at 0x%x has level 1, want 0 (one below its parent: the tree loops or is damaged)",
+	}, {
+		name: "B-tree child points outside the file",
+		file: "v0_big_group.h5",
+		patch: func(t *testing.T, f *File, b []byte) {
+			root := btreeOf(t, f, "big")
+			le.PutUint64(b[root+24+8:], 1<<40)
+		},
+		read: func(f *File) error { _, err := f.Root().Group("big"); return err },
+		want: "hdf5: at offset 0x%x: group /big: B-tree node at address 0x10000000000 lies outside the file (35416 bytes); the file is truncated or damaged",
+	}, {
+		name: "B-tree entry count beyond the file",
+		file: "v0_big_group.h5",
+		patch: func(t *testing.T, f *File, b []byte) {
+			root := btreeOf(t, f, "big")
+			le.PutUint16(b[root+6:], 0xffff)
+		},
+		read: func(f *File) error { _, err := f.Root().Group("big"); return err },
+		want: "hdf5: at offset 0x%x: group /big: B-tree node at 0x%x: 65535 entries do not fit in the file",
+	}, {
+		name: "dataspace of 2^40 elements",
+		file: "types.h5",
+		patch: func(t *testing.T, f *File, b []byte) {
+			d := mustDataset(t, f, "float/float32")
+			m, _ := d.oh.find(msgDataspace)
+			le.PutUint64(b[m.start+8:], 1<<40)
+			// Let the dataset claim unallocated storage, so only the size bound stands.
+			l, _ := d.oh.find(msgLayout)
+			le.PutUint64(b[l.start+2:], math.MaxUint64)
+		},
+		read: func(f *File) error { _, err := f.Root().Dataset("float/float32"); return err },
+		want: "hdf5: at offset 0x%x: dataset /float/float32: dataspace [1099511627776] of 4-byte elements (4398046511104 bytes) is larger than 1100× the 20904-byte file; refusing to allocate it",
+	}, {
+		name: "dataspace product overflows",
+		file: "types.h5",
+		patch: func(t *testing.T, f *File, b []byte) {
+			d := mustDataset(t, f, "float/float64_be")
+			m, _ := d.oh.find(msgDataspace)
+			le.PutUint64(b[m.start+8:], 1<<40)
+			le.PutUint64(b[m.start+16:], 1<<40)
+		},
+		read: func(f *File) error { _, err := f.Root().Dataset("float/float64_be"); return err },
+		want: "hdf5: at offset 0x%x: dataset /float/float64_be: dataspace message: dataspace [1099511627776 1099511627776] has more elements than fit in memory",
+	}, {
+		name: "continuation block that loops to its own header",
+		file: "types.h5",
+		patch: func(t *testing.T, f *File, b []byte) {
+			d := mustDataset(t, f, "float/float32")
+			types, offs := v1Messages(b, int(d.oh.addr))
+			i := slices.Index(types, msgNIL)
+			if i < 0 || le.Uint16(b[offs[i]+2:]) < 16 {
+				t.Fatal("no NIL message of 16 bytes to turn into a continuation")
+			}
+			le.PutUint16(b[offs[i]:], msgContinuation)
+			le.PutUint64(b[offs[i]+8:], d.oh.addr+16)                        // the first block itself
+			le.PutUint64(b[offs[i]+16:], uint64(le.Uint32(b[d.oh.addr+8:]))) // its size
+		},
+		read: func(f *File) error { _, err := f.Root().Dataset("float/float32"); return err },
+		want: "hdf5: at offset 0x%x: /float/float32: object header at 0x%x: continuation block 0x%x is read twice (a loop)",
+	}, {
+		name: "contiguous data past the end",
+		file: "types.h5",
+		patch: func(t *testing.T, f *File, b []byte) {
+			d := mustDataset(t, f, "float/float32")
+			l, _ := d.oh.find(msgLayout)
+			le.PutUint64(b[l.start+2:], uint64(len(b)-10))
+		},
+		read: func(f *File) error { _, err := f.Root().Dataset("float/float32"); return err },
+		want: "hdf5: at offset 0x%x: dataset /float/float32: contiguous data at address 0x%x (52 bytes) lies outside the file (20904 bytes); the file is truncated or damaged",
+	}, {
+		name: "local heap name offset out of range",
+		file: "v0_big_group.h5",
+		patch: func(t *testing.T, f *File, b []byte) {
+			m, _ := f.Root().oh.find(msgSymbolTable)
+			heap := int(le.Uint64(b[m.start+8:]))
+			le.PutUint64(b[heap+8:], 4) // data segment size
+		},
+		read: func(f *File) error { _, err := Open(f.b); return err },
+		want: "hdf5: at offset 0x%x: group /: local heap: name offset %d is outside the 4-byte data segment",
+	}, {
+		name: "v2 B-tree node pointing at the header",
+		file: "latest_dense.h5",
+		patch: func(t *testing.T, f *File, b []byte) {
+			_, names := linkInfo(t, mustGroup(t, f.Root(), "many"))
+			le.PutUint64(b[names+4+1+1+4+2+2+1+1:], names) // root node address := the header
+		},
+		read: func(f *File) error { _, err := f.Root().Group("many"); return err },
+		want: "hdf5: at offset 0x%x: group /many: v2 B-tree node: expected signature \"BTIN\", found \"BTHD\"",
+	}, {
+		name: "fractal heap object beyond its block",
+		file: "latest_dense.h5",
+		patch: func(t *testing.T, f *File, b []byte) {
+			heap, _ := linkInfo(t, mustGroup(t, f.Root(), "many"))
+			// Shrink the doubling table so that heap offsets fall outside it.
+			le.PutUint16(b[int(heap)+4+1+2+2+1+4+12*8+2+8+8+2+2+8:], 1)
+		},
+		read: func(f *File) error { _, err := f.Root().Group("many"); return err },
+		want: "hdf5: at offset 0x%x: group /many: fractal heap at 0x342: heap offset %d is outside the doubling table",
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := patched(t, tc.file, func(f *File, b []byte) { tc.patch(t, f, b) })
+			f, err := Open(b)
+			if err == nil {
+				err = tc.read(f)
+			}
+			var fe *FormatError
+			if !errors.As(err, &fe) {
+				t.Fatalf("got %v (%T), want a FormatError", err, err)
+			}
+			// Offsets depend on the file layout: the test takes them from
+			// the error and checks the rest of the text.
+			want := tc.want
+			if strings.Contains(want, "%") {
+				want = fillOffsets(want, err.Error())
+			}
+			if err.Error() != want {
+				t.Errorf("error:\n got %v\nwant %s", err, want)
+			}
+			checkErrors(t, tc.name, exercise(b))
+		})
+	}
+}
+
+// fillOffsets fills the %x and %d verbs of want with the numbers found at
+// the same places in got, so only the words are compared.
+func fillOffsets(want, got string) string {
+	var args []any
+	w, g := want, got
+	for {
+		i := strings.IndexByte(w, '%')
+		if i < 0 || i > len(g) || w[:i] != g[:i] {
+			break
+		}
+		g = g[i:]
+		j := 0
+		for j < len(g) && strings.ContainsRune("0123456789abcdef", rune(g[j])) {
+			j++
+		}
+		args = append(args, g[:j])
+		g = g[j:]
+		w = w[i+2:]
+	}
+	if len(args) == 0 {
+		return want
+	}
+	return fmt.Sprintf(strings.NewReplacer("%x", "%s", "%d", "%s").Replace(want), args...)
+}
+
+// btreeOf returns the file offset of a group's symbol table B-tree.
+func btreeOf(t *testing.T, f *File, path string) int {
+	t.Helper()
+	m, _ := mustGroup(t, f.Root(), path).oh.find(msgSymbolTable)
+	return int(binary.LittleEndian.Uint64(f.b[m.start:]))
 }

@@ -153,7 +153,7 @@ func parseLayoutV1(c *cursor) (layout, error) {
 // message (0x05) takes precedence over the old one (0x04).
 func (f *File) parseFill(oh *objectHeader) (start, end int, err error) {
 	if m, ok := oh.find(msgFill); ok {
-		c, err := f.messageCursor(m, "fill value")
+		c, err := f.messageCursor(m, "fill value message")
 		if err != nil {
 			return 0, 0, err
 		}
@@ -179,7 +179,7 @@ func (f *File) parseFill(oh *objectHeader) (start, end int, err error) {
 		return start, c.pos, c.err
 	}
 	if m, ok := oh.find(msgFillOld); ok {
-		c, err := f.messageCursor(m, "fill value")
+		c, err := f.messageCursor(m, "fill value message")
 		if err != nil {
 			return 0, 0, err
 		}

@@ -1,7 +1,5 @@
 package hdf5
 
-import "fmt"
-
 // Header message types used by this reader (HDF5 spec §IV.A.2).
 const (
 	msgNIL          = 0x00
@@ -89,11 +87,14 @@ func (f *File) readObjectHeader(addr uint64) (*objectHeader, error) {
 		if c.err == nil && version != 1 {
 			return nil, formatErr(c.pos-1, "object header: version %d is not 1, and no OHDR signature", version)
 		}
-		c.skip(1 + 2 + 4) // reserved, number of messages, reference count
+		c.skip(1) // reserved
+		count := int(c.u16())
+		c.skip(4) // reference count
 		size := c.u32()
 		c.skip(4) // the v1 prefix is padded to 16 bytes
 		n := c.count(uint64(size), c.remaining(), "object header size")
 		first = block{start: c.pos, end: c.pos + n}
+		oh.msgs = make([]message, 0, min(count, n/8)) // each message takes 8 bytes or more
 	}
 	if c.err != nil {
 		return nil, c.err
@@ -198,11 +199,12 @@ func (f *File) readMessagesV2(b block, creationOrder bool, msgs []message) ([]me
 	return msgs, nil
 }
 
-// messageCursor returns a cursor over a message body, refusing shared
+// messageCursor returns a cursor over a message body (what names the
+// message for errors, e.g. "dataspace message"), refusing shared
 // messages (stored elsewhere: committed datatypes, the shared message heap).
 func (f *File) messageCursor(m message, what string) (cursor, error) {
 	if m.flags&msgFlagShared != 0 {
-		return cursor{}, &UnsupportedError{Feature: fmt.Sprintf("shared %s message (committed datatype or shared object header message)", what)}
+		return cursor{}, &UnsupportedError{Feature: "shared " + what + " (committed datatype or shared object header message)"}
 	}
-	return f.cursor(m.start, m.end, what+" message"), nil
+	return f.cursor(m.start, m.end, what), nil
 }
