@@ -285,6 +285,8 @@ func TestTFJSErrors(t *testing.T) {
 	wantError(t, loadErr(t, append(files, extra)...), "this file is not listed in the weights manifest of model.json; remove it, or give the model.json it belongs to", &fe)
 	long := File{files[3].Name, append(append([]byte{}, files[3].Data...), 0, 0, 0, 0)}
 	wantError(t, loadErr(t, files[0], files[1], files[2], long), "the shards group1-shard1of3.bin, group1-shard2of3.bin, group1-shard3of3.bin hold 4 bytes more than the weights manifest describes; they do not belong to this model.json", &fe)
+	wantError(t, loadErr(t, File{"model.json", []byte(`{"modelTopology": {"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"name": "d", "units": 1, "batch_input_shape": [null, 1]}}]}},
+		"weightsManifest": [{"paths": [""], "weights": []}]}`)}), `the weights manifest lists a shard with no file name (""); the model.json is damaged`, &fe)
 	var ue *UnsupportedError
 	wantError(t, loadErr(t, File{"model.json", []byte(`{"format": "graph-model", "modelTopology": {}, "weightsManifest": []}`)}),
 		"this is a TF.js graph model, which has no Keras layers; convert the Keras model itself (the .h5 or .keras file), or a TF.js layers model", &ue)

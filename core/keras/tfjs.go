@@ -126,6 +126,9 @@ func readTFJSWeights(jsonName string, manifest []tfjsManifestGroup, files []File
 		var shards [][]byte
 		for _, p := range group.Paths {
 			base := path.Base(p)
+			if strings.TrimSpace(p) == "" || base == "." || base == "/" {
+				return nil, formatErrorf(jsonName, "the weights manifest lists a shard with no file name (%q); the model.json is damaged", p)
+			}
 			data, ok := byName[base]
 			if !ok {
 				return nil, formatErrorf(jsonName, "the weights manifest needs %s, which was not given; add every .bin file that sits next to model.json", base)

@@ -27,6 +27,8 @@ float32. The script writes into core/keras/testdata/:
                              testdata/configs/keras2_nested_functional_shared.json:
                              the nested model's weights sit in one group
                              named after it.
+  tiny_dense.h5              Input(3) -> Dense(2), kernel 0..5, bias
+                             (0.5, -0.5): the fuzz seed.
   not_keras.h5               an HDF5 file that is not a Keras model.
   expected_project.json      per file: layers with weight names, shapes and
                              float64 sums, and the parameter total.
@@ -252,7 +254,26 @@ def plain_h5():
         f.attrs["title"] = "measurements"
 
 
+def tiny_h5():
+    """The smallest Keras 2 model.save file: Input(3) -> Dense(2), for the
+    fuzz seed corpus."""
+    config = {"class_name": "Sequential", "config": {"name": "tiny", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 3], "dtype": "float32", "name": "in"}},
+        {"class_name": "Dense", "config": {"name": "d", "units": 2, "activation": "linear", "use_bias": True}}]}}
+    with h5py.File(os.path.join(TESTDATA, "tiny_dense.h5"), "w") as f:
+        f.attrs["keras_version"] = "2.15.0"
+        f.attrs["backend"] = "tensorflow"
+        f.attrs["model_config"] = json.dumps(config).encode("utf8")
+        mw = f.create_group("model_weights")
+        mw.attrs["layer_names"] = [b"d"]
+        g = mw.create_group("d")
+        g.attrs["weight_names"] = [b"d/kernel:0", b"d/bias:0"]
+        g.create_dataset("d/kernel:0", data=np.arange(6, dtype=np.float32).reshape(3, 2))
+        g.create_dataset("d/bias:0", data=np.array([0.5, -0.5], dtype=np.float32))
+
+
 def main():
+    tiny_h5()
     plain_h5()
     keras3_legacy_h5()
     tf213_keras()
