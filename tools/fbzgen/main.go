@@ -1,8 +1,9 @@
 // Command fbzgen writes the seed corpus of core/akida/fbz's FuzzDecode:
 // small .fbz files made by this project's encoder from hand-built models
 // (Akida 1.0 and 2.0, padded and not), a legacy-generation file built with
-// the flatc-generated code, and prefixes of the Apache-2.0
-// legacy_mobilenet_edge_hotdog.fbz when its path is given.
+// the flatc-generated code, the raw FlatBuffer payloads of these, and
+// prefixes of the Apache-2.0 legacy_mobilenet_edge_hotdog.fbz when its path
+// is given.
 //
 //	go run ./tools/fbzgen -out core/akida/fbz/testdata/fuzz/FuzzDecode \
 //	    -hotdog ../shared/fixtures/akida/legacy_mobilenet_edge_hotdog.fbz
@@ -49,6 +50,16 @@ func run(dir, hotdog string) error {
 		seeds[name] = b
 	}
 	seeds["legacy_learning"] = pad(legacyModel())
+	// Raw payloads: FuzzDecode also reads its input as a payload, and
+	// mutations of these reach the FlatBuffer reader directly.
+	seeds["legacy_learning_payload"] = legacyModel()
+	for name, m := range map[string]*akida.Model{"akida1_payload": v1, "akida2_payload": v2} {
+		b, err := fbz.EncodePayload(m, fbz.DefaultVersion)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		seeds[name] = b
+	}
 	seeds["empty"] = nil
 	seeds["hdf5_signature"] = []byte("\x89HDF\r\n\x1a\n\x00\x00\x00\x00")
 	if hotdog != "" {

@@ -7,9 +7,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/fbz"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/fbz/fbzschema"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/fixtures"
 	"github.com/golang/snappy"
+	flatbuffers "github.com/google/flatbuffers/go"
 )
 
 func TestDecompressIgnoresPadding(t *testing.T) {
@@ -127,5 +130,87 @@ func TestCorruptedPayloads(t *testing.T) {
 	}
 	if failures == 0 {
 		t.Error("no corruption was detected")
+	}
+}
+
+// kvPayload builds a one-layer kv payload with the given parameter
+// entries (in this order) and int32 variables of one element.
+func kvPayload(entries []akida.Param, variables ...string) []byte {
+	b := flatbuffers.NewBuilder(0)
+	var vars []flatbuffers.UOffsetT
+	for _, name := range variables {
+		data := b.CreateByteVector(make([]byte, 4))
+		fbzschema.VariableStartShapeVector(b, 1)
+		b.PrependUint32(1)
+		shape := b.EndVector(1)
+		n := b.CreateString(name)
+		fbzschema.VariableStart(b)
+		fbzschema.VariableAddName(b, n)
+		fbzschema.VariableAddShape(b, shape)
+		fbzschema.VariableAddData(b, data)
+		vars = append(vars, fbzschema.VariableEnd(b))
+	}
+	fbzschema.LayerStartVariablesVector(b, len(vars))
+	for i := len(vars) - 1; i >= 0; i-- {
+		b.PrependUOffsetT(vars[i])
+	}
+	varVec := b.EndVector(len(vars))
+	var offs []flatbuffers.UOffsetT
+	for _, e := range entries {
+		k := b.CreateString(e.Key)
+		fbzschema.ParamEntryStart(b)
+		fbzschema.ParamEntryAddKey(b, k)
+		fbzschema.ParamEntryAddValue(b, e.Value)
+		offs = append(offs, fbzschema.ParamEntryEnd(b))
+	}
+	fbzschema.ParamMapStartEntriesVector(b, len(offs))
+	for i := len(offs) - 1; i >= 0; i-- {
+		b.PrependUOffsetT(offs[i])
+	}
+	entryVec := b.EndVector(len(offs))
+	fbzschema.ParamMapStart(b)
+	fbzschema.ParamMapAddEntries(b, entryVec)
+	pm := fbzschema.ParamMapEnd(b)
+	fbzschema.LayerParamsStart(b)
+	fbzschema.LayerParamsAddParams(b, pm)
+	params := fbzschema.LayerParamsEnd(b)
+	name := b.CreateString("dense")
+	fbzschema.LayerStart(b)
+	fbzschema.LayerAddName(b, name)
+	fbzschema.LayerAddVariables(b, varVec)
+	fbzschema.LayerAddParams(b, params)
+	layer := fbzschema.LayerEnd(b)
+	fbzschema.ModelStartLayersVector(b, 1)
+	b.PrependUOffsetT(layer)
+	layers := b.EndVector(1)
+	fbzschema.ModelStart(b)
+	fbzschema.ModelAddLayers(b, layers)
+	b.Finish(fbzschema.ModelEnd(b))
+	return b.FinishedBytes()
+}
+
+func TestDecodeRejectsAmbiguousLayers(t *testing.T) {
+	typ := akida.Param{Key: "layer_type", Value: 3}
+	for _, tc := range []struct {
+		payload []byte
+		want    string
+	}{
+		{kvPayload([]akida.Param{{Key: "units", Value: 1}, typ, {Key: "units", Value: 2}}),
+			`layer 0 "dense": parameters: parameter "units" is given twice`},
+		{kvPayload([]akida.Param{{Key: "units", Value: 1}}), `layer 0 "dense": parameters: there is no "layer_type" entry`},
+		{kvPayload([]akida.Param{typ, typ}), `layer 0 "dense": parameters: "layer_type" is given twice`},
+		{kvPayload([]akida.Param{typ}, "weights", "weights"), `layer 0 "dense": two variables are named "weights"`},
+		// The 2021 name is read as today's: both together are ambiguous.
+		{kvPayload([]akida.Param{typ}, "threshold_fire", "threshold"), `layer 0 "dense": two variables are named "threshold"`},
+	} {
+		_, err := fbz.DecodePayload(tc.payload)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("error %v\nwant %s", err, tc.want)
+		}
+	}
+	// Unsorted keys are accepted and sorted.
+	m, err := fbz.DecodePayload(kvPayload([]akida.Param{{Key: "weights_bits", Value: 4}, typ, {Key: "act_bits", Value: 2}}))
+	if err != nil || paramString(m.Layers[0].Params) != "act_bits=2 weights_bits=4" || m.Layers[0].Type != akida.FullyConnected {
+		t.Errorf("unsorted keys: %v, %v", m, err)
 	}
 }

@@ -33,7 +33,10 @@ func Decode(file []byte) (*akida.Model, error) {
 }
 
 // sniff recognises files that are often given instead of an .fbz, so the
-// error says what the file is rather than how its Snappy stream fails.
+// error says what the file is rather than how its Snappy stream fails. No
+// real .fbz starts like these: "PK" and "{" would declare payloads of 80
+// and 123 bytes, too small for any model, and the 8-byte HDF5 signature is
+// not a plausible Snappy start.
 func sniff(file []byte) error {
 	const convert = "not an Akida .fbz model: convert a Keras model with 'cnn2snn convert' first"
 	switch {
@@ -69,11 +72,7 @@ func DecodePayload(payload []byte) (*akida.Model, error) {
 	// A real model decodes to less than its payload size plus fixed costs
 	// (see TestDecodeBudget); 8× leaves room and still bounds a hostile one.
 	d := &decoder{buf: payload, budget: 8*len(payload) + 1<<16}
-	m, err := d.model()
-	if err != nil {
-		return nil, err
-	}
-	return m, nil
+	return d.model()
 }
 
 // spend charges n bytes against the budget.
@@ -154,11 +153,12 @@ func (d *decoder) layer(vec, i int) (*akida.Layer, error) {
 	if err != nil || !ok {
 		return l, fmt.Errorf("parameters: %w", orMissing(err, "the layer has no parameter table"))
 	}
-	if kv, ok, err := params.subtable(3); err != nil {
-		return l, fmt.Errorf("parameters: %w", err)
-	} else if ok {
+	kv, isKV, err := params.subtable(3)
+	switch {
+	case err != nil:
+	case isKV:
 		err = d.kvParams(kv, l)
-	} else {
+	default:
 		err = d.legacyParams(params, l)
 	}
 	if err != nil {
@@ -193,6 +193,9 @@ func (d *decoder) kvParams(kv table, l *akida.Layer) error {
 	if err := d.spend(n * paramCost); err != nil {
 		return err
 	}
+	// Collected and sorted once: inserting n unsorted keys one by one
+	// would take n² steps on a hostile file.
+	entries := make([]akida.Param, 0, n)
 	hasType := false
 	for i := range n {
 		e, err := tableIn(d.buf, start, i)
@@ -214,16 +217,20 @@ func (d *decoder) kvParams(kv table, l *akida.Layer) error {
 			hasType, l.Type = true, akida.LayerType(value)
 			continue
 		}
-		if _, dup := l.Params.Get(string(key)); dup {
-			return fmt.Errorf("parameter %q is given twice", key)
-		}
 		if err := d.spend(len(key)); err != nil {
 			return err
 		}
-		l.Params.Set(string(key), value)
+		entries = append(entries, akida.Param{Key: string(key), Value: value})
 	}
 	if !hasType {
 		return fmt.Errorf("there is no \"layer_type\" entry")
+	}
+	slices.SortFunc(entries, func(a, b akida.Param) int { return strings.Compare(a.Key, b.Key) })
+	for i, e := range entries {
+		if i > 0 && entries[i-1].Key == e.Key {
+			return fmt.Errorf("parameter %q is given twice", e.Key)
+		}
+		l.Params.Set(e.Key, e.Value) // appends: the keys come in order
 	}
 	return nil
 }
@@ -258,12 +265,14 @@ func (d *decoder) variables(t table, l *akida.Layer) error {
 			}
 			return fmt.Errorf("variable %d: %w", i, err)
 		}
-		if l.Variable(v.Name) != nil {
-			return fmt.Errorf("two variables are named %q", v.Name)
-		}
 		l.Variables = append(l.Variables, v)
 	}
 	slices.SortFunc(l.Variables, func(a, b *akida.Variable) int { return strings.Compare(a.Name, b.Name) })
+	for i := 1; i < len(l.Variables); i++ {
+		if l.Variables[i-1].Name == l.Variables[i].Name {
+			return fmt.Errorf("two variables are named %q", l.Variables[i].Name)
+		}
+	}
 	return nil
 }
 

@@ -202,3 +202,43 @@ func TestLegacyInputData(t *testing.T) {
 		t.Errorf("%s %s, want InputData %s", l.Type, got, want)
 	}
 }
+
+func TestLegacyErrors(t *testing.T) {
+	// layer builds a one-layer legacy payload whose LayerParams hold the
+	// given 0-based type and union type, with an empty union table.
+	layer := func(zeroBased, union byte) []byte {
+		b := flatbuffers.NewBuilder(0)
+		s.LegacyFullyConnectedStart(b)
+		table := s.LegacyFullyConnectedEnd(b)
+		s.LayerParamsStart(b)
+		s.LayerParamsAddLegacyLayerType(b, zeroBased)
+		s.LayerParamsAddLegacyType(b, s.LegacyParams(union))
+		if union != 0 {
+			s.LayerParamsAddLegacy(b, table)
+		}
+		params := s.LayerParamsEnd(b)
+		name := b.CreateString("dense")
+		s.LayerStart(b)
+		s.LayerAddName(b, name)
+		s.LayerAddParams(b, params)
+		return legacyModel(b, s.LayerEnd(b))
+	}
+	for _, tc := range []struct {
+		payload []byte
+		want    string
+	}{
+		{layer(0, 3), `layer 0 "dense": parameters: the legacy layer type 0 disagrees with its parameter table type 3`},
+		{layer(8, 9), `layer 0 "dense": parameters: legacy parameter table type 9 is not one of the five Akida 1.0 layers (1–5)`},
+		{layer(0, 0), `layer 0 "dense": parameters: the layer has neither key/value parameters nor a legacy parameter table`},
+	} {
+		_, err := fbz.DecodePayload(tc.payload)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("error %v\nwant %s", err, tc.want)
+		}
+	}
+	// An empty FullyConnected table reads as all defaults (0).
+	m, err := fbz.DecodePayload(layer(2, 3))
+	if err != nil || paramString(m.Layers[0].Params) != "act_bits=0 activation=0 units=0 weights_bits=0" {
+		t.Errorf("empty table: %v, %v", m, err)
+	}
+}

@@ -110,20 +110,19 @@ func activationLevel(p, threshold int32, actStep float32, actBits int) int32 {
 	return n
 }
 
-// levelBoundaries returns, for one neuron, the potentials above which each
-// activation level starts: b[j] = T + ⌊j·s⌋ for j = 0 … 2^actBits − 2, so
+// levelBoundaries appends to dst, for one neuron, the potentials above which
+// each activation level starts: b[j] = T + ⌊j·s⌋ for j = 0 … 2^actBits − 2, so
 // that the level of a potential p is the number of j with p > b[j]. For an
 // integer p, p − T > j·s ⇔ p > T + ⌊j·s⌋, so this is exactly
 // activationLevel (choices #1 and #3). Boundaries beyond int32 are clamped
 // to MaxInt32, which no int32 potential exceeds.
-func levelBoundaries(threshold int32, actStep float32, actBits int) []int32 {
+func levelBoundaries(dst []int32, threshold int32, actStep float32, actBits int) []int32 {
 	s := intervalLength(actStep, actBits)
-	b := make([]int32, 1<<actBits-1)
-	for j := range b {
+	for j := range 1<<actBits - 1 {
 		v := float64(threshold) + math.Floor(float64(j)*s)
-		b[j] = int32(min(v, math.MaxInt32))
+		dst = append(dst, int32(min(v, math.MaxInt32)))
 	}
-	return b
+	return dst
 }
 
 // predictValue is what akida's predict returns for one output of a last

@@ -106,7 +106,7 @@ func TestLevelBoundariesEqualActivationLevel(t *testing.T) {
 	for _, bits := range []int{1, 2, 4, 8} {
 		for _, step := range steps {
 			for _, T := range thresholds {
-				b := levelBoundaries(T, step, bits)
+				b := levelBoundaries(nil, T, step, bits)
 				if len(b) != 1<<bits-1 {
 					t.Fatalf("%d boundaries for %d bits, want %d", len(b), bits, 1<<bits-1)
 				}
@@ -169,13 +169,13 @@ func TestLevelBoundariesExactWhereFloat32DivisionIsNot(t *testing.T) {
 	if got := activationLevel(7, 0, step, 4); got != 11 {
 		t.Errorf("activationLevel(7, 0, 0.7, 4) = %d, want 11", got)
 	}
-	if got := levelOf(levelBoundaries(0, step, 4), 7); got != 11 {
+	if got := levelOf(levelBoundaries(nil, 0, step, 4), 7); got != 11 {
 		t.Errorf("boundaries give level %d for p = 7, want 11", got)
 	}
 }
 
 func TestLevelBoundariesClampBeyondInt32(t *testing.T) {
-	b := levelBoundaries(math.MaxInt32-10, 1e9, 2)
+	b := levelBoundaries(nil, math.MaxInt32-10, 1e9, 2)
 	if !slices.Equal(b, []int32{math.MaxInt32 - 10, math.MaxInt32, math.MaxInt32}) {
 		t.Errorf("boundaries %v, want [MaxInt32−10 MaxInt32 MaxInt32]", b)
 	}

@@ -375,7 +375,7 @@ func (p *layer) prepareActivation(l *akida.Layer) error {
 	p.levels = 1<<bits - 1
 	p.boundaries = make([]int32, 0, neurons*p.levels)
 	for f := range neurons {
-		p.boundaries = append(p.boundaries, levelBoundaries(p.threshold[f], p.actStep[f], bits)...)
+		p.boundaries = levelBoundaries(p.boundaries, p.threshold[f], p.actStep[f], bits)
 	}
 	return nil
 }
