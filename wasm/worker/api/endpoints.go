@@ -18,7 +18,7 @@ func (h *handler) inspect(w http.ResponseWriter, r *http.Request) {
 	}
 	report, err := inspectModel(files)
 	if err != nil {
-		writeProblem(w, modelProblem(err))
+		writeProblem(w, modelProblem(err, files))
 		return
 	}
 	writeJSON(w, http.StatusOK, report)
@@ -39,7 +39,7 @@ func (h *handler) check(w http.ResponseWriter, r *http.Request) {
 	}
 	report, err := checkModel(files, o)
 	if err != nil {
-		writeProblem(w, modelProblem(err))
+		writeProblem(w, modelProblem(err, files))
 		return
 	}
 	writeJSON(w, http.StatusOK, report)
@@ -59,7 +59,7 @@ func (h *handler) convert(w http.ResponseWriter, r *http.Request) {
 	}
 	_, err := convertModel(files, o)
 	if err != nil {
-		writeProblem(w, modelProblem(err))
+		writeProblem(w, modelProblem(err, files))
 		return
 	}
 }

@@ -9,6 +9,7 @@ package api
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
@@ -24,27 +25,12 @@ func kerasFiles(files []file) []keras.File {
 	return out
 }
 
-type inspectLayer struct {
-	Name      string `json:"name"`
-	ClassName string `json:"class_name"`
-}
-
-type inspectReport struct {
-	Name   string         `json:"name"`
-	Format string         `json:"format"`
-	Layers []inspectLayer `json:"layers"`
-}
-
 func inspectModel(files []file) (any, error) {
 	m, err := keras.Load(kerasFiles(files))
 	if err != nil {
 		return nil, err
 	}
-	rep := inspectReport{Name: m.Name, Format: string(m.Format)}
-	for _, l := range m.Layers {
-		rep.Layers = append(rep.Layers, inspectLayer{Name: l.Name, ClassName: l.ClassName})
-	}
-	return rep, nil
+	return m.InspectReport(), nil
 }
 
 func checkModel(files []file, o options) (any, error) {
@@ -55,16 +41,25 @@ func convertModel(files []file, o options) (any, error) {
 	return nil, errors.New("/v1/convert is not wired to the converter yet")
 }
 
-// modelProblem turns a converter error into a 400, naming the file the
-// error is about as the CLI does ("<file>: <message>").
-func modelProblem(err error) *problem {
+// modelProblem turns a converter error into a 400 that names the file it
+// is about as the CLI does ("<file>: <message>"): the file the error
+// names, else the request's files.
+func modelProblem(err error, files []file) *problem {
+	return badRequest(errorFile(err, files) + ": " + err.Error())
+}
+
+func errorFile(err error, files []file) string {
 	var fe *keras.FormatError
 	if errors.As(err, &fe) && fe.File != "" {
-		return badRequest(fe.File + ": " + err.Error())
+		return fe.File
 	}
 	var ue *keras.UnsupportedError
 	if errors.As(err, &ue) && ue.File != "" {
-		return badRequest(ue.File + ": " + err.Error())
+		return ue.File
 	}
-	return badRequest(err.Error())
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Name
+	}
+	return strings.Join(names, ", ")
 }

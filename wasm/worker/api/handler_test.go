@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/fixtures"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
 // serve runs one request through a handler with the default config.
@@ -113,31 +115,35 @@ func TestPanicBecomes400(t *testing.T) {
 		"internal error while handling /app.wasm: runtime error: index out of range [3] with length 0; please report this with the model file")
 }
 
-func TestInspectRawBody(t *testing.T) {
-	data := fixtures.ReadShared(t, "keras", "mnist_cnn_sequential_keras3.15.keras")
-	rec := serve(t, New(Config{}), "POST", "/v1/inspect?filename=mnist.keras", bytes.NewReader(data))
-	if rec.Code != 200 {
-		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+// decodeInspect reads a /v1/inspect answer and lists its layers as
+// "name:Class:output shape:params".
+func decodeInspect(t *testing.T, rec *httptest.ResponseRecorder) (*keras.InspectReport, string) {
+	t.Helper()
+	if rec.Code != 200 || rec.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("status %d %s: %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
 	}
-	var rep struct {
-		Name   string `json:"name"`
-		Format string `json:"format"`
-		Layers []struct {
-			Name      string `json:"name"`
-			ClassName string `json:"class_name"`
-		} `json:"layers"`
-	}
+	var rep keras.InspectReport
 	if err := json.Unmarshal(rec.Body.Bytes(), &rep); err != nil {
 		t.Fatal(err)
 	}
-	var got []string
+	var layers []string
 	for _, l := range rep.Layers {
-		got = append(got, l.Name+":"+l.ClassName)
+		layers = append(layers, fmt.Sprintf("%s:%s:%v:%d", l.Name, l.ClassName, []int(l.OutputShape), l.Params))
 	}
-	want := "input_layer:InputLayer conv2d:Conv2D max_pooling2d:MaxPooling2D conv2d_1:Conv2D max_pooling2d_1:MaxPooling2D " +
-		"flatten:Flatten dropout:Dropout dense:Dense dense_1:Dense"
-	if strings.Join(got, " ") != want || rep.Name != "sequential" || rep.Format != "keras3-zip" {
-		t.Errorf("got %s %s %s", rep.Name, rep.Format, strings.Join(got, " "))
+	return &rep, strings.Join(layers, " ")
+}
+
+func TestInspectRawBody(t *testing.T) {
+	data := fixtures.ReadShared(t, "keras", "mnist_cnn_sequential_keras3.15.keras")
+	rep, layers := decodeInspect(t, serve(t, New(Config{}), "POST", "/v1/inspect?filename=mnist.keras", bytes.NewReader(data)))
+	want := "input_layer:InputLayer:[28 28 1]:0 conv2d:Conv2D:[26 26 32]:320 max_pooling2d:MaxPooling2D:[13 13 32]:0 " +
+		"conv2d_1:Conv2D:[11 11 64]:18496 max_pooling2d_1:MaxPooling2D:[5 5 64]:0 flatten:Flatten:[1600]:0 " +
+		"dropout:Dropout:[1600]:0 dense:Dense:[128]:204928 dense_1:Dense:[10]:1290"
+	if layers != want {
+		t.Errorf("layers\n got %s\nwant %s", layers, want)
+	}
+	if rep.Name != "sequential" || rep.Format != "keras3-zip" || rep.KerasVersion != "3.15.1" || rep.TotalParams != 225034 {
+		t.Errorf("model %q %q %q, %d params", rep.Name, rep.Format, rep.KerasVersion, rep.TotalParams)
 	}
 }
 
@@ -163,12 +169,11 @@ func TestInspectMultipartPair(t *testing.T) {
 	weights := fixtures.ReadShared(t, "keras", "keras2.0_conv2d_model_weights.h5")
 	// A client may send a path; only the base name reaches the loader.
 	body, ct := multipartBody(t, "models/keras2.0_conv2d_model.json", config, `C:\m\keras2.0_conv2d_model_weights.h5`, weights)
-	rec := serve(t, New(Config{}), "POST", "/v1/inspect", body, "Content-Type", ct)
-	if rec.Code != 200 {
-		t.Fatalf("status %d: %s", rec.Code, rec.Body)
-	}
-	if !strings.Contains(rec.Body.String(), `"format":"keras-weights-h5+json"`) {
-		t.Errorf("body %s", rec.Body)
+	rep, layers := decodeInspect(t, serve(t, New(Config{}), "POST", "/v1/inspect", body, "Content-Type", ct))
+	want := "conv2d_1_input:InputLayer:[8 8 1]:0 conv2d_1:Conv2D:[8 8 2]:20 dropout_1:Dropout:[8 8 2]:0 " +
+		"flatten_1:Flatten:[128]:0 dense_1:Dense:[10]:1290"
+	if layers != want || rep.Format != "keras-weights-h5+json" || rep.KerasVersion != "2.0.0" || rep.TotalParams != 1310 {
+		t.Errorf("%s %s, %d params: %s", rep.Format, rep.KerasVersion, rep.TotalParams, layers)
 	}
 	// The weights alone: the loader's own message, with the file name.
 	body, ct = multipartBody(t, "weights.h5", weights)
