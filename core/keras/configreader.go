@@ -1,10 +1,10 @@
 package keras
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
-	"strings"
 )
 
 // configReader reads the keys of one layer's "config" object, filling
@@ -31,7 +31,17 @@ func (r *configReader) has(key string) bool {
 	return ok && !isNull(v)
 }
 
-func isNull(v json.RawMessage) bool { return strings.TrimSpace(string(v)) == "null" }
+func isNull(v json.RawMessage) bool { return string(bytes.TrimSpace(v)) == "null" }
+
+// firstByte returns the first non-space byte of a JSON value ('{' for an
+// object, '[' for a list), or 0.
+func firstByte(v json.RawMessage) byte {
+	t := bytes.TrimLeft(v, " \t\r\n")
+	if len(t) == 0 {
+		return 0
+	}
+	return t[0]
+}
 
 // fail records the first wrong value.
 func (r *configReader) fail(key, want string) {

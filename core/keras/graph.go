@@ -118,8 +118,7 @@ func (p *graphParser) container(obj layerObject, class string, outerIn []tensorR
 	if depth > maxNesting {
 		return nil, formatErrorf("", "models are nested more than %d deep; the file is damaged or hostile", maxNesting)
 	}
-	cfg := strings.TrimSpace(string(obj.Config))
-	if strings.HasPrefix(cfg, "[") { // Keras ≤ 2.2.4 Sequential: config is a bare list of layers
+	if firstByte(obj.Config) == '[' { // Keras ≤ 2.2.4 Sequential: config is a bare list of layers
 		if class != "Sequential" {
 			return nil, formatErrorf("", "model %q (%s): its config is a list, which only old Sequential models use; the file is damaged", obj.Name, class)
 		}
@@ -129,34 +128,35 @@ func (p *graphParser) container(obj layerObject, class string, outerIn []tensorR
 		}
 		return p.sequential(obj.Name, layers, nil, outerIn, path, depth)
 	}
+	// One pass over the config; "layers" is decoded only once known present.
 	var mc struct {
 		Name            string          `json:"name"`
-		Layers          []layerObject   `json:"layers"`
+		Layers          json.RawMessage `json:"layers"`
 		InputLayers     json.RawMessage `json:"input_layers"`
 		OutputLayers    json.RawMessage `json:"output_layers"`
 		BuildInputShape json.RawMessage `json:"build_input_shape"`
 	}
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(obj.Config, &keys); err != nil {
-		return nil, formatErrorf("", "the config of model %q is not a JSON object; the file is damaged", obj.Name)
-	}
 	name := obj.Name
 	if err := json.Unmarshal(obj.Config, &mc); err != nil {
-		return nil, formatErrorf("", "the config of model %q (%s) cannot be read: %v", name, class, jsonErrorText(err))
+		return nil, formatErrorf("", "the config of model %q (%s) cannot be read: %v; the file is damaged", name, class, jsonErrorText(err))
 	}
 	if mc.Name != "" {
 		name = mc.Name
 	}
-	if _, ok := keys["layers"]; !ok {
+	if mc.Layers == nil {
 		return nil, subclassedError(name, class)
 	}
-	if _, ok := keys["input_layers"]; ok && class != "Sequential" {
-		return p.functional(name, mc.Layers, mc.InputLayers, mc.OutputLayers, outerIn, path, depth)
+	var layers []layerObject
+	if err := json.Unmarshal(mc.Layers, &layers); err != nil {
+		return nil, formatErrorf("", "the layer list of model %q cannot be read: %v; the file is damaged", name, jsonErrorText(err))
+	}
+	if mc.InputLayers != nil && class != "Sequential" {
+		return p.functional(name, layers, mc.InputLayers, mc.OutputLayers, outerIn, path, depth)
 	}
 	if class != "Sequential" && !isModelClass(class) {
 		return nil, subclassedError(name, class)
 	}
-	return p.sequential(name, mc.Layers, mc.BuildInputShape, outerIn, path, depth)
+	return p.sequential(name, layers, mc.BuildInputShape, outerIn, path, depth)
 }
 
 // sequential chains the layers of a Sequential model.
@@ -498,7 +498,7 @@ func parseInboundNodes(raw json.RawMessage, scope int) ([][]tensorRef, error) {
 	for _, n := range nodes {
 		var refs []tensorRef
 		var err error
-		if strings.HasPrefix(strings.TrimSpace(string(n)), "{") {
+		if firstByte(n) == '{' {
 			var node struct {
 				Args json.RawMessage `json:"args"`
 			}
@@ -558,9 +558,8 @@ func collectKerasTensors(raw json.RawMessage, scope, depth int, refs *[]tensorRe
 	if depth > maxNesting {
 		return fmt.Errorf("is nested too deeply")
 	}
-	s := strings.TrimSpace(string(raw))
-	switch {
-	case strings.HasPrefix(s, "["):
+	switch firstByte(raw) {
+	case '[':
 		var list []json.RawMessage
 		if json.Unmarshal(raw, &list) != nil {
 			return fmt.Errorf("has args that cannot be read")
@@ -570,7 +569,7 @@ func collectKerasTensors(raw json.RawMessage, scope, depth int, refs *[]tensorRe
 				return err
 			}
 		}
-	case strings.HasPrefix(s, "{"):
+	case '{':
 		var obj map[string]json.RawMessage
 		if json.Unmarshal(raw, &obj) != nil {
 			return fmt.Errorf("has args that cannot be read")
