@@ -206,6 +206,8 @@ func weightsPair(t *testing.T, edit func(string) string) []File {
 	}
 }
 
+func replaceOnce(s, old, new string) string { return strings.Replace(s, old, new, 1) }
+
 func TestWeightMismatch(t *testing.T) {
 	const advice = "the weights do not belong to this model config. Use the weights saved together with this model (model.save writes both)"
 	t.Run("extra weight", func(t *testing.T) {

@@ -330,6 +330,7 @@ func TestLoadProjectFiles(t *testing.T) {
 		"tf213_checkpoint_deps":  {FormatKeras3Zip, "2.13.1", "Functional"},
 		"keras3_nested_deflated": {FormatKeras3Zip, "3.15.1", "Functional"},
 		"keras2_nested":          {FormatKeras2H5, "2.15.0", "Functional"},
+		"keras2_chunked_names":   {FormatKeras2H5, "2.15.0", "Functional"},
 	}
 	for _, want := range e.Models {
 		t.Run(want.Name, func(t *testing.T) {

@@ -29,6 +29,9 @@ float32. The script writes into core/keras/testdata/:
                              named after it.
   tiny_dense.h5              Input(3) -> Dense(2), kernel 0..5, bias
                              (0.5, -0.5): the fuzz seed.
+  keras2_chunked_names.h5    layer_names0/1 and weight_names0/1 as fixed-
+                             length strings, the form Keras uses for large
+                             attribute lists (keras-files.md §1.2).
   not_keras.h5               an HDF5 file that is not a Keras model.
   expected_project.json      per file: layers with weight names, shapes and
                              float64 sums, and the parameter total.
@@ -272,6 +275,36 @@ def tiny_h5():
         g.create_dataset("d/bias:0", data=np.array([0.5, -0.5], dtype=np.float32))
 
 
+def chunked_names_h5():
+    """Keras splits attributes over 64512 bytes into name0, name1, ... as
+    fixed-length numpy S arrays (np.array_split); the reader does not
+    depend on the size, so a tiny model with chunked layer_names and
+    weight_names exercises the same path."""
+    config = {"class_name": "Functional", "config": {"name": "chunked", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 2], "dtype": "float32", "name": "in"}, "name": "in", "inbound_nodes": []},
+        {"class_name": "Dense", "config": {"name": "d1", "units": 3}, "name": "d1", "inbound_nodes": [[["in", 0, 0, {}]]]},
+        {"class_name": "Dense", "config": {"name": "d2", "units": 1, "use_bias": False}, "name": "d2", "inbound_nodes": [[["d1", 0, 0, {}]]]}],
+        "input_layers": [["in", 0, 0]], "output_layers": [["d2", 0, 0]]}}
+    w = {"d1": [("d1/kernel:0", weights(2, 3)), ("d1/bias:0", weights(3))], "d2": [("d2/kernel:0", weights(3, 1))]}
+    with h5py.File(os.path.join(TESTDATA, "keras2_chunked_names.h5"), "w") as f:
+        f.attrs["keras_version"] = "2.15.0"
+        f.attrs["backend"] = "tensorflow"
+        f.attrs["model_config"] = json.dumps(config).encode("utf8")
+        mw = f.create_group("model_weights")
+        for i, chunk in enumerate(np.array_split(np.asarray([b"in", b"d1", b"d2"]), 2)):
+            mw.attrs["layer_names%d" % i] = chunk
+        mw.create_group("in").attrs["weight_names"] = np.asarray([])
+        for n, ws in w.items():
+            g = mw.create_group(n)
+            names = np.asarray([wn.encode() for wn, _ in ws])
+            for i, chunk in enumerate(np.array_split(names, 2) if len(ws) > 1 else [names]):
+                g.attrs["weight_names%d" % i] = chunk
+            for wn, a in ws:
+                g.create_dataset(wn, data=a)
+    record("keras2_chunked_names", ["keras2_chunked_names.h5"],
+           [("in", []), ("d1", [("kernel", w["d1"][0][1]), ("bias", w["d1"][1][1])]), ("d2", [("kernel", w["d2"][0][1])])])
+
+
 def main():
     tiny_h5()
     plain_h5()
@@ -279,6 +312,7 @@ def main():
     tf213_keras()
     keras3_nested_deflated()
     keras2_nested_h5()
+    chunked_names_h5()
     with open(os.path.join(TESTDATA, "expected_project.json"), "w") as out:
         json.dump({"generated_by": "tools/kerasgen/make_testdata.py", "models": EXPECTED}, out, indent=1)
         out.write("\n")
