@@ -2,10 +2,10 @@ package infer
 
 // The convolution kernels. They work on NHWC tensors with Keras kernel
 // layouts and accumulate in float32 in a fixed order, so results are
-// deterministic. The inner loop of each is an axpy over the output
-// channels of one pixel (out[co] += x·k[co]): the kernel row and the
-// output row are both contiguous, so memory streams and the compiler can
-// drop bounds checks after one re-slice.
+// deterministic. The inner loops run over the output channels of one
+// pixel (out[co] += x·k[co]): the kernel row and the output row are both
+// contiguous, so memory streams and the compiler can drop bounds checks
+// after one re-slice.
 
 // conv2D is Keras Conv2D: out[n,oy,ox,co] = bias[co] + Σ x[n,iy,ix,ci]·k[ky,kx,ci,co],
 // with iy = rows.at(oy, ky), ix = cols.at(ox, kx), over the cells inside
@@ -20,6 +20,11 @@ func conv2D(x Tensor, kernel, bias []float32, rows, cols window, cout, groups in
 	}
 	cinG, coutG := cin/groups, cout/groups
 	kw := cols.size
+	// Without dilation or groups, the cells kxLo…kxHi−1 of a kernel row
+	// read consecutive input pixels, and both the NHWC input and the
+	// kernel hold them contiguously: the row is one vector×matrix product
+	// of (kxHi−kxLo)·cin inputs.
+	wholeRows := groups == 1 && cols.dilation == 1
 	for b := range n {
 		for oy := range rows.out {
 			kyLo, kyHi := rows.cells(oy)
@@ -30,16 +35,18 @@ func conv2D(x Tensor, kernel, bias []float32, rows, cols window, cout, groups in
 					copy(o, bias)
 				}
 				for ky := kyLo; ky < kyHi; ky++ {
-					iy := rows.at(oy, ky)
+					row := ((b*h + rows.at(oy, ky)) * w) * cin
+					if wholeRows {
+						ix := cols.at(ox, kxLo)
+						span := (kxHi - kxLo) * cin
+						vecMat(o, x.Data[row+ix*cin:][:span], kernel[(ky*kw+kxLo)*cin*cout:], cout)
+						continue
+					}
 					for kx := kxLo; kx < kxHi; kx++ {
-						ix := cols.at(ox, kx)
-						px := x.Data[((b*h+iy)*w+ix)*cin:][:cin]
+						px := x.Data[row+cols.at(ox, kx)*cin:][:cin]
 						k := kernel[(ky*kw+kx)*cinG*cout:][:cinG*cout]
 						for g := range groups {
-							og := o[g*coutG:][:coutG]
-							for ci, v := range px[g*cinG : (g+1)*cinG] {
-								axpy(og, k[ci*cout+g*coutG:][:coutG], v)
-							}
+							vecMat(o[g*coutG:][:coutG], px[g*cinG:][:cinG], k[g*coutG:], cout)
 						}
 					}
 				}
@@ -105,11 +112,32 @@ func dense(x Tensor, kernel, bias []float32, units int) (Tensor, error) {
 		if bias != nil {
 			copy(o, bias)
 		}
-		for k, v := range x.Data[r*in:][:in] {
-			axpy(o, kernel[k*units:][:units], v)
-		}
+		vecMat(o, x.Data[r*in:][:in], kernel, units)
 	}
 	return out, nil
+}
+
+// vecMat adds x·K to y, where row r of K is k[r·stride:][:len(y)]. Four
+// rows at a time: each y[j] is loaded and stored once per four inputs
+// instead of once per input, which is what bounds the speed when y (the
+// output channels) is short. The summation order is fixed, so results
+// are deterministic.
+func vecMat(y, x, k []float32, stride int) {
+	n := len(y)
+	r := 0
+	for ; r+4 <= len(x); r += 4 {
+		a0, a1, a2, a3 := x[r], x[r+1], x[r+2], x[r+3]
+		k0 := k[r*stride:][:n]
+		k1 := k[(r+1)*stride:][:n]
+		k2 := k[(r+2)*stride:][:n]
+		k3 := k[(r+3)*stride:][:n]
+		for j := range y {
+			y[j] += a0*k0[j] + a1*k1[j] + a2*k2[j] + a3*k3[j]
+		}
+	}
+	for ; r < len(x); r++ {
+		axpy(y, k[r*stride:][:n], x[r])
+	}
 }
 
 // axpy adds a·x to y (len(x) ≥ len(y)).
