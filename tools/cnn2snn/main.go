@@ -29,6 +29,7 @@ func commands() map[string]command {
 		"inspect": {"print a Keras model's layers, output shapes and parameters", runInspect},
 		"summary": {"print the summary of an Akida .fbz model (--json for JSON)", runSummary},
 		"convert": {"write an Akida .fbz model (for now: re-encode an .fbz in the key/value format)", runConvert},
+		"predict": {"run a Keras model or simulate an Akida .fbz on a NumPy batch", runPredict},
 		"version": {"print the version", runVersion},
 	}
 }
