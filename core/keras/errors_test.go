@@ -248,6 +248,15 @@ func TestWeightMismatch(t *testing.T) {
 	})
 }
 
+func TestBfloat16Weights(t *testing.T) {
+	var ue *UnsupportedError
+	wantError(t, loadErr(t, File{"config.json", readTestdata(t, "keras3_weights", "config.json")}, File{"bfloat16.weights.h5", readTestdata(t, "keras3_weights", "bfloat16.weights.h5")}),
+		`layer "dense": variable 0 is stored as bfloat16, which this converter does not read; cast the model to float32 and save it again`, &ue)
+	if ue.File != "bfloat16.weights.h5" {
+		t.Errorf("error file %q", ue.File)
+	}
+}
+
 func TestFileCombinations(t *testing.T) {
 	h5 := File{"mobilenetv1_vww_96_keras2.4.h5", fixtures.ReadShared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")}
 	js := File{"keras2.0_conv2d_model.json", fixtures.ReadShared(t, "keras", "keras2.0_conv2d_model.json")}
@@ -322,4 +331,24 @@ func TestTruncatedFiles(t *testing.T) {
 			t.Errorf("%s: %d of 300 prefixes load", f.Name, loaded)
 		}
 	}
+}
+
+// When the JSON's layer names differ from the weights file's (a config
+// and weights from two sessions), weights go by position among the layers
+// that have weights, as Keras' load_weights does.
+func TestWeightsMatchedByPosition(t *testing.T) {
+	rename := func(s string) string {
+		return replaceOnce(replaceOnce(s, `"name": "conv2d_1"`, `"name": "convA"`), `"name": "dense_1"`, `"name": "denseB"`)
+	}
+	m, err := Load(weightsPair(t, rename))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := weightNames(m.Layer("convA")); !reflect.DeepEqual(got, []string{"kernel", "bias"}) || m.Layer("denseB").Params() != 1290 {
+		t.Errorf("convA weights %v, denseB params %d", got, m.Layer("denseB").Params())
+	}
+	extra := func(s string) string { return replaceOnce(rename(s), `"class_name": "Dropout"`, `"class_name": "BatchNormalization"`) }
+	var fe *FormatError
+	wantError(t, loadErr(t, weightsPair(t, extra)...), "the weights file has weights for 2 layers (conv2d_1, dense_1) but the model config has 3 layers with weights; "+
+		"the two files do not belong to the same model. Use the JSON and the weights saved from the same model", &fe)
 }

@@ -331,12 +331,13 @@ func TestLoadProjectFiles(t *testing.T) {
 		"keras3_nested_deflated": {FormatKeras3Zip, "3.15.1", "Functional"},
 		"keras2_nested":          {FormatKeras2H5, "2.15.0", "Functional"},
 		"keras2_chunked_names":   {FormatKeras2H5, "2.15.0", "Functional"},
+		"keras3_weights":         {FormatWeightsH5JSON, "", "Sequential"},
 	}
 	for _, want := range e.Models {
 		t.Run(want.Name, func(t *testing.T) {
 			var files []File
 			for _, f := range want.Files {
-				files = append(files, File{Name: f, Data: readTestdata(t, f)})
+				files = append(files, File{Name: filepath.Base(f), Data: readTestdata(t, strings.Split(f, "/")...)})
 			}
 			m, err := Load(files)
 			if err != nil {

@@ -19,8 +19,9 @@ import (
 // layers/<snake_class>[_N]/vars/0,1,… rather than under layer names.
 
 // maxInflated caps the size of one decompressed zip member, whatever its
-// header claims (a .keras member is at most a model's weights).
-const maxInflated = 1 << 31
+// header claims: a .keras member is at most a model's weights, and models
+// for Akida are far below this.
+const maxInflated = 1 << 30
 
 func loadKerasZip(f File) (*Model, error) {
 	zr, err := zip.NewReader(bytes.NewReader(f.Data), int64(len(f.Data)))
@@ -122,13 +123,18 @@ func zipMember(f File, zf *zip.File) ([]byte, error) {
 			return nil, formatErrorf(f.Name, "zip member %s cannot be opened (%v)", zf.Name, err)
 		}
 		defer rc.Close()
-		var buf bytes.Buffer
-		n, err := io.Copy(&buf, io.LimitReader(rc, maxInflated+1))
-		if n > maxInflated {
-			return nil, formatErrorf(f.Name, "zip member %s inflates to more than %d bytes; this is not a model this converter can hold in memory", zf.Name, int64(maxInflated))
+		if zf.UncompressedSize64 > maxInflated {
+			return nil, unsupportedf(f.Name, "zip member %s inflates to %d bytes, more than the %d this converter holds in memory", zf.Name, zf.UncompressedSize64, int64(maxInflated))
 		}
+		// Read at most the declared size (plus one byte to detect a lie):
+		// memory grows with the data actually inflated, never beyond it.
+		var buf bytes.Buffer
+		n, err := io.Copy(&buf, io.LimitReader(rc, int64(zf.UncompressedSize64)+1))
 		if err != nil {
 			return nil, formatErrorf(f.Name, "zip member %s cannot be inflated (%v); the file is damaged", zf.Name, err)
+		}
+		if uint64(n) != zf.UncompressedSize64 {
+			return nil, formatErrorf(f.Name, "zip member %s inflates to another size than its header says; the file is damaged", zf.Name)
 		}
 		return buf.Bytes(), nil
 	}

@@ -32,6 +32,9 @@ float32. The script writes into core/keras/testdata/:
   keras2_chunked_names.h5    layer_names0/1 and weight_names0/1 as fixed-
                              length strings, the form Keras uses for large
                              attribute lists (keras-files.md §1.2).
+  keras3_weights/            a Keras 3 config.json with .weights.h5 files:
+                             a custom layer with 12 variables (numeric key
+                             order) and a bfloat16 kernel.
   not_keras.h5               an HDF5 file that is not a Keras model.
   expected_project.json      per file: layers with weight names, shapes and
                              float64 sums, and the parameter total.
@@ -305,6 +308,46 @@ def chunked_names_h5():
            [("in", []), ("d1", [("kernel", w["d1"][0][1]), ("bias", w["d1"][1][1])]), ("d2", [("kernel", w["d2"][0][1])])])
 
 
+def keras3_weights_files():
+    """A Keras 3 config.json (to_json) with two save_weights files in the
+    .weights.h5 "vars" layout: one whose custom layer has 12 variables
+    (keys "10" and "11" sort before "2" in HDF5 order), one whose Dense
+    kernel is stored as bfloat16 (uint16 bits plus the dtype attribute,
+    as Keras' H5IOStore writes it)."""
+    d = os.path.join(TESTDATA, "keras3_weights")
+    os.makedirs(d, exist_ok=True)
+    config = {"module": "keras", "class_name": "Sequential", "registered_name": None, "config": {"name": "seq", "layers": [
+        {"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+         "config": {"batch_shape": [None, 4], "dtype": "float32", "name": "input_layer"}},
+        {"module": "my_layers", "class_name": "ManyVars", "registered_name": "Custom>ManyVars", "config": {"name": "many"}},
+        {"module": "keras.layers", "class_name": "Dense", "registered_name": None, "config": {"name": "dense", "units": 2}}]}}
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump(config, f)
+    many = [np.full((i + 1,), i, dtype=np.float32) for i in range(12)]
+    kernel, bias = weights(4, 2), weights(2)
+
+    def write(path, bfloat16):
+        with h5py.File(path, "w") as f:
+            vg = f.create_group("layers/many_vars/vars")
+            vg.attrs["name"] = "many"
+            for i, a in enumerate(many):
+                vg.create_dataset(str(i), data=a)
+            dg = f.create_group("layers/dense/vars")
+            dg.attrs["name"] = "dense"
+            if bfloat16:
+                bits = (kernel.view(np.uint32) >> 16).astype(np.uint16)
+                dg.create_dataset("0", data=bits).attrs["dtype"] = "bfloat16"
+            else:
+                dg.create_dataset("0", data=kernel)
+            dg.create_dataset("1", data=bias)
+            f.create_group("vars").attrs["name"] = "seq"
+
+    write(os.path.join(d, "model.weights.h5"), False)
+    write(os.path.join(d, "bfloat16.weights.h5"), True)
+    record("keras3_weights", ["keras3_weights/config.json", "keras3_weights/model.weights.h5"],
+           [("input_layer", []), ("many", [(str(i), a) for i, a in enumerate(many)]), ("dense", [("kernel", kernel), ("bias", bias)])])
+
+
 def main():
     tiny_h5()
     plain_h5()
@@ -313,6 +356,7 @@ def main():
     keras3_nested_deflated()
     keras2_nested_h5()
     chunked_names_h5()
+    keras3_weights_files()
     with open(os.path.join(TESTDATA, "expected_project.json"), "w") as out:
         json.dump({"generated_by": "tools/kerasgen/make_testdata.py", "models": EXPECTED}, out, indent=1)
         out.write("\n")
