@@ -92,3 +92,26 @@ func TestCompressMatchesSnappyEncode(t *testing.T) {
 		}
 	}
 }
+
+func TestVariableDataIsNotCopied(t *testing.T) {
+	// Decode keeps variable data as slices of the decompressed payload:
+	// the only copy of the weights is the Snappy decoding itself. The
+	// slices are capped, so appending to one cannot overwrite the payload.
+	payload, err := Decompress(fixtures.ReadShared(t, "akida", "v233_ei_pose_fc.fbz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := bytes.Clone(payload)
+	m, err := DecodePayload(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := m.Layer("dense").Variable("weights")
+	if cap(w.Data) != len(w.Data) {
+		t.Errorf("weights data has capacity %d for %d bytes", cap(w.Data), len(w.Data))
+	}
+	w.Data[0] ^= 0xff
+	if bytes.Equal(payload, before) {
+		t.Error("changing the decoded weights did not change the payload: the data was copied")
+	}
+}
