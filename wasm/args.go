@@ -1,0 +1,233 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
+)
+
+// The arguments of every API call arrive as plain Go values copied out of
+// JavaScript by goValue (js.go): nil for null/undefined, bool, float64,
+// string, []byte for a Uint8Array/ArrayBuffer, []any for an Array and
+// map[string]any for any other object. Everything below works on those
+// values only, so it is tested natively.
+
+// maxFiles bounds the files of one model: a TF.js model with many 4 MB
+// shards is the largest real case.
+const maxFiles = 256
+
+// unnamedFile is the name given to a bare Uint8Array. Loaders tell formats
+// apart by content, so the name only shows in messages.
+const unnamedFile = "model"
+
+// filesFrom reads the first argument of a call: one Uint8Array, or an array
+// of {name, bytes} (a weights .h5 with its .json, a TF.js model.json with
+// its .bin shards).
+func filesFrom(call string, v any) ([]keras.File, error) {
+	switch v := v.(type) {
+	case []byte:
+		return []keras.File{{Name: unnamedFile, Data: v}}, nil
+	case []any:
+		if len(v) == 0 {
+			return nil, fmt.Errorf("cnn2snn.%s: the file list is empty; give a Uint8Array or an array of {name, bytes}", call)
+		}
+		if len(v) > maxFiles {
+			return nil, fmt.Errorf("cnn2snn.%s: %d files is more than the %d one model can have; give only the model's own files", call, len(v), maxFiles)
+		}
+		files := make([]keras.File, len(v))
+		for i, item := range v {
+			f, err := fileFrom(item)
+			if err != nil {
+				return nil, fmt.Errorf("cnn2snn.%s: file %d: %w", call, i, err)
+			}
+			files[i] = f
+		}
+		return files, nil
+	}
+	return nil, fmt.Errorf("cnn2snn.%s: the first argument must be a Uint8Array or an array of {name, bytes}; got %s", call, describe(v))
+}
+
+func fileFrom(v any) (keras.File, error) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return keras.File{}, fmt.Errorf("must be an object {name, bytes}; got %s", describe(v))
+	}
+	name, ok := obj["name"].(string)
+	if !ok || name == "" {
+		return keras.File{}, fmt.Errorf("needs a name (the file name, e.g. \"model.json\"); got %s", describe(obj["name"]))
+	}
+	data, ok := obj["bytes"].([]byte)
+	if !ok {
+		return keras.File{}, fmt.Errorf("%q: bytes must be a Uint8Array or an ArrayBuffer; got %s", name, describe(obj["bytes"]))
+	}
+	return keras.File{Name: name, Data: data}, nil
+}
+
+// Options are the options of check and convert as the API takes them; the
+// names are the JavaScript ones (camelCase).
+type Options struct {
+	InputScaling *[2]float64 // inputScaling: [scale, offset]
+	InputIsImage *bool       // inputIsImage
+	Quantize     Bits        // quantize: {weights, activations, inputWeights}; 0 = the default
+	Calibration  []byte      // calibration: a .npy Uint8Array
+	Target       string      // target: "v1" (Akida 1.0) or "v2" (Akida 2.0); "" = the default
+}
+
+// Bits are the quantization bit widths of a float model, as
+// cnn2snn.quantize names them.
+type Bits struct {
+	Weights      int // weight_quantization
+	Activations  int // activ_quantization
+	InputWeights int // input_weight_quantization
+}
+
+// optionNames lists the options for error messages. onProgress is taken
+// out by the JavaScript side before the rest is copied.
+const optionNames = "inputScaling, inputIsImage, quantize, calibration, target, onProgress"
+
+// optionsFrom reads the options object. Unknown keys are an error, so a
+// typo ("inputscaling") is not silently ignored.
+func optionsFrom(call string, v any) (Options, error) {
+	var o Options
+	if v == nil {
+		return o, nil
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return o, fmt.Errorf("cnn2snn.%s: options must be an object such as {target: \"v1\"}; got %s", call, describe(v))
+	}
+	for _, key := range sortedKeys(obj) {
+		val := obj[key]
+		if val == nil {
+			continue // null or undefined means "the default"
+		}
+		var err error
+		switch key {
+		case "inputScaling":
+			o.InputScaling, err = inputScalingFrom(val)
+		case "inputIsImage":
+			b, ok := val.(bool)
+			if !ok {
+				err = fmt.Errorf("must be true or false; got %s", describe(val))
+			}
+			o.InputIsImage = &b
+		case "quantize":
+			o.Quantize, err = bitsFrom(val)
+		case "calibration":
+			b, ok := val.([]byte)
+			if !ok {
+				err = fmt.Errorf("must be the bytes of a .npy file (a Uint8Array); got %s", describe(val))
+			}
+			o.Calibration = b
+		case "target":
+			o.Target, err = targetFrom(val)
+		case "onProgress":
+			// Handled by the JavaScript side; reaching here means it was
+			// not a function.
+			err = fmt.Errorf("must be a function (stage, fraction) => …; got %s", describe(val))
+		default:
+			err = fmt.Errorf("is not an option; the options are %s", optionNames)
+		}
+		if err != nil {
+			return Options{}, fmt.Errorf("cnn2snn.%s: option %s %w", call, key, err)
+		}
+	}
+	return o, nil
+}
+
+func inputScalingFrom(v any) (*[2]float64, error) {
+	arr, ok := v.([]any)
+	if ok && len(arr) == 2 {
+		scale, ok1 := finite(arr[0])
+		offset, ok2 := finite(arr[1])
+		if ok1 && ok2 {
+			return &[2]float64{scale, offset}, nil
+		}
+	}
+	return nil, fmt.Errorf("must be [scale, offset], two numbers, e.g. [255, 0] for 8-bit images; got %s", describe(v))
+}
+
+// bitsFrom reads {weights, activations, inputWeights}. The converter checks
+// which widths Akida allows; here only the form is checked.
+func bitsFrom(v any) (Bits, error) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return Bits{}, fmt.Errorf("must be an object {weights, activations, inputWeights} of bit widths, e.g. {weights: 4, activations: 4, inputWeights: 8}; got %s", describe(v))
+	}
+	var b Bits
+	fields := map[string]*int{"weights": &b.Weights, "activations": &b.Activations, "inputWeights": &b.InputWeights}
+	for _, key := range sortedKeys(obj) {
+		dst, known := fields[key]
+		if !known {
+			return Bits{}, fmt.Errorf("has no field %q; its fields are weights, activations, inputWeights", key)
+		}
+		if obj[key] == nil {
+			continue
+		}
+		n, ok := finite(obj[key])
+		if !ok || n != math.Trunc(n) || n < 1 || n > 32 {
+			return Bits{}, fmt.Errorf("%s must be a whole number of bits such as 4 or 8; got %s", key, describe(obj[key]))
+		}
+		*dst = int(n)
+	}
+	return b, nil
+}
+
+func targetFrom(v any) (string, error) {
+	s, _ := v.(string)
+	switch s {
+	case "v1", "v2":
+		return s, nil
+	}
+	return "", fmt.Errorf("must be \"v1\" (Akida 1.0) or \"v2\" (Akida 2.0); got %s", describe(v))
+}
+
+// function stands for a JavaScript function found where data was expected.
+type function struct{}
+
+func finite(v any) (float64, bool) {
+	f, ok := v.(float64)
+	return f, ok && !math.IsNaN(f) && !math.IsInf(f, 0)
+}
+
+// describe names a value in an error message the way a JavaScript user
+// thinks of it.
+func describe(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "nothing (null or undefined)"
+	case bool:
+		return fmt.Sprintf("the boolean %v", v)
+	case float64:
+		return fmt.Sprintf("the number %v", v)
+	case string:
+		if len(v) > 40 {
+			v = v[:40] + "…"
+		}
+		return fmt.Sprintf("the string %q", v)
+	case []byte:
+		return fmt.Sprintf("a Uint8Array of %d bytes", len(v))
+	case []any:
+		return fmt.Sprintf("an array of %d items", len(v))
+	case function:
+		return "a function"
+	case map[string]any:
+		if len(v) == 0 {
+			return "an empty object"
+		}
+		return "an object with keys " + strings.Join(sortedKeys(v), ", ")
+	}
+	return fmt.Sprintf("a %T", v)
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
