@@ -78,7 +78,7 @@ func TestConvertErrors(t *testing.T) {
 		stderr string
 	}{
 		{[]string{"convert", in, "-o", in}, 1, "cnn2snn: " + in + ": the output would overwrite the input: choose another name with -o\n"},
-		{[]string{"convert", broken}, 1, "cnn2snn: " + broken + ": Snappy block: a literal of 968 bytes is cut off by the end of the file (at file byte 982)\n"},
+		{[]string{"convert", broken}, 1, "cnn2snn: " + broken + ": Snappy block: a literal of 968 bytes is cut off by the end of the file (at file byte 982) (the file is damaged or is not an Akida .fbz model)\n"},
 		{[]string{"convert", h5}, 1, "cnn2snn: converting Keras models is not available yet\n"},
 		{[]string{"convert"}, 2, "usage: cnn2snn convert FILE.fbz [-o OUT.fbz]\n"},
 	} {

@@ -26,6 +26,9 @@ var (
 	allFiles = append(append([]string(nil), legacyFiles...), kvFiles...)
 )
 
+// damaged ends the text of every FormatError about a file's content.
+const damaged = " (the file is damaged or is not an Akida .fbz model)"
+
 // readFixture reads a real .fbz file, skipping the test where the shared
 // fixtures are absent.
 func readFixture(t testing.TB, name string) []byte {

@@ -232,8 +232,8 @@ func TestLegacyErrors(t *testing.T) {
 		{layer(0, 0), `layer 0 "dense": parameters: the layer has neither key/value parameters nor a legacy parameter table`},
 	} {
 		_, err := fbz.DecodePayload(tc.payload)
-		if err == nil || err.Error() != tc.want {
-			t.Errorf("error %v\nwant %s", err, tc.want)
+		if err == nil || err.Error() != tc.want+damaged {
+			t.Errorf("error %v\nwant %s", err, tc.want+damaged)
 		}
 	}
 	// An empty FullyConnected table reads as all defaults (0).
