@@ -347,7 +347,9 @@ func TestWeightsMatchedByPosition(t *testing.T) {
 	if got := weightNames(m.Layer("convA")); !reflect.DeepEqual(got, []string{"kernel", "bias"}) || m.Layer("denseB").Params() != 1290 {
 		t.Errorf("convA weights %v, denseB params %d", got, m.Layer("denseB").Params())
 	}
-	extra := func(s string) string { return replaceOnce(rename(s), `"class_name": "Dropout"`, `"class_name": "BatchNormalization"`) }
+	extra := func(s string) string {
+		return replaceOnce(rename(s), `"class_name": "Dropout"`, `"class_name": "BatchNormalization"`)
+	}
 	var fe *FormatError
 	wantError(t, loadErr(t, weightsPair(t, extra)...), "the weights file has weights for 2 layers (conv2d_1, dense_1) but the model config has 3 layers with weights; "+
 		"the two files do not belong to the same model. Use the JSON and the weights saved from the same model", &fe)

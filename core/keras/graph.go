@@ -84,12 +84,7 @@ func parseModelConfig(raw []byte) (*graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &graph{name: c.name, class: class, layers: c.layers}
-	for _, l := range c.layers {
-		if l.layer.IsInput() {
-			g.inputs = append(g.inputs, l.layer.Name)
-		}
-	}
+	g := &graph{name: c.name, class: class, inputs: c.inputs, layers: c.layers}
 	for _, ref := range c.outputs {
 		g.outputs = append(g.outputs, ref.layer)
 	}
@@ -102,6 +97,7 @@ func parseModelConfig(raw []byte) (*graph, error) {
 // containerResult is a parsed (possibly nested) model.
 type containerResult struct {
 	name    string
+	inputs  []string // the InputLayers, in input_layers order (top model only)
 	layers  []*parsedLayer
 	outputs []tensorRef
 }
@@ -183,6 +179,7 @@ func (p *graphParser) sequential(name string, objs []layerObject, buildInputShap
 				return nil, err
 			}
 			c.layers = append(c.layers, &parsedLayer{layer: l, topName: lname, container: path})
+			c.inputs = []string{lname}
 			prev = []tensorRef{{layer: lname, scope: scope}}
 			continue
 		}
@@ -192,6 +189,7 @@ func (p *graphParser) sequential(name string, objs []layerObject, buildInputShap
 				return nil, err
 			}
 			c.layers = append(c.layers, &parsedLayer{layer: in, topName: in.Name, container: path})
+			c.inputs = []string{in.Name}
 			prev = []tensorRef{{layer: in.Name, scope: scope}}
 		}
 		varsPath := path + "layers/" + names.next(class)
@@ -276,6 +274,14 @@ func (p *graphParser) functional(name string, objs []layerObject, inputLayers, o
 		c.layers = append(c.layers, &parsedLayer{layer: l, nodes: nodes, topName: lname, varsPath: varsPath, container: path})
 	}
 	c.outputs = outs
+	if outerIn == nil {
+		for _, in := range ins {
+			if l := c.layerNamed(in.layer); l == nil || !l.IsInput() {
+				return nil, formatErrorf("", "model %q lists %q in input_layers, but it is not an InputLayer of the model; the file is damaged", name, in.layer)
+			}
+			c.inputs = append(c.inputs, in.layer)
+		}
+	}
 	return c, p.resolve(c, scope, inputFor, aliases)
 }
 
@@ -285,6 +291,15 @@ func setTopName(layers []*parsedLayer, name string) {
 	for _, pl := range layers {
 		pl.topName = name
 	}
+}
+
+func (c *containerResult) layerNamed(name string) *Layer {
+	for _, pl := range c.layers {
+		if pl.layer.Name == name {
+			return pl.layer
+		}
+	}
+	return nil
 }
 
 func (p *graphParser) newScope() int {

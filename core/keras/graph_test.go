@@ -74,6 +74,12 @@ func TestKeras3FunctionalMultiInputAdd(t *testing.T) {
 	if !reflect.DeepEqual(paths, wantPaths) {
 		t.Errorf("vars paths %q, want %q", paths, wantPaths)
 	}
+	// Inputs follow input_layers, not the order of the layer list.
+	swapped := strings.Replace(string(readTestdata(t, "configs", "keras3_functional_add.json")),
+		`[["input_a", 0, 0], ["input_b", 0, 0]]`, `[["input_b", 0, 0], ["input_a", 0, 0]]`, 1)
+	if m2, _ := mustBuild(t, []byte(swapped)); !reflect.DeepEqual(m2.Inputs, []string{"input_b", "input_a"}) {
+		t.Errorf("inputs %v, want input_layers order", m2.Inputs)
+	}
 	c := m.Layer("conv_b").Config.(*Conv2D)
 	if c.UseBias || c.Padding != "valid" || c.KernelSize != [2]int{1, 1} || c.Activation != "linear" {
 		t.Errorf("conv_b config %+v", c)
@@ -205,6 +211,11 @@ func TestGraphErrors(t *testing.T) {
 			{"class_name": "Dense", "config": {"name": "d", "units": 1}, "name": "d", "inbound_nodes": [[["ghost", 0, 0, {}]]]}],
 			"input_layers": [["in", 0, 0]], "output_layers": [["d", 0, 0]]}}`,
 			`layer "d": the model refers to a layer "ghost" that is not in its layer list; the file is damaged`},
+		{"input not an InputLayer", `{"class_name": "Functional", "config": {"name": "m", "layers": [
+			{"class_name": "InputLayer", "config": {"batch_input_shape": [null, 2], "name": "in"}, "name": "in", "inbound_nodes": []},
+			{"class_name": "Dense", "config": {"name": "d", "units": 1}, "name": "d", "inbound_nodes": [[["in", 0, 0, {}]]]}],
+			"input_layers": [["d", 0, 0]], "output_layers": [["d", 0, 0]]}}`,
+			`model "m" lists "d" in input_layers, but it is not an InputLayer of the model; the file is damaged`},
 		{"bad node", `{"class_name": "Functional", "config": {"name": "m", "layers": [
 			{"class_name": "Dense", "config": {"name": "d", "units": 1}, "name": "d", "inbound_nodes": [[["x"]]]}],
 			"input_layers": [], "output_layers": [["d", 0, 0]]}}`,

@@ -185,7 +185,11 @@ func attachVarsWeights(root *hdf5.Group, g *graph) error {
 		if p, ok := byName[pl.layer.Name]; ok {
 			path = p
 		}
-		saved, err := readVars(root, path, pl.layer.Name)
+		// Sub-objects hold variables in quantizeml layers (their
+		// quantizers) and maybe in unknown classes; Keras built-ins keep
+		// all theirs in "vars".
+		nested := pl.layer.Config == nil || isQuantizeMLConfig(pl.layer.Config)
+		saved, err := readVars(root, path, pl.layer.Name, nested)
 		if err != nil {
 			return err
 		}
@@ -230,13 +234,19 @@ func varsNames(root *hdf5.Group, container string) (map[string]string, error) {
 	return out, nil
 }
 
-// readVars reads <path>/vars/0, 1, … in numeric order. A missing group
-// means the layer has no saved variables; Keras 2.13/2.14 files keep
-// layers under "_layer_checkpoint_dependencies" instead of "layers".
-func readVars(root *hdf5.Group, path, layer string) ([]savedWeight, error) {
-	vars, err := root.Group(path + "/vars")
+// maxSaveableDepth bounds the walk into a layer's nested saveables.
+const maxSaveableDepth = 4
+
+// readVars reads a layer's variables from <path>/vars/0, 1, … in numeric
+// order. A missing group means the layer has no saved variables; Keras
+// 2.13/2.14 files keep layers under "_layer_checkpoint_dependencies"
+// instead of "layers". With nested, the variables of the layer's own
+// sub-objects (<path>/<attr>/vars, e.g. a quantizeml OutputQuantizer)
+// follow, in attribute name order, named "<attr>/<i>".
+func readVars(root *hdf5.Group, path, layer string, nested bool) ([]savedWeight, error) {
+	g, err := root.Group(path)
 	if errors.Is(err, hdf5.ErrNotFound) {
-		vars, err = root.Group(strings.ReplaceAll(path, "layers", "_layer_checkpoint_dependencies") + "/vars")
+		g, err = root.Group(strings.ReplaceAll(path, "layers", "_layer_checkpoint_dependencies"))
 	}
 	if errors.Is(err, hdf5.ErrNotFound) {
 		return nil, nil
@@ -244,35 +254,79 @@ func readVars(root *hdf5.Group, path, layer string) ([]savedWeight, error) {
 	if err != nil {
 		return nil, h5Error("", err)
 	}
+	var saved []savedWeight
+	err = collectVars(g, path, "", layer, nested, 0, &saved)
+	return saved, err
+}
+
+func collectVars(g *hdf5.Group, path, prefix, layer string, nested bool, depth int, saved *[]savedWeight) error {
+	members, err := g.Members()
+	if err != nil {
+		return h5Error("", err)
+	}
+	for _, m := range members {
+		if m == "vars" {
+			if err := readVarsGroup(g, path, prefix, layer, saved); err != nil {
+				return err
+			}
+		}
+	}
+	if !nested || depth >= maxSaveableDepth {
+		return nil
+	}
+	for _, m := range members {
+		if isGroup, err := g.IsGroup(m); m == "vars" || err != nil || !isGroup {
+			continue
+		}
+		sub, err := g.Group(m)
+		if err != nil {
+			return h5Error("", err)
+		}
+		if err := collectVars(sub, path+"/"+m, prefix+m+"/", layer, nested, depth+1, saved); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readVarsGroup appends the datasets of <g>/vars, numerically sorted.
+func readVarsGroup(g *hdf5.Group, path, prefix, layer string, saved *[]savedWeight) error {
+	vars, err := g.Group("vars")
+	if err != nil {
+		return h5Error("", err)
+	}
 	keys, err := vars.Members()
 	if err != nil {
-		return nil, h5Error("", err)
+		return h5Error("", err)
 	}
 	index := make([]int, 0, len(keys))
 	for _, k := range keys {
 		i, err := strconv.Atoi(k)
 		if err != nil || i < 0 {
-			return nil, formatErrorf("", "layer %q: %s/vars has a member %q that is not a variable number; the weights file is damaged", layer, path, k)
+			return formatErrorf("", "layer %q: %s/vars has a member %q that is not a variable number; the weights file is damaged", layer, path, k)
 		}
 		index = append(index, i)
 	}
 	sort.Ints(index) // "10" sorts before "2" in HDF5 order
-	saved := make([]savedWeight, 0, len(index))
 	for _, i := range index {
 		d, err := vars.Dataset(strconv.Itoa(i))
 		if err != nil {
-			return nil, formatErrorf("", "layer %q: variable %s/vars/%d cannot be read (%v)", layer, path, i, plainH5(err))
+			return formatErrorf("", "layer %q: variable %s/vars/%d cannot be read (%v)", layer, path, i, plainH5(err))
 		}
 		if dt, ok, _ := datasetStringAttr(d, "dtype"); ok && dt == "bfloat16" {
-			return nil, unsupportedf("", "layer %q: variable %d is stored as bfloat16, which this converter does not read; cast the model to float32 and save it again", layer, i)
+			return unsupportedf("", "layer %q: variable %d is stored as bfloat16, which this converter does not read; cast the model to float32 and save it again", layer, i)
 		}
 		values, err := d.Float32s()
 		if err != nil {
-			return nil, formatErrorf("", "layer %q: variable %s/vars/%d cannot be read as numbers (%v)", layer, path, i, plainH5(err))
+			return formatErrorf("", "layer %q: variable %s/vars/%d cannot be read as numbers (%v)", layer, path, i, plainH5(err))
 		}
-		saved = append(saved, savedWeight{shape: d.Shape(), values: values})
+		name := ""
+		if prefix != "" {
+			name = prefix + strconv.Itoa(i)
+		}
+		*saved = append(*saved, savedWeight{name: name, shape: d.Shape(), values: values})
 	}
-	return saved, nil
+	return nil
 }
 
 func datasetStringAttr(d *hdf5.Dataset, name string) (string, bool, error) {

@@ -196,9 +196,12 @@ func attachWeights(l *Layer, saved []savedWeight, in Shape, named bool) error {
 	if !known {
 		l.Weights = make([]Weight, len(saved))
 		for i, s := range saved {
-			name := strconv.Itoa(i) // a .keras file does not name the variables of unknown classes
-			if named {
+			name := s.name
+			switch {
+			case named:
 				name = shortWeightName(s.name, l.Name)
+			case name == "": // a .keras file does not name variables: use their number
+				name = strconv.Itoa(i)
 			}
 			l.Weights[i] = Weight{Name: name, Shape: s.shape, Values: s.values}
 		}

@@ -311,20 +311,27 @@ def chunked_names_h5():
 def keras3_weights_files():
     """A Keras 3 config.json (to_json) with two save_weights files in the
     .weights.h5 "vars" layout: one whose custom layer has 12 variables
-    (keys "10" and "11" sort before "2" in HDF5 order), one whose Dense
-    kernel is stored as bfloat16 (uint16 bits plus the dtype attribute,
-    as Keras' H5IOStore writes it)."""
+    (keys "10" and "11" sort before "2" in HDF5 order) plus one in a
+    sub-object ("inner"), and a quantizeml QuantizedReLU whose
+    OutputQuantizer variables sit in its "output_quantizer" sub-object
+    (the attribute name is a guess: no real quantizeml .keras file was
+    found); the other file stores the Dense kernel as bfloat16 (uint16
+    bits plus the dtype attribute, as Keras' H5IOStore writes it)."""
     d = os.path.join(TESTDATA, "keras3_weights")
     os.makedirs(d, exist_ok=True)
     config = {"module": "keras", "class_name": "Sequential", "registered_name": None, "config": {"name": "seq", "layers": [
         {"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
          "config": {"batch_shape": [None, 4], "dtype": "float32", "name": "input_layer"}},
         {"module": "my_layers", "class_name": "ManyVars", "registered_name": "Custom>ManyVars", "config": {"name": "many"}},
-        {"module": "keras.layers", "class_name": "Dense", "registered_name": None, "config": {"name": "dense", "units": 2}}]}}
+        {"module": "keras.layers", "class_name": "Dense", "registered_name": None, "config": {"name": "dense", "units": 2}},
+        {"module": "quantizeml.layers", "class_name": "QuantizedReLU", "registered_name": "Custom>QuantizedReLU",
+         "config": {"name": "qrelu", "max_value": 6.0, "quant_config": {"output_quantizer": {"bitwidth": 8, "signed": False}}}}]}}
     with open(os.path.join(d, "config.json"), "w") as f:
         json.dump(config, f)
     many = [np.full((i + 1,), i, dtype=np.float32) for i in range(12)]
+    inner = np.float32(-1.5)
     kernel, bias = weights(4, 2), weights(2)
+    range_max, rescaling_rate = np.float32(5.25), np.float32(1.0)
 
     def write(path, bfloat16):
         with h5py.File(path, "w") as f:
@@ -332,6 +339,12 @@ def keras3_weights_files():
             vg.attrs["name"] = "many"
             for i, a in enumerate(many):
                 vg.create_dataset(str(i), data=a)
+            f.create_group("layers/many_vars/inner/vars").create_dataset("0", data=inner)
+            qg = f.create_group("layers/quantized_re_lu/vars")
+            qg.attrs["name"] = "qrelu"
+            og = f.create_group("layers/quantized_re_lu/output_quantizer/vars")
+            og.create_dataset("0", data=range_max)
+            og.create_dataset("1", data=rescaling_rate)
             dg = f.create_group("layers/dense/vars")
             dg.attrs["name"] = "dense"
             if bfloat16:
@@ -345,7 +358,9 @@ def keras3_weights_files():
     write(os.path.join(d, "model.weights.h5"), False)
     write(os.path.join(d, "bfloat16.weights.h5"), True)
     record("keras3_weights", ["keras3_weights/config.json", "keras3_weights/model.weights.h5"],
-           [("input_layer", []), ("many", [(str(i), a) for i, a in enumerate(many)]), ("dense", [("kernel", kernel), ("bias", bias)])])
+           [("input_layer", []), ("many", [(str(i), a) for i, a in enumerate(many)] + [("inner/0", np.asarray(inner))]),
+            ("dense", [("kernel", kernel), ("bias", bias)]),
+            ("qrelu", [("output_quantizer/range_max", np.asarray(range_max)), ("output_quantizer/rescaling_rate", np.asarray(rescaling_rate))])])
 
 
 def main():
