@@ -354,3 +354,27 @@ func TestWeightsMatchedByPosition(t *testing.T) {
 	wantError(t, loadErr(t, weightsPair(t, extra)...), "the weights file has weights for 2 layers (conv2d_1, dense_1) but the model config has 3 layers with weights; "+
 		"the two files do not belong to the same model. Use the JSON and the weights saved from the same model", &fe)
 }
+
+func TestCheckKerasVersion(t *testing.T) {
+	for _, tc := range []struct {
+		version string
+		major   int
+		err     string
+	}{
+		{"2.15.0", 2, ""},
+		{"3.15.1", 3, ""},
+		{"2.4.0-tf", 2, ""},
+		{"1.2.2", 0, "the file was written by Keras 1.2.2; files older than Keras 2 store kernels in another layout and are not supported. Load the model in Keras 2 or later and save it again"},
+		{"", 0, "the file does not say which Keras wrote it (no keras_version), as Keras 1 files do; files older than Keras 2 store kernels in another layout and are not supported. Load the model in Keras 2 or later and save it again"},
+		{"banana", 0, `the keras_version attribute "banana" is not a version number; the file is damaged`},
+	} {
+		major, err := checkKerasVersion("m.h5", tc.version)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if major != tc.major || got != tc.err {
+			t.Errorf("checkKerasVersion(%q) = %d, %q; want %d, %q", tc.version, major, got, tc.major, tc.err)
+		}
+	}
+}

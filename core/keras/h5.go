@@ -67,13 +67,13 @@ func loadH5(f File, modelJSON *File) (*Model, error) {
 // isWeightsOnlyH5 recognizes save_weights files: Keras 2 puts layer_names
 // on the root; Keras 3 (.weights.h5) uses the "layers"/"vars" layout.
 func isWeightsOnlyH5(root *hdf5.Group) (bool, error) {
-	if names, err := root.AttrNames(); err != nil {
+	names, err := root.AttrNames()
+	if err != nil {
 		return false, err
-	} else {
-		for _, n := range names {
-			if n == "layer_names" || n == "layer_names0" {
-				return true, nil
-			}
+	}
+	for _, n := range names {
+		if n == "layer_names" || n == "layer_names0" {
+			return true, nil
 		}
 	}
 	return isVarsLayout(root)
@@ -185,12 +185,12 @@ func checkKerasVersion(file, version string) (int, error) {
 	if err != nil && version != "" {
 		return 0, formatErrorf(file, "the keras_version attribute %q is not a version number; the file is damaged", version)
 	}
-	if version == "" || major < 2 {
-		v := version
-		if v == "" {
-			v = "an unknown version (the file has no keras_version)"
-		}
-		return 0, unsupportedf(file, "the file was written by Keras %s; files older than Keras 2 store kernels in another layout and are not supported. Load the model in Keras 2 or later and save it again", v)
+	const advice = "files older than Keras 2 store kernels in another layout and are not supported. Load the model in Keras 2 or later and save it again"
+	if version == "" {
+		return 0, unsupportedf(file, "the file does not say which Keras wrote it (no keras_version), as Keras 1 files do; %s", advice)
+	}
+	if major < 2 {
+		return 0, unsupportedf(file, "the file was written by Keras %s; %s", version, advice)
 	}
 	return major, nil
 }
