@@ -3,11 +3,14 @@ package hdf5
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
-// maxInflate bounds how much larger than the file a dataset's decoded data
-// may be (compressed chunks, or chunks never written that read as the fill
-// value). zlib cannot compress better than about 1032:1.
+// maxInflate bounds how much larger than the file the data of a
+// deflate-compressed dataset may be: zlib cannot compress better than about
+// 1032:1. Other datasets may be no larger than the file, even where their
+// storage was never written and reads as the fill value: a tiny file must
+// not make the reader allocate gigabytes.
 const maxInflate = 1100
 
 // Dataset is an HDF5 dataset: a typed n-dimensional array.
@@ -94,7 +97,10 @@ func (d *Dataset) checkStorage() error {
 		return formatErr(int(d.oh.addr), "dataspace %v of %d-byte elements overflows", d.space.dims, d.dtype.Size)
 	}
 	d.nbytes = n * d.dtype.Size
-	limit := maxInflate * len(d.f.b)
+	limit, bound := len(d.f.b), "the file"
+	if slices.ContainsFunc(d.filters, func(f filter) bool { return f.id == filterDeflate }) {
+		limit, bound = maxInflate*len(d.f.b), fmt.Sprintf("%d× the file, the most deflate can expand", maxInflate)
+	}
 	l := &d.layout
 	switch l.class {
 	case compactLayout:
@@ -118,12 +124,12 @@ func (d *Dataset) checkStorage() error {
 		}
 		chunkElems, ok := elementCount(l.chunk)
 		if !ok || chunkElems > limit/max(d.dtype.Size, 1) {
-			return formatErr(int(d.oh.addr), "chunk %v of %d-byte elements is larger than %d× the file", l.chunk, d.dtype.Size, maxInflate)
+			return formatErr(int(d.oh.addr), "chunk %v of %d-byte elements is larger than %s (%d bytes)", l.chunk, d.dtype.Size, bound, limit)
 		}
 	}
 	if d.nbytes > limit {
-		return formatErr(int(d.oh.addr), "dataspace %v of %d-byte elements (%d bytes) is larger than %d× the %d-byte file; refusing to allocate it",
-			d.space.dims, d.dtype.Size, d.nbytes, maxInflate, len(d.f.b))
+		return formatErr(int(d.oh.addr), "dataspace %v of %d-byte elements (%d bytes) is larger than %s (%d bytes); refusing to allocate it",
+			d.space.dims, d.dtype.Size, d.nbytes, bound, limit)
 	}
 	return nil
 }

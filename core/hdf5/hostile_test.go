@@ -12,52 +12,44 @@ import (
 	"testing"
 )
 
-// exercise opens b and reads everything reachable: every group, every
-// attribute, every dataset as float32, float64, int64 and strings as its
-// type allows. It returns the errors met (the walk goes on after one), so
-// a test can assert that hostile input fails cleanly; a panic fails the
-// test by itself.
+// exercise opens b and reads everything reachable: every group (its
+// attributes, members and their kinds), every dataset (its attributes and
+// values as every type it allows). It returns the errors met (the walk
+// goes on after one), so a test can assert that hostile input fails
+// cleanly; a panic fails the test by itself.
 func exercise(b []byte) []error {
 	f, err := Open(b)
 	if err != nil {
 		return []error{err}
 	}
-	var errs []error
-	var visit func(g *Group, depth int)
-	visit = func(g *Group, depth int) {
-		errs = append(errs, readAttrs(&g.object)...)
-		names, err := g.Members()
-		if err != nil {
+	errs := readGroup(f.Root())
+	err = f.Root().Walk(func(path string, g *Group, d *Dataset, err error) error {
+		switch {
+		case err != nil:
 			errs = append(errs, err)
-			return
-		}
-		for _, n := range names {
-			isGroup, err := g.IsGroup(n)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			if isGroup {
-				// Hard links may form cycles (a group linking to an
-				// ancestor); the depth cap keeps the walk finite.
-				if sub, err := g.Group(n); err != nil {
-					errs = append(errs, err)
-				} else if depth < 16 {
-					visit(sub, depth+1)
-				}
-				continue
-			}
-			d, err := g.Dataset(n)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
+		case g != nil:
+			errs = append(errs, readGroup(g)...)
+		default:
 			errs = append(errs, readAttrs(&d.object)...)
 			errs = append(errs, readDataset(d)...)
 		}
-	}
-	visit(f.Root(), 0)
+		return nil
+	})
+	errs = append(errs, err)
 	return slices.DeleteFunc(errs, func(e error) bool { return e == nil })
+}
+
+func readGroup(g *Group) []error {
+	errs := readAttrs(&g.object)
+	names, err := g.Members()
+	if err != nil {
+		return append(errs, err)
+	}
+	for _, n := range names {
+		_, err := g.IsGroup(n)
+		errs = append(errs, err)
+	}
+	return errs
 }
 
 func readAttrs(o *object) []error {
@@ -97,10 +89,15 @@ func readDataset(d *Dataset) []error {
 		_, err := d.Strings()
 		return []error{err}
 	}
-	_, err1 := d.Float32s()
+	_, err := d.Float32s()
+	if d.Len() > 1<<20 {
+		// Large (a mutated dataspace of compressed data may reach 1100×
+		// the input): one read proves the point without tying up memory.
+		return []error{err}
+	}
 	_, err2 := d.Float64s()
 	_, err3 := d.Int64s()
-	return []error{err1, err2, err3}
+	return []error{err, err2, err3}
 }
 
 // typedError reports whether every error is a FormatError,
@@ -303,7 +300,7 @@ func TestCraftedHostile(t *testing.T) {
 			le.PutUint64(b[l.start+2:], math.MaxUint64)
 		},
 		read: func(f *File) error { _, err := f.Root().Dataset("float/float32"); return err },
-		want: "hdf5: at offset 0x%x: dataset /float/float32: dataspace [1099511627776] of 4-byte elements (4398046511104 bytes) is larger than 1100× the 20904-byte file; refusing to allocate it",
+		want: "hdf5: at offset 0x%x: dataset /float/float32: dataspace [1099511627776] of 4-byte elements (4398046511104 bytes) is larger than the file (20904 bytes); refusing to allocate it",
 	}, {
 		name: "dataspace product overflows",
 		file: "types.h5",
@@ -369,7 +366,7 @@ func TestCraftedHostile(t *testing.T) {
 			le.PutUint16(b[int(heap)+4+1+2+2+1+4+12*8+2+8+8+2+2+8:], 1)
 		},
 		read: func(f *File) error { _, err := f.Root().Group("many"); return err },
-		want: "hdf5: at offset 0x%x: group /many: fractal heap at 0x342: heap offset %d is outside the doubling table",
+		want: "hdf5: at offset 0x%x: group /many: fractal heap at 0x%x: heap offset %d is outside the doubling table",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := patched(t, tc.file, func(f *File, b []byte) { tc.patch(t, f, b) })

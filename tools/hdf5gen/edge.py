@@ -61,6 +61,16 @@ def group(parent, path):
     return g
 
 
+def latest_file(path):
+    """h5py.File(path, "w", libver="latest") without timestamps on the root
+    group, which version 2 object headers would store."""
+    fcpl = h5py.h5p.create(h5py.h5p.FILE_CREATE)
+    fcpl.set_obj_track_times(False)
+    fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+    fapl.set_libver_bounds(h5py.h5f.LIBVER_LATEST, h5py.h5f.LIBVER_LATEST)
+    return h5py.File(h5py.h5f.create(path.encode(), h5py.h5f.ACC_TRUNC, fcpl=fcpl, fapl=fapl))
+
+
 def fixed_string(obj, name, strings, size, pad, dataset=False):
     """A fixed-length string attribute (or dataset) with the given padding;
     h5py's high-level API only writes null-padded fixed strings."""
@@ -82,7 +92,7 @@ def latest_dense(path):
     v2 B-tree name index with an internal node); a group with 40 attributes
     plus one 80 KB attribute (dense attributes, the big one a huge heap object);
     a compact new-style group; contiguous and compact datasets."""
-    with h5py.File(path, "w", libver="latest", track_order=False) as f:
+    with latest_file(path) as f:
         f.attrs["title"] = "latest"
         f.attrs["answer"] = np.int64(42)
         w = f.create_dataset("weights", data=values(24, 2.0).astype("<f4").reshape(2, 3, 4),
@@ -216,6 +226,80 @@ def unsupported(path):
         f.create_dataset("fixed_array_index", data=np.arange(10, dtype="<f4"), chunks=(5,), track_times=False)
 
 
+def go_corpus(data):
+    """A file in Go's fuzz corpus format holding one []byte argument."""
+    out = []
+    for byte in data:
+        ch = chr(byte)
+        if ch == '"' or ch == "\\":
+            out.append("\\" + ch)
+        elif 0x20 <= byte < 0x7F:
+            out.append(ch)
+        else:
+            out.append("\\x%02x" % byte)
+    return "go test fuzz v1\n[]byte(\"" + "".join(out) + "\")\n"
+
+
+def tiny_files():
+    """Small files for the fuzz seed corpus: each structure the reader
+    knows, in as few bytes as h5py writes it."""
+    files = {}
+    path = os.path.join(OUT, "tiny.tmp")
+
+    with h5py.File(path, "w") as f:
+        f.attrs["layer_names"] = [b"dense"]
+        g = f.create_group("dense")
+        g.attrs["weight_names"] = np.array([b"dense/kernel:0"], dtype="S14")
+        g.create_dataset("dense/kernel:0", data=np.arange(6, dtype="<f4").reshape(2, 3), track_times=False)
+    files["v0_keras_like"] = path
+
+    with latest_file(path + "2") as f:
+        g = group(f, "g")
+        g.attrs["s"] = "x"
+        g.create_dataset("d", data=np.arange(4, dtype=">i2"), track_times=False)
+    files["latest_compact"] = path + "2"
+
+    with latest_file(path + "4") as f:
+        g = group(f, "dense")
+        for i in range(10):  # more than 8 links and attributes: dense storage
+            g["l%d" % i] = h5py.SoftLink("/x") if i == 9 else group(f, "x")
+            g.attrs["a%d" % i] = np.int8(i)
+        g.attrs["names"] = [b"a", b"b"]
+    files["latest_dense_small"] = path + "4"
+
+    with h5py.File(path + "3", "w") as f:
+        f.create_dataset("c", data=np.arange(20, dtype="<f4").reshape(4, 5), chunks=(3, 2),
+                         compression="gzip", shuffle=True, track_times=False)
+        f.create_dataset("s", data=["a", "bc"], dtype=h5py.string_dtype(), track_times=False)
+    files["v0_chunked_vlen"] = path + "3"
+
+    seeds = {}
+    for name, p in files.items():
+        with open(p, "rb") as fh:
+            seeds[name] = fh.read()
+        os.remove(p)
+    return seeds
+
+
+def fuzz_seeds():
+    """Seed corpus of FuzzOpen: tiny files plus the first 4 KiB (superblock,
+    root group, first headers) of two real fixtures whose licenses allow
+    copying (testdata/README.md)."""
+    d = os.path.join(OUT, "fuzz", "FuzzOpen")
+    os.makedirs(d, exist_ok=True)
+    seeds = tiny_files()
+    fixtures = os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "keras")
+    with open(os.path.join(fixtures, "mobilenetv1_vww_96_keras2.4.h5"), "rb") as fh:
+        seeds["mobilenetv1_head4k"] = fh.read(4096)
+    import zipfile
+    with zipfile.ZipFile(os.path.join(fixtures, "mnist_cnn_sequential_keras3.15.keras")) as z:
+        seeds["mnist_keras_weights_head4k"] = z.read("model.weights.h5")[:4096]
+    for name, data in seeds.items():
+        with open(os.path.join(d, name), "w") as fh:
+            fh.write(go_corpus(data))
+        print("fuzz seed %s: %d bytes" % (name, len(data)))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     makers = [("latest_dense.h5", latest_dense), ("v0_big_group.h5", v0_big_group),
@@ -231,6 +315,7 @@ def main():
         files.append({"file": name, "member": "", "superblock": data[8], **desc})
         print("%s: %d bytes, %d groups, %d datasets" % (name, len(data), len(desc["groups"]), len(desc["datasets"])))
     unsupported(os.path.join(OUT, "unsupported.h5"))
+    fuzz_seeds()
     with open(os.path.join(OUT, "expected_edge.json"), "w") as fh:
         json.dump({"generator": "tools/hdf5gen/edge.py", "h5py": h5py.__version__,
                    "hdf5": h5py.version.hdf5_version, "files": files}, fh, sort_keys=True, separators=(",", ":"))
