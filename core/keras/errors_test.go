@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand"
 	"reflect"
 	"strings"
@@ -353,6 +354,15 @@ func TestWeightsMatchedByPosition(t *testing.T) {
 	var fe *FormatError
 	wantError(t, loadErr(t, weightsPair(t, extra)...), "the weights file has weights for 2 layers (conv2d_1, dense_1) but the model config has 3 layers with weights; "+
 		"the two files do not belong to the same model. Use the JSON and the weights saved from the same model", &fe)
+}
+
+// A small file cannot make the loader decode far more values than it
+// holds: five names for one compressed 4 MiB dataset are refused.
+func TestRepeatedWeightsBudget(t *testing.T) {
+	data := readTestdata(t, "hostile_repeated_weights.h5")
+	var fe *FormatError
+	wantError(t, loadErr(t, File{"hostile.h5", data}),
+		fmt.Sprintf(`layer "blob": the weights add up to more values than a file of %d bytes can hold; the file is damaged or hostile`, len(data)), &fe)
 }
 
 func TestCheckKerasVersion(t *testing.T) {

@@ -122,7 +122,7 @@ func loadFullH5(f File, h *hdf5.File, config string) (*Model, error) {
 	if err != nil {
 		return nil, h5Error(f.Name, err)
 	}
-	if err := attachLegacyWeights(weights, g); err != nil {
+	if err := attachLegacyWeights(weights, g, newValueBudget(len(f.Data))); err != nil {
 		return nil, withFile(err, f.Name)
 	}
 	return m, nil
@@ -167,9 +167,9 @@ func loadWeightsH5(f File, h *hdf5.File, modelJSON File) (*Model, error) {
 	}
 	m.KerasVersion, m.Backend, m.Format = version, backend, FormatWeightsH5JSON
 	if vars {
-		err = attachVarsWeights(root, g)
+		err = attachVarsWeights(root, g, newValueBudget(len(f.Data)))
 	} else {
-		err = attachLegacyWeights(root, g)
+		err = attachLegacyWeights(root, g, newValueBudget(len(f.Data)))
 	}
 	if err != nil {
 		return nil, withFile(err, f.Name)
@@ -197,7 +197,7 @@ func checkKerasVersion(file, version string) (int, error) {
 
 // attachLegacyWeights reads the layer groups named by layer_names (in
 // model order) and attaches their weight_names datasets to the layers.
-func attachLegacyWeights(weights *hdf5.Group, g *graph) error {
+func attachLegacyWeights(weights *hdf5.Group, g *graph, budget *valueBudget) error {
 	names, ok, err := chunkedStrings(weights, "layer_names")
 	if err != nil {
 		return h5Error("", err)
@@ -211,7 +211,7 @@ func attachLegacyWeights(weights *hdf5.Group, g *graph) error {
 		if err != nil {
 			return formatErrorf("", "layer_names lists %q but the file has no group for it (%v); the file is damaged", name, plainH5(err))
 		}
-		ws, err := readLegacyLayerWeights(lg, name)
+		ws, err := readLegacyLayerWeights(lg, name, budget)
 		if err != nil {
 			return err
 		}
@@ -228,7 +228,7 @@ type h5LayerGroup struct {
 
 // readLegacyLayerWeights reads the datasets listed in a layer group's
 // weight_names, in that order.
-func readLegacyLayerWeights(lg *hdf5.Group, layer string) ([]savedWeight, error) {
+func readLegacyLayerWeights(lg *hdf5.Group, layer string, budget *valueBudget) ([]savedWeight, error) {
 	wnames, _, err := chunkedStrings(lg, "weight_names")
 	if err != nil {
 		return nil, h5Error("", err)
@@ -239,9 +239,9 @@ func readLegacyLayerWeights(lg *hdf5.Group, layer string) ([]savedWeight, error)
 		if err != nil {
 			return nil, formatErrorf("", "layer %q: weight_names lists %q but the file has no such dataset (%v); the file is damaged", layer, wn, plainH5(err))
 		}
-		values, err := d.Float32s()
+		values, err := budget.float32s(d, layer)
 		if err != nil {
-			return nil, formatErrorf("", "layer %q: weight %q cannot be read as numbers (%v)", layer, wn, plainH5(err))
+			return nil, err
 		}
 		ws = append(ws, savedWeight{name: wn, shape: d.Shape(), values: values})
 	}
@@ -390,6 +390,31 @@ func chunkedStrings(g *hdf5.Group, name string) ([]string, bool, error) {
 		}
 		out = append(out, s...)
 	}
+}
+
+// valueBudget bounds how many weight values one load may decode. HDF5
+// hard links can give one large dataset many names, so a small hostile
+// file could otherwise make the loader allocate many copies of it. Honest
+// files hold at most one value per byte (int8) and Keras never compresses
+// weights; the budget allows four values per byte plus 4 Mi values.
+type valueBudget struct{ left, fileSize int }
+
+func newValueBudget(fileSize int) *valueBudget {
+	return &valueBudget{left: 4*fileSize + 1<<22, fileSize: fileSize}
+}
+
+// float32s decodes a dataset within the budget.
+func (b *valueBudget) float32s(d *hdf5.Dataset, layer string) ([]float32, error) {
+	n := d.Len()
+	if n > b.left {
+		return nil, formatErrorf("", "layer %q: the weights add up to more values than a file of %d bytes can hold; the file is damaged or hostile", layer, b.fileSize)
+	}
+	b.left -= n
+	values, err := d.Float32s()
+	if err != nil {
+		return nil, formatErrorf("", "layer %q: weight %s cannot be read as numbers (%v)", layer, d.Path(), plainH5(err))
+	}
+	return values, nil
 }
 
 // plainH5 drops the "hdf5: " prefix of reader errors for messages.

@@ -77,7 +77,7 @@ func loadKerasZip(f File) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := attachVarsWeights(h.Root(), g); err != nil {
+	if err := attachVarsWeights(h.Root(), g, newValueBudget(len(wb))); err != nil {
 		return nil, withFile(err, f.Name)
 	}
 	return m, nil
@@ -166,7 +166,7 @@ func isTFJSOrSavedModelZip(names []string) bool {
 // attachVarsWeights reads every layer's variables from a .keras /
 // Keras 3 .weights.h5 file and attaches them in the order Keras saved
 // them (trainable, then non-trainable, in creation order).
-func attachVarsWeights(root *hdf5.Group, g *graph) error {
+func attachVarsWeights(root *hdf5.Group, g *graph, budget *valueBudget) error {
 	names := map[string]map[string]string{} // container path → layer name → group path
 	for _, pl := range g.layers {
 		if pl.varsPath == "" {
@@ -189,7 +189,7 @@ func attachVarsWeights(root *hdf5.Group, g *graph) error {
 		// quantizers) and maybe in unknown classes; Keras built-ins keep
 		// all theirs in "vars".
 		nested := pl.layer.Config == nil || isQuantizeMLConfig(pl.layer.Config)
-		saved, err := readVars(root, path, pl.layer.Name, nested)
+		saved, err := readVars(root, path, pl.layer.Name, nested, budget)
 		if err != nil {
 			return err
 		}
@@ -243,7 +243,7 @@ const maxSaveableDepth = 4
 // instead of "layers". With nested, the variables of the layer's own
 // sub-objects (<path>/<attr>/vars, e.g. a quantizeml OutputQuantizer)
 // follow, in attribute name order, named "<attr>/<i>".
-func readVars(root *hdf5.Group, path, layer string, nested bool) ([]savedWeight, error) {
+func readVars(root *hdf5.Group, path, layer string, nested bool, budget *valueBudget) ([]savedWeight, error) {
 	g, err := root.Group(path)
 	if errors.Is(err, hdf5.ErrNotFound) {
 		g, err = root.Group(strings.ReplaceAll(path, "layers", "_layer_checkpoint_dependencies"))
@@ -255,18 +255,18 @@ func readVars(root *hdf5.Group, path, layer string, nested bool) ([]savedWeight,
 		return nil, h5Error("", err)
 	}
 	var saved []savedWeight
-	err = collectVars(g, path, "", layer, nested, 0, &saved)
+	err = collectVars(g, path, "", layer, nested, 0, budget, &saved)
 	return saved, err
 }
 
-func collectVars(g *hdf5.Group, path, prefix, layer string, nested bool, depth int, saved *[]savedWeight) error {
+func collectVars(g *hdf5.Group, path, prefix, layer string, nested bool, depth int, budget *valueBudget, saved *[]savedWeight) error {
 	members, err := g.Members()
 	if err != nil {
 		return h5Error("", err)
 	}
 	for _, m := range members {
 		if m == "vars" {
-			if err := readVarsGroup(g, path, prefix, layer, saved); err != nil {
+			if err := readVarsGroup(g, path, prefix, layer, budget, saved); err != nil {
 				return err
 			}
 		}
@@ -282,7 +282,7 @@ func collectVars(g *hdf5.Group, path, prefix, layer string, nested bool, depth i
 		if err != nil {
 			return h5Error("", err)
 		}
-		if err := collectVars(sub, path+"/"+m, prefix+m+"/", layer, nested, depth+1, saved); err != nil {
+		if err := collectVars(sub, path+"/"+m, prefix+m+"/", layer, nested, depth+1, budget, saved); err != nil {
 			return err
 		}
 	}
@@ -290,7 +290,7 @@ func collectVars(g *hdf5.Group, path, prefix, layer string, nested bool, depth i
 }
 
 // readVarsGroup appends the datasets of <g>/vars, numerically sorted.
-func readVarsGroup(g *hdf5.Group, path, prefix, layer string, saved *[]savedWeight) error {
+func readVarsGroup(g *hdf5.Group, path, prefix, layer string, budget *valueBudget, saved *[]savedWeight) error {
 	vars, err := g.Group("vars")
 	if err != nil {
 		return h5Error("", err)
@@ -316,9 +316,9 @@ func readVarsGroup(g *hdf5.Group, path, prefix, layer string, saved *[]savedWeig
 		if dt, ok, _ := datasetStringAttr(d, "dtype"); ok && dt == "bfloat16" {
 			return unsupportedf("", "layer %q: variable %d is stored as bfloat16, which this converter does not read; cast the model to float32 and save it again", layer, i)
 		}
-		values, err := d.Float32s()
+		values, err := budget.float32s(d, layer)
 		if err != nil {
-			return formatErrorf("", "layer %q: variable %s/vars/%d cannot be read as numbers (%v)", layer, path, i, plainH5(err))
+			return err
 		}
 		name := ""
 		if prefix != "" {

@@ -35,6 +35,8 @@ float32. The script writes into core/keras/testdata/:
   keras3_weights/            a Keras 3 config.json with .weights.h5 files:
                              a custom layer with 12 variables (numeric key
                              order) and a bfloat16 kernel.
+  hostile_repeated_weights.h5  one compressed dataset of 2**20 zeros named
+                             five times in weight_names (allocation bound).
   not_keras.h5               an HDF5 file that is not a Keras model.
   expected_project.json      per file: layers with weight names, shapes and
                              float64 sums, and the parameter total.
@@ -363,7 +365,26 @@ def keras3_weights_files():
             ("qrelu", [("output_quantizer/range_max", np.asarray(range_max)), ("output_quantizer/rescaling_rate", np.asarray(rescaling_rate))])])
 
 
+def hostile_h5():
+    """A hostile file: its weight_names name one compressed dataset of
+    2**20 zeros five times, so decoding them all would allocate 20 MiB
+    from a file of a few KiB."""
+    config = {"class_name": "Sequential", "config": {"name": "hostile", "layers": [
+        {"class_name": "InputLayer", "config": {"batch_input_shape": [None, 1], "dtype": "float32", "name": "in"}},
+        {"class_name": "Blob", "config": {"name": "blob"}}]}}
+    with h5py.File(os.path.join(TESTDATA, "hostile_repeated_weights.h5"), "w") as f:
+        f.attrs["keras_version"] = "2.15.0"
+        f.attrs["backend"] = "tensorflow"
+        f.attrs["model_config"] = json.dumps(config).encode("utf8")
+        mw = f.create_group("model_weights")
+        mw.attrs["layer_names"] = [b"blob"]
+        g = mw.create_group("blob")
+        g.attrs["weight_names"] = [b"blob/w:0"] * 5
+        g.create_dataset("blob/w:0", data=np.zeros(1 << 20, dtype=np.float32), chunks=(1 << 16,), compression="gzip")
+
+
 def main():
+    hostile_h5()
     tiny_h5()
     plain_h5()
     keras3_legacy_h5()
