@@ -287,6 +287,20 @@ func tfjsFiles(t *testing.T, name string) []File {
 	return files
 }
 
+// JSON files saved by editors that add a UTF-8 byte order mark load.
+func TestJSONWithBOM(t *testing.T) {
+	files := weightsPair(t, func(s string) string { return "\ufeff" + s })
+	m, err := Load(files)
+	if err != nil || m.Params() != 1310 {
+		t.Fatalf("Load: %v", err)
+	}
+	tf := tfjsFiles(t, "sequential_dense")
+	tf[0].Data = append([]byte("\xef\xbb\xbf"), tf[0].Data...)
+	if m, err := Load(tf); err != nil || m.Format != FormatTFJSLayers {
+		t.Fatalf("TF.js with BOM: %v", err)
+	}
+}
+
 func TestTFJSErrors(t *testing.T) {
 	files := tfjsFiles(t, "tiny_cnn")
 	var fe *FormatError

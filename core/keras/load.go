@@ -25,6 +25,7 @@ func Load(files []File) (*Model, error) {
 	}
 	var h5s, zips, modelJSONs, tfjsJSONs, bins []File
 	for _, f := range files {
+		f.Data = bytes.TrimPrefix(f.Data, []byte("\xef\xbb\xbf")) // a UTF-8 BOM some editors add to JSON
 		switch kind := sniff(f); kind {
 		case kindHDF5:
 			h5s = append(h5s, f)
@@ -104,7 +105,7 @@ func sniff(f File) fileKind {
 	case strings.HasSuffix(lower, ".bin"):
 		return kindBin
 	}
-	if t := bytes.TrimLeft(data, " \t\r\n\ufeff"); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+	if c := firstByte(data); c == '{' || c == '[' {
 		if isTFJSModelJSON(data) {
 			return kindTFJSJSON
 		}
