@@ -88,15 +88,6 @@ func TestActivationLevelBoundaryBelongsToLowerLevel(t *testing.T) {
 	}
 }
 
-// levelOf is the simulator's activation: the number of boundaries below p.
-func levelOf(b []int32, p int32) int32 {
-	n := int32(0)
-	for int(n) < len(b) && p > b[n] {
-		n++
-	}
-	return n
-}
-
 func TestLevelBoundariesEqualActivationLevel(t *testing.T) {
 	// Choice #3: the boundaries T + ⌊j·s⌋ give exactly ceil((p−T)/s) for
 	// every potential, also for steps that are not integers or whose
@@ -112,7 +103,7 @@ func TestLevelBoundariesEqualActivationLevel(t *testing.T) {
 				}
 				span := int32(min(float64(int(1)<<bits)*intervalLength(step, bits)+4, 5000))
 				for p := T - 4; p <= T+span; p++ {
-					if got, want := levelOf(b, p), activationLevel(p, T, step, bits); got != want {
+					if got, want := level(b, p), activationLevel(p, T, step, bits); got != want {
 						t.Fatalf("bits %d step %v T %d p %d: boundaries give %d, activationLevel %d", bits, step, T, p, got, want)
 					}
 				}
@@ -169,7 +160,7 @@ func TestLevelBoundariesExactWhereFloat32DivisionIsNot(t *testing.T) {
 	if got := activationLevel(7, 0, step, 4); got != 11 {
 		t.Errorf("activationLevel(7, 0, 0.7, 4) = %d, want 11", got)
 	}
-	if got := levelOf(levelBoundaries(nil, 0, step, 4), 7); got != 11 {
+	if got := level(levelBoundaries(nil, 0, step, 4), 7); got != 11 {
 		t.Errorf("boundaries give level %d for p = 7, want 11", got)
 	}
 }

@@ -108,10 +108,25 @@ func (l *layer) correlate(in, pot []int32) {
 	}
 }
 
-// accumulate adds v·w to acc element by element (len(w) == len(acc)).
+// accumulate adds v·w to acc element by element (len(w) == len(acc)). It
+// is the inner loop of every layer. Eight elements per iteration: under
+// GOOS=js the per-iteration cost dominates and this is about 40% faster
+// than the plain loop (natively the same or slightly faster).
 func accumulate(acc []int32, v int32, w []int32) {
 	w = w[:len(acc)]
-	for f := range acc {
+	f := 0
+	for ; f+8 <= len(acc); f += 8 {
+		a, b := acc[f:f+8:f+8], w[f:f+8:f+8]
+		a[0] += v * b[0]
+		a[1] += v * b[1]
+		a[2] += v * b[2]
+		a[3] += v * b[3]
+		a[4] += v * b[4]
+		a[5] += v * b[5]
+		a[6] += v * b[6]
+		a[7] += v * b[7]
+	}
+	for ; f < len(acc); f++ {
 		acc[f] += v * w[f]
 	}
 }
@@ -238,12 +253,27 @@ func (l *layer) activate(v []int32) {
 	for i := 0; i < len(v); i += F {
 		cell := v[i : i+F]
 		for f, p := range cell {
-			b := l.boundaries[f*L:][:L]
-			n := int32(0)
-			for n < int32(L) && p > b[n] {
-				n++
-			}
-			cell[f] = n
+			cell[f] = level(l.boundaries[f*L:][:L], p)
 		}
 	}
+}
+
+// level is the activation level of potential p: the number of a neuron's
+// sorted boundaries (levelBoundaries) that p exceeds. Most potentials are
+// at or below the threshold, so that case is tested first; the others are
+// found by binary search (4 steps for 4 bits).
+func level(b []int32, p int32) int32 {
+	if len(b) == 0 || p <= b[0] {
+		return 0
+	}
+	lo, hi := 1, len(b) // b[lo−1] < p; the answer is in [lo, hi]
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if p > b[mid] {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return int32(lo)
 }
