@@ -48,10 +48,7 @@ func (r *configReader) fail(key, want string) {
 	if r.err != nil {
 		return
 	}
-	val := string(r.m[key])
-	if len(val) > 60 {
-		val = val[:60] + "…"
-	}
+	val := clip(string(r.m[key]))
 	r.err = formatErrorf("", "layer %q (%s): config key %q is %s, expected %s; the file is damaged or was written by a tool this converter does not know",
 		r.layer, r.class, key, val, want)
 }

@@ -730,10 +730,12 @@ func isUpper(c byte) bool    { return c >= 'A' && c <= 'Z' }
 func isLower(c byte) bool    { return c >= 'a' && c <= 'z' }
 func isWordByte(c byte) bool { return isUpper(c) || isLower(c) || c >= '0' && c <= '9' || c == '_' }
 
-// clip shortens a JSON fragment for an error message.
+// clip shortens a JSON fragment for an error message and keeps it on one
+// line (front ends print each error as one line).
 func clip(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > 60 {
-		return s[:60] + "…"
+		s = strings.ToValidUTF8(s[:60], "") + "…"
 	}
 	return s
 }

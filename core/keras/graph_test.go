@@ -224,6 +224,8 @@ func TestGraphErrors(t *testing.T) {
 			{"class_name": "InputLayer", "config": {"batch_shape": [null, 4, 4, 1], "name": "i"}},
 			{"class_name": "Conv2D", "config": {"name": "c", "filters": 2, "kernel_size": [3, "x"]}}]}}`,
 			`layer "c" (Conv2D): config key "kernel_size" is [3, "x"], expected an integer or a list of integers; the file is damaged or was written by a tool this converter does not know`},
+		{"multi-line value", "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"s\", \"layers\": [{\"class_name\": \"Dense\", \"config\": {\"name\": \"d\", \"units\": [\n  1,\n  2\n]}}]}}",
+			`layer "d" (Dense): config key "units" is [ 1, 2 ], expected an integer; the file is damaged or was written by a tool this converter does not know`},
 		{"zero units", `{"class_name": "Sequential", "config": {"name": "s", "layers": [
 			{"class_name": "InputLayer", "config": {"batch_shape": [null, 4], "name": "i"}},
 			{"class_name": "Dense", "config": {"name": "d", "units": 0}}]}}`,
