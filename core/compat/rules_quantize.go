@@ -1,0 +1,55 @@
+package compat
+
+import (
+	"strconv"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
+)
+
+// DefaultArguments: what cnn2snn.quantize requires of a float neural layer
+// (conversion.md §6.4). cnn2snn's quantized layers have no activation,
+// groups, depth_multiplier or data_format argument, so a float layer using
+// them cannot be replaced by its quantized version.
+var DefaultArguments = &Rule{
+	Name:  "default-arguments",
+	Stage: StageQuantize,
+	Doc: "cnn2snn's quantized layers (QuantizedConv2D, QuantizedSeparableConv2D, QuantizedDense) " +
+		"have no activation, groups, depth_multiplier or data_format argument, so a float layer " +
+		"can only be quantized when it uses the defaults: activation='linear', groups=1, " +
+		"depth_multiplier=1, data_format='channels_last'. Move a fused activation into its own " +
+		"layer (Conv2D(..., activation='relu') → Conv2D(...) then ReLU(); a final softmax can stay " +
+		"as an Activation layer), and use groups=1 and depth_multiplier=1.",
+	Check: func(p *Pass) {
+		l := p.Layer()
+		for _, a := range nonDefaultArguments(l) {
+			p.Report(Diagnostic{l.Name, "default-arguments", sprintf(
+				"Argument '%s' in layer '%s' is only supported with default value '%s'. Receives '%s'.",
+				a[0], l.Name, a[1], a[2])})
+		}
+	},
+}
+
+// nonDefaultArguments lists (argument, default, value) for the float neural
+// layer's arguments that differ from the default, in the order of
+// cnn2snn's unsupported_args.
+func nonDefaultArguments(l *keras.Layer) [][3]string {
+	var out [][3]string
+	check := func(arg, def, val string) {
+		if val != def {
+			out = append(out, [3]string{arg, def, val})
+		}
+	}
+	switch c := l.Config.(type) {
+	case *keras.Conv2D:
+		check("data_format", "channels_last", c.DataFormat)
+		check("activation", "linear", c.Activation)
+		check("groups", "1", strconv.Itoa(c.Groups))
+	case *keras.SeparableConv2D:
+		check("data_format", "channels_last", c.DataFormat)
+		check("activation", "linear", c.Activation)
+		check("depth_multiplier", "1", strconv.Itoa(c.DepthMultiplier))
+	case *keras.Dense:
+		check("activation", "linear", c.Activation)
+	}
+	return out
+}

@@ -1,0 +1,135 @@
+// Package convert is cnn2snn's convert for Keras models quantized with
+// cnn2snn (its legacy path): it resolves the input scaling, runs
+// transform.Sequentialize and transform.Syncretize, the compatibility
+// rules of core/compat, groups the layers into Akida 1.0 layers and
+// computes their integer weights, thresholds and activation steps (spec
+// conversion.md §2–§7), following cnn2snn 2.19.1.
+//
+// Check reports every problem at once, with the block structure (which
+// Keras layers make each Akida layer). Convert fails with the first error
+// cnn2snn would raise, wrapped in an *Error that also carries every
+// diagnostic. Models quantized with quantizeml are routed to that path's
+// checks (Akida 1.0 target); their conversion is not implemented.
+package convert
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
+)
+
+// Options are convert's arguments.
+type Options struct {
+	// InputScaling is (a, b) with Akida input = a × Keras input + b. Nil
+	// means: from a leading Rescaling layer if the model has one, else
+	// (1, 0) — cnn2snn's input_scaling=None.
+	InputScaling *[2]float64
+	// InputIsImage is cnn2snn 2.3.7's input_is_image flag. Nil or true
+	// means the rule of cnn2snn 2.4 and later: the first Akida layer is an
+	// InputConvolutional when the model input's last dimension is 1 or 3,
+	// an InputData otherwise. False forces an InputData input, as 2.3.7's
+	// input_is_image=False does.
+	InputIsImage *bool
+	// Quantize holds the bit widths used to quantize a float model first.
+	// Convert itself does not quantize (the facade runs the quantizer
+	// before it); the widths are carried here so that one Options value
+	// describes a whole conversion.
+	Quantize QuantizeBits
+	// Target is the Akida IP version: "v1" (Akida 1.0, the default when
+	// empty) or "v2". cnn2snn's legacy path only produces Akida 1.0 layers.
+	Target string
+}
+
+// Targets.
+const (
+	TargetV1 = "v1"
+	TargetV2 = "v2"
+)
+
+// target returns the target with its default.
+func (o Options) target() string {
+	if o.Target == "" {
+		return TargetV1
+	}
+	return o.Target
+}
+
+// Validate checks the options that do not depend on the model.
+func (o Options) Validate() error {
+	switch o.Target {
+	case "", TargetV1, TargetV2:
+	default:
+		return fmt.Errorf("unknown target %q: use v1 (Akida 1.0: AKD1000, AKD1500) or v2 (Akida 2.0)", o.Target)
+	}
+	return o.Quantize.Validate()
+}
+
+// inputIsImage returns the InputIsImage option with its default.
+func (o Options) inputIsImage() bool { return o.InputIsImage == nil || *o.InputIsImage }
+
+// QuantizeBits are the bit widths cnn2snn.quantize takes: weights,
+// activations, and the weights of the first (input) layer. Zero means the
+// default: 4, 4 and 8.
+type QuantizeBits struct {
+	Weights      int `json:"weights"`
+	Activations  int `json:"activations"`
+	InputWeights int `json:"input_weights"`
+}
+
+// Default quantization bit widths.
+const (
+	DefaultWeightBits      = 4
+	DefaultActivationBits  = 4
+	DefaultInputWeightBits = 8
+)
+
+// WithDefaults fills zero widths with the defaults.
+func (q QuantizeBits) WithDefaults() QuantizeBits {
+	if q.Weights == 0 {
+		q.Weights = DefaultWeightBits
+	}
+	if q.Activations == 0 {
+		q.Activations = DefaultActivationBits
+	}
+	if q.InputWeights == 0 {
+		q.InputWeights = DefaultInputWeightBits
+	}
+	return q
+}
+
+// Validate checks the widths against what the Akida 1.0 generator accepts
+// (zero = default is fine): weights 2, 4 or 8, activations 1, 2 or 4, and
+// input weights 2 to 8 (cnn2snn does not check the input layer's width; 8
+// bits is what the Akida 1.0 input layer is made for).
+func (q QuantizeBits) Validate() error {
+	switch q.Weights {
+	case 0, 2, 4, 8:
+	default:
+		return fmt.Errorf("quantize: weight bitwidth %d is not allowed: Weight bitwidth must be in (2, 4, 8)", q.Weights)
+	}
+	switch q.Activations {
+	case 0, 1, 2, 4:
+	default:
+		return fmt.Errorf("quantize: activation bitwidth %d is not allowed: Activation bitwidth must be in (1, 2, 4)", q.Activations)
+	}
+	if q.InputWeights != 0 && (q.InputWeights < 2 || q.InputWeights > 8) {
+		return fmt.Errorf("quantize: input weight bitwidth %d is not allowed: the input layer takes 2 to 8-bit weights (8 is usual)", q.InputWeights)
+	}
+	return nil
+}
+
+// Error is the error Convert returns for a model it cannot convert: the
+// first problem cnn2snn would raise (its message is the error text) and
+// every problem found, in layer order.
+type Error struct {
+	First       compat.Diagnostic
+	Diagnostics []compat.Diagnostic
+}
+
+func (e *Error) Error() string { return e.First.Message }
+
+// ErrQuantizeML is wrapped by the error Convert returns for a model
+// quantized with quantizeml that passes the Akida 1.0 checks: generating
+// Akida layers from quantizeml models is not implemented.
+var ErrQuantizeML = errors.New("converting models quantized with quantizeml is not implemented yet: this tool converts models quantized with cnn2snn's legacy quantizers (QuantizedConv2D, QuantizedReLU …) and float models it quantizes itself; convert the float model with --quantize instead, or use BrainChip's cnn2snn for quantizeml models")
