@@ -20,7 +20,6 @@ type fractalHeap struct {
 	lengthBytes  int    // bytes of an object length in a managed heap ID
 	rootAddr     uint64
 	rootRows     int // 0: the root is a direct block
-	checksummed  bool
 	maxDirectRow int // rows below this hold direct blocks
 }
 
@@ -34,7 +33,7 @@ func (f *File) readFractalHeap(addr uint64) (*fractalHeap, error) {
 	version := c.u8()
 	h.idLen = int(c.u16())
 	filterLen := c.u16()
-	flags := c.u8()
+	c.skip(1) // flags: huge IDs wrapped, direct blocks checksummed (not verified)
 	maxManaged := c.u32()
 	c.length() // next huge object ID
 	h.hugeBTree = c.address()
@@ -59,7 +58,6 @@ func (f *File) readFractalHeap(addr uint64) (*fractalHeap, error) {
 		return nil, c.err
 	}
 	h.filtered = filterLen > 0
-	h.checksummed = flags&0x02 != 0
 	switch {
 	case version != 0:
 		return nil, formatErr(c.pos, "fractal heap at %#x: version %d is not 0", addr, version)

@@ -313,6 +313,34 @@ func TestCraftedHostile(t *testing.T) {
 		read: func(f *File) error { _, err := f.Root().Dataset("float/float64_be"); return err },
 		want: "hdf5: at offset 0x%x: dataset /float/float64_be: dataspace message: dataspace [1099511627776 1099511627776] has more elements than fit in memory",
 	}, {
+		name: "compressed dataset claiming more than deflate can give",
+		file: "chunked.h5",
+		patch: func(t *testing.T, f *File, b []byte) {
+			d := mustDataset(t, f, "f64_gzip")
+			m, _ := d.oh.find(msgDataspace)
+			le.PutUint64(b[m.start+8:], 1<<20)
+			le.PutUint64(b[m.start+16:], 1<<10)
+		},
+		read: func(f *File) error { _, err := f.Root().Dataset("f64_gzip"); return err },
+		want: "hdf5: at offset 0x%x: dataset /f64_gzip: dataspace [1048576 1024] of 8-byte elements (8589934592 bytes) is larger than 1100× the file, the most deflate can expand (30010200 bytes); refusing to allocate it",
+	}, {
+		name: "compressed chunk claiming more than deflate can give",
+		file: "chunked.h5",
+		patch: func(t *testing.T, f *File, b []byte) {
+			d := mustDataset(t, f, "f64_gzip")
+			m, _ := d.oh.find(msgLayout)
+			le.PutUint32(b[m.start+3+8:], 200) // chunk dimensions after version, class, rank, B-tree address
+			le.PutUint32(b[m.start+3+8+4:], 400)
+		},
+		read: func(f *File) error {
+			d, err := f.Root().Dataset("f64_gzip")
+			if err == nil {
+				_, err = d.Float64s()
+			}
+			return err
+		},
+		want: "hdf5: at offset 0x%x: dataset /f64_gzip: chunk at 0x%x: deflate: %d compressed bytes cannot expand to 640000",
+	}, {
 		name: "continuation block that loops to its own header",
 		file: "types.h5",
 		patch: func(t *testing.T, f *File, b []byte) {
