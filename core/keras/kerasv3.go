@@ -38,7 +38,7 @@ func loadKerasZip(f File) (*Model, error) {
 		}
 		return nil, formatErrorf(f.Name, "this zip is not a .keras model: it has no config.json. Save the model with model.save(\"model.keras\")")
 	}
-	if err := checkWeightsMember(f.Name, members); err != nil {
+	if err := checkWeightsMember(f.Name, zr.File, members); err != nil {
 		return nil, err
 	}
 	config, err := zipMember(f, members["config.json"])
@@ -84,16 +84,16 @@ func loadKerasZip(f File) (*Model, error) {
 }
 
 // checkWeightsMember rejects the weights forms this package does not read.
-func checkWeightsMember(file string, members map[string]*zip.File) error {
+func checkWeightsMember(file string, files []*zip.File, members map[string]*zip.File) error {
 	if members["model.weights.h5"] != nil {
 		return nil
 	}
 	if members["model.weights.npz"] != nil {
 		return unsupportedf(file, "the weights are stored as model.weights.npz, which this converter does not read; save the model again with the default weights format (model.save(\"model.keras\"))")
 	}
-	for name := range members {
-		if strings.HasSuffix(name, ".weights.json") || strings.HasSuffix(name, "_00000.weights.h5") {
-			return unsupportedf(file, "the weights are sharded (%s), which this converter does not read; save the model again without max_shard_size", name)
+	for _, zf := range files { // in zip order, so the message is always the same
+		if strings.HasSuffix(zf.Name, ".weights.json") || strings.HasSuffix(zf.Name, "_00000.weights.h5") {
+			return unsupportedf(file, "the weights are sharded (%s), which this converter does not read; save the model again without max_shard_size", zf.Name)
 		}
 	}
 	return formatErrorf(file, "the .keras file has no model.weights.h5; it is incomplete. Save the model again with model.save(\"model.keras\")")
