@@ -2,6 +2,8 @@ package sim
 
 import (
 	"errors"
+	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
@@ -220,4 +222,76 @@ func TestBoundAtTheInt32Limit(t *testing.T) {
 	}
 	out := forward(t, m, in)
 	checkOutput(t, out.Shape, out.Data, [4]int{1, 1, 1, 1}, []int32{1_865_376_000 + 282_107_647})
+}
+
+func TestTooLargeModels(t *testing.T) {
+	tests := []struct {
+		name    string
+		input   [3]int
+		kernel  int
+		filters int
+		want    string
+	}{
+		// 9 KiB of weights claim 2^24 input + 2^26 potential values.
+		{"buffers", [3]int{1024, 1024, 16}, 3, 64,
+			`layer "conv" (Convolutional): the model would need 83886080 buffer values and 9663676416 multiply-accumulates per sample up to this layer, beyond the simulator's limits (67108864 and 137438953472): the model is too large to simulate`},
+		// 64×64 kernels over 256 channels: 3 × 2^36 multiply-accumulates.
+		{"multiply-accumulates", [3]int{256, 256, 256}, 64, 3,
+			`layer "conv" (Convolutional): the model would need 16973824 buffer values and 206158430208 multiply-accumulates per sample up to this layer, beyond the simulator's limits (67108864 and 137438953472): the model is too large to simulate`},
+		{"one tensor", [3]int{4096, 4096, 1}, 1, 8,
+			`layer "conv" (Convolutional): its potentials [4096, 4096, 8] would hold 134217728 values, more than the simulator's limit of 67108864: the model is too large to simulate`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := convOptions([2]int{tt.kernel, tt.kernel}, tt.filters, akida.Same, [2]int{1, 1})
+			l := akida.NewConvolutional("conv", o)
+			c := tt.input[2]
+			setWeights(t, l, "weights", []int{tt.kernel, tt.kernel, c, tt.filters}, 4, make([]int8, tt.kernel*tt.kernel*c*tt.filters))
+			setNeurons(t, l, make([]int32, tt.filters), ones(tt.filters))
+			_, err := New(model(t, inputData(tt.input), l))
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("error\n got %v\nwant %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestHostileParametersNeverPanic(t *testing.T) {
+	// Every parameter of small models set to extreme values, one or two at
+	// a time: New either refuses the model or gives a simulator that runs.
+	values := []int32{math.MinInt32, -7, -1, 0, 1, 2, 3, 8, 9, 255, 256, 1 << 20, math.MaxInt32}
+	builders := []func(*testing.T) *akida.Model{
+		smallModel,
+		func(t *testing.T) *akida.Model { return inputConvModel(t, akida.Same) },
+		func(t *testing.T) *akida.Model {
+			return poolModel(t, akida.Same, akida.MaxPooling, [2]int{2, 2}, [2]int{2, 2})
+		},
+		func(t *testing.T) *akida.Model { return gapModel(t, true, 5, 4) },
+	}
+	r := rand.New(rand.NewPCG(9, 9))
+	for i := range 3000 {
+		m := builders[i%len(builders)](t)
+		for range 1 + r.IntN(2) {
+			l := m.Layers[r.IntN(len(m.Layers))]
+			keys := l.Params.Keys()
+			l.Params.Set(keys[r.IntN(len(keys))], values[r.IntN(len(values))])
+		}
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					t.Fatalf("mutation %d panicked: %v", i, p)
+				}
+			}()
+			s, err := New(m)
+			if err != nil {
+				return
+			}
+			in := s.InputShape()
+			if n := in[0] * in[1] * in[2]; n <= 1<<16 {
+				if _, err := s.Forward(Input{Shape: [4]int{1, in[0], in[1], in[2]}, Data: make([]uint8, n)}, Options{}); err != nil {
+					t.Fatalf("mutation %d: New accepted the model but Forward failed: %v", i, err)
+				}
+			}
+		}()
+	}
 }

@@ -8,12 +8,20 @@ import (
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 )
 
-// maxLayerValues bounds the values one layer may hold for one sample
-// (potentials before pooling, depthwise sums, outputs). A decoded model
-// can claim layer sizes that its bytes do not pay for (many filters on a
-// large input); 1<<26 int32 values is 256 MiB, far above any Akida 1.0
-// model (AkidaNet at 224×224: 200 704 values in its largest layer).
-const maxLayerValues = 1 << 26
+// Limits on what a model may demand per sample. A decoded model can claim
+// sizes its bytes do not pay for (many filters on a large input, large
+// kernels): without limits a small hostile file could make a run allocate
+// gigabytes or compute for hours. Real Akida 1.0 models are far below:
+// AkidaNet 0.25 at 224×224 holds about 1.3 million values in all its
+// buffers and needs about 10^8 multiply-accumulates.
+const (
+	// maxModelValues bounds the int32 values of all layer buffers of one
+	// sample together (256 MiB).
+	maxModelValues = 1 << 26
+	// maxMACs bounds the multiply-accumulates of one sample (minutes of
+	// work).
+	maxMACs = 1 << 37
+)
 
 // layer is one Akida layer prepared for simulation: shapes, weights laid
 // out for the inner loops, and the activation's precomputed boundaries.
@@ -86,10 +94,17 @@ func New(m *akida.Model) (*Simulator, error) {
 	}
 	s := &Simulator{}
 	maxIn := 0.0 // the largest value the next layer can read
+	values := cells(shapes[0].Input) // the workspace's input sample
+	macs := 0.0
 	for i, l := range m.Layers {
 		p, err := prepare(l, shapes[i].Input)
 		if err != nil {
 			return nil, fmt.Errorf("layer %q (%s): %w", l.Name, l.Type, err)
+		}
+		values += p.bufferValues()
+		macs += p.macs()
+		if values > maxModelValues || macs > maxMACs {
+			return nil, fmt.Errorf("layer %q (%s): the model would need %.0f buffer values and %.0f multiply-accumulates per sample up to this layer, beyond the simulator's limits (%d and %d): the model is too large to simulate", l.Name, l.Type, values, macs, maxModelValues, int64(maxMACs))
 		}
 		if p.out != shapes[i].Output {
 			return nil, fmt.Errorf("layer %q (%s): the simulator computes an output shape %v, the model %v; please report this", l.Name, l.Type, p.out, shapes[i].Output)
@@ -184,13 +199,50 @@ func prepare(l *akida.Layer, in akida.Shape) (*layer, error) {
 	return p, p.prepareActivation(l)
 }
 
-// checkSize refuses layers too large to simulate (maxLayerValues).
+// checkSize refuses one tensor too large to simulate (maxModelValues),
+// before anything is derived from its size.
 func checkSize(what string, s akida.Shape) error {
-	n := float64(s[0]) * float64(s[1]) * float64(s[2])
-	if n > maxLayerValues {
-		return fmt.Errorf("its %s %v would hold %.0f values, more than the simulator's limit of %d per layer: the model is too large to simulate", what, s, n, maxLayerValues)
+	if n := cells(s); n > maxModelValues {
+		return fmt.Errorf("its %s %v would hold %.0f values, more than the simulator's limit of %d: the model is too large to simulate", what, s, n, maxModelValues)
 	}
 	return nil
+}
+
+// cells is the number of values of a shape, in float64 so that hostile
+// shapes cannot overflow.
+func cells(s akida.Shape) float64 {
+	return float64(s[0]) * float64(s[1]) * float64(s[2])
+}
+
+// bufferValues is the number of int32 values the layer's own buffers hold
+// for one sample (see newWorkspace): potentials, pooled outputs unless
+// they are the potentials themselves, depthwise sums.
+func (p *layer) bufferValues() float64 {
+	if p.typ == akida.InputData {
+		return 0
+	}
+	n := cells(p.conv)
+	if p.pool.kind != akida.NoPooling {
+		n += cells(p.out)
+	}
+	if p.typ == akida.SeparableConvolutional {
+		n += float64(p.conv[0]) * float64(p.conv[1]) * float64(p.in[2])
+	}
+	return n
+}
+
+// macs is the number of multiply-accumulates of the layer for one sample.
+func (p *layer) macs() float64 {
+	taps := float64(p.kx) * float64(p.ky)
+	switch p.typ {
+	case akida.InputConvolutional, akida.Convolutional:
+		return cells(p.conv) * taps * float64(p.in[2])
+	case akida.SeparableConvolutional:
+		return float64(p.conv[0]) * float64(p.conv[1]) * float64(p.in[2]) * (taps + float64(p.conv[2]))
+	case akida.FullyConnected:
+		return cells(p.in) * float64(p.conv[2])
+	}
+	return 0
 }
 
 // geometry reads the kernel size, strides and padding of a convolution
