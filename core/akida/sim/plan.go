@@ -93,7 +93,7 @@ func New(m *akida.Model) (*Simulator, error) {
 		return nil, err
 	}
 	s := &Simulator{}
-	maxIn := 0.0 // the largest value the next layer can read
+	maxIn := 0.0                     // the largest value the next layer can read
 	values := cells(shapes[0].Input) // the workspace's input sample
 	macs := 0.0
 	for i, l := range m.Layers {
