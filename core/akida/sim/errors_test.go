@@ -100,7 +100,7 @@ func TestNewErrors(t *testing.T) {
 		}, `layer "hidden" (FullyConnected): act_step[1] is 0: every act_step must be a positive finite number`},
 		{"no activation before the last layer", func(t *testing.T, m *akida.Model) {
 			m.Layers[1].Params.Set("activation", 0)
-		}, `layer "hidden" (FullyConnected) has no activation but is not the last layer: the layer after it would read potentials, which Akida 1.0 layers cannot; give it an activation`},
+		}, `layer "hidden" (FullyConnected): it has no activation but is not the last layer: the layer after it would read potentials, which Akida 1.0 layers cannot; give it an activation`},
 		{"act_bits 9", func(t *testing.T, m *akida.Model) {
 			m.Layers[1].Params.Set("act_bits", 9)
 		}, `layer "hidden" (FullyConnected): act_bits is 9: the simulator runs activations of 1 to 8 bits`},

@@ -28,9 +28,12 @@ const (
 type layer struct {
 	name string
 	typ  akida.LayerType
-	in   akida.Shape // input (x, y, c)
-	conv akida.Shape // potentials before pooling
-	out  akida.Shape // output, after pooling
+	// inputBits is the width of the model input values an input layer
+	// reads: InputData's input_bits, 8 for InputConvolutional.
+	inputBits int
+	in        akida.Shape // input (x, y, c)
+	conv      akida.Shape // potentials before pooling
+	out       akida.Shape // output, after pooling
 
 	// Convolution geometry (InputConvolutional, Convolutional, Separable).
 	kx, ky, sx, sy, padX, padY int
@@ -93,42 +96,52 @@ func New(m *akida.Model) (*Simulator, error) {
 		return nil, err
 	}
 	s := &Simulator{}
-	maxIn := 0.0                     // the largest value the next layer can read
-	values := cells(shapes[0].Input) // the workspace's input sample
-	macs := 0.0
+	use := usage{values: cells(shapes[0].Input)} // the workspace's input sample
+	maxIn := 0.0                                 // the largest value the next layer can read
 	for i, l := range m.Layers {
 		p, err := prepare(l, shapes[i].Input)
+		if err == nil && i == 0 {
+			s.inputBits = p.inputBits
+			maxIn = float64(int(1)<<p.inputBits - 1)
+		}
+		if err == nil {
+			err = p.fits(shapes[i].Output, i == len(m.Layers)-1, maxIn, &use)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("layer %q (%s): %w", l.Name, l.Type, err)
 		}
-		values += p.bufferValues()
-		macs += p.macs()
-		if values > maxModelValues || macs > maxMACs {
-			return nil, fmt.Errorf("layer %q (%s): the model would need %.0f buffer values and %.0f multiply-accumulates per sample up to this layer, beyond the simulator's limits (%d and %d): the model is too large to simulate", l.Name, l.Type, values, macs, maxModelValues, int64(maxMACs))
-		}
-		if p.out != shapes[i].Output {
-			return nil, fmt.Errorf("layer %q (%s): the simulator computes an output shape %v, the model %v; please report this", l.Name, l.Type, p.out, shapes[i].Output)
-		}
-		switch {
-		case i == 0 && l.Type == akida.InputData:
-			s.inputBits = l.Params.Int("input_bits")
-			maxIn = float64(int(1)<<s.inputBits - 1)
-		case i == 0:
-			s.inputBits = inputConvolutionalBits
-			maxIn = float64(int(1)<<inputConvolutionalBits - 1)
-		}
-		if l.Type != akida.InputData {
-			if !p.activation && i != len(m.Layers)-1 {
-				return nil, fmt.Errorf("layer %q (%s) has no activation but is not the last layer: the layer after it would read potentials, which Akida 1.0 layers cannot; give it an activation", l.Name, l.Type)
-			}
-			if err := p.checkBound(maxIn); err != nil {
-				return nil, fmt.Errorf("layer %q (%s): %w", l.Name, l.Type, err)
-			}
+		if p.typ != akida.InputData {
 			maxIn = float64(p.levels)
 		}
 		s.layers = append(s.layers, p)
 	}
 	return s, nil
+}
+
+// usage counts what the layers prepared so far need per sample.
+type usage struct {
+	values, macs float64
+}
+
+// fits checks what a prepared layer needs against the rest of the model:
+// the simulator's limits, the model's derived output shape, an activation
+// unless it is the last layer, and int32 potentials for inputs up to maxIn.
+func (p *layer) fits(modelOut akida.Shape, last bool, maxIn float64, use *usage) error {
+	use.values += p.bufferValues()
+	use.macs += p.macs()
+	if use.values > maxModelValues || use.macs > maxMACs {
+		return fmt.Errorf("the model would need %.0f buffer values and %.0f multiply-accumulates per sample up to this layer, beyond the simulator's limits (%d and %d): the model is too large to simulate", use.values, use.macs, maxModelValues, int64(maxMACs))
+	}
+	if p.out != modelOut {
+		return fmt.Errorf("the simulator computes an output shape %v, the model %v; please report this", p.out, modelOut)
+	}
+	if p.typ == akida.InputData {
+		return nil
+	}
+	if !p.activation && !last {
+		return errors.New("it has no activation but is not the last layer: the layer after it would read potentials, which Akida 1.0 layers cannot; give it an activation")
+	}
+	return p.checkBound(maxIn)
 }
 
 // checkV1 refuses layer types the simulator does not run.
@@ -170,8 +183,9 @@ func prepare(l *akida.Layer, in akida.Shape) (*layer, error) {
 		if l.Params.Value("input_signed") != 0 {
 			return nil, errors.New("signed inputs (input_signed=1) are not simulated: the simulator takes unsigned uint8 inputs only")
 		}
-		if bits := l.Params.Int("input_bits"); bits < 1 || bits > 8 {
-			return nil, fmt.Errorf("input_bits is %d: inputs are uint8, so input_bits must be 1…8", bits)
+		p.inputBits = l.Params.Int("input_bits")
+		if p.inputBits < 1 || p.inputBits > 8 {
+			return nil, fmt.Errorf("input_bits is %d: inputs are uint8, so input_bits must be 1…8", p.inputBits)
 		}
 		return p, nil
 	}
@@ -294,6 +308,7 @@ func (p *layer) prepareConvolution(l *akida.Layer) error {
 	}
 	if l.Type == akida.InputConvolutional {
 		p.weights = w
+		p.inputBits = inputConvolutionalBits
 		pv := l.Params.Value("padding_value")
 		if pv < 0 || pv > 255 {
 			return fmt.Errorf("padding_value is %d: padded cells hold an 8-bit input value, so it must be 0…255", pv)
