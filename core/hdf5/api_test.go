@@ -408,6 +408,11 @@ func TestEdgeStructures(t *testing.T) {
 	if _, ok := small.oh.find(msgLink); !ok {
 		t.Error("/small has no link messages (not a compact new-style group)")
 	}
+	for path, filtered := range map[string]bool{"small/single_chunk_gzip": true, "small/single_chunk": false} {
+		if l := mustDataset(t, latest, path).layout; !l.single || (l.singleSize > 0) != filtered {
+			t.Errorf("%s: layout %+v, want a single-chunk index (filtered: %v)", path, l, filtered)
+		}
+	}
 
 	v0 := openTestdata(t, "v0_big_group.h5")
 	g := mustGroup(t, v0.Root(), "big")

@@ -111,7 +111,7 @@ func (d *Dataset) checkStorage() error {
 		if l.addr == undefinedAddress {
 			break // never written: reads as the fill value, bounded below
 		}
-		if l.size != undefinedAddress && l.size < uint64(d.nbytes) {
+		if l.size != unknownSize && l.size < uint64(d.nbytes) {
 			return formatErr(int(d.oh.addr), "contiguous storage of %d bytes, but %d elements of %d bytes need %d", l.size, n, d.dtype.Size, d.nbytes)
 		}
 		if _, _, err := d.f.window(l.addr, uint64(d.nbytes), "contiguous data"); err != nil && d.nbytes > 0 {

@@ -1,6 +1,9 @@
 package hdf5
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Data layout classes (spec §IV.A.2.i).
 const (
@@ -13,7 +16,7 @@ const (
 type layout struct {
 	class      int
 	addr       uint64 // contiguous: the data; chunked: the chunk B-tree, or the single chunk
-	size       uint64 // contiguous: bytes stored
+	size       uint64 // contiguous: bytes stored, or unknownSize
 	start, end int    // compact: the data, inside the message
 	chunk      []int  // chunked: chunk dimensions (the dataset's rank)
 	// Layout version 4 with a "single chunk" index: addr is the chunk itself,
@@ -22,6 +25,10 @@ type layout struct {
 	singleSize uint64
 	singleMask uint32
 }
+
+// unknownSize marks a contiguous size that layout versions 1 and 2 do not
+// store.
+const unknownSize = math.MaxUint64
 
 var chunkIndexNames = [...]string{2: "implicit", 3: "fixed array", 4: "extensible array", 5: "version 2 B-tree"}
 
@@ -134,7 +141,7 @@ func parseLayoutV1(c *cursor) (layout, error) {
 		c.skip(n)
 		l.end = c.pos
 	case contiguousLayout:
-		l.size = undefinedAddress // unknown: checked against the dataspace
+		l.size = unknownSize // only the dataspace says how much is stored
 	case chunkedLayout:
 		if ndims < 2 {
 			return l, formatErr(c.pos, "%s: chunk dimensionality %d", c.what, ndims)

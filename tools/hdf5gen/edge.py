@@ -91,7 +91,7 @@ def latest_dense(path):
     """Superblock v3, OHDR v2; a group of 300 links (dense: fractal heap +
     v2 B-tree name index with an internal node); a group with 40 attributes
     plus one 80 KB attribute (dense attributes, the big one a huge heap object);
-    a compact new-style group; contiguous and compact datasets."""
+    a compact new-style group; contiguous, compact and single-chunk datasets."""
     with latest_file(path) as f:
         f.attrs["title"] = "latest"
         f.attrs["answer"] = np.int64(42)
@@ -108,6 +108,11 @@ def latest_dense(path):
         attrs.attrs["names"] = [b"conv_0", b"conv_0/BN", b"dense"]
         small = group(f, "small")
         small.create_dataset("scalar", data=np.float64(2.5), track_times=False)
+        # Layout version 4 indexes a dataset of one chunk with the
+        # "single chunk" index (filtered or not).
+        small.create_dataset("single_chunk_gzip", data=values(12).astype("<f4").reshape(3, 4), chunks=(3, 4),
+                             compression="gzip", track_times=False)
+        small.create_dataset("single_chunk", data=np.arange(5, dtype="<i8"), chunks=(5,), track_times=False)
         sub = group(small, "sub/deeper")
         sub.attrs["note"] = "nested"
         space = h5py.h5s.create_simple((5,))
