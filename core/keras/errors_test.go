@@ -184,6 +184,11 @@ func TestKerasZipVariants(t *testing.T) {
 			t.Errorf("format %s, %d params", m.Format, m.Params())
 		}
 	})
+	t.Run("weights.h5 alone", func(t *testing.T) {
+		var fe *FormatError
+		wantError(t, loadErr(t, File{"model.weights.h5", members["model.weights.h5"]}),
+			"this file holds only weights (saved with save_weights); add the model's JSON file, or save the model with model.save", &fe)
+	})
 	t.Run("Keras 1", func(t *testing.T) {
 		meta := map[string][]byte{"config.json": members["config.json"], "metadata.json": []byte(`{"keras_version": "1.2.2"}`), "model.weights.h5": members["model.weights.h5"]}
 		var ue *UnsupportedError
