@@ -180,8 +180,9 @@ var ConcatenateAxis = &Rule{
 	Name:  "concatenate-axis",
 	Stage: StageSequentialize,
 	Doc: "cnn2snn accepts a Concatenate only along the channels (axis=-1), between two branches. " +
-		"Concatenating along a spatial axis has no Akida 1.0 equivalent. Use axis=-1. (Even then " +
-		"the model has several branches, which the legacy conversion refuses.)",
+		"Concatenating along a spatial axis has no Akida 1.0 equivalent. Use axis=-1; even then " +
+		"the model has several branches, which the legacy conversion refuses, so rather rebuild " +
+		"the model as one chain.",
 }
 
 // ConcatenateInbounds: checked by transform.Sequentialize.
@@ -189,8 +190,8 @@ var ConcatenateInbounds = &Rule{
 	Name:  "concatenate-inbounds",
 	Stage: StageSequentialize,
 	Doc: "cnn2snn accepts a Concatenate of exactly two branches. Concatenate more tensors with " +
-		"a chain of two-input Concatenate layers. (Even then the model has several branches, " +
-		"which the legacy conversion refuses.)",
+		"a chain of two-input Concatenate layers; even then the model has several branches, " +
+		"which the legacy conversion refuses, so rather rebuild the model as one chain.",
 }
 
 // SingleBranch: checked by transform.Sequentialize.

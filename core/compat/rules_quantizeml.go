@@ -108,8 +108,9 @@ var QMLGAPSize = &Rule{
 var QMLDenseFlat = &Rule{
 	Name:  "qml-dense-flat",
 	Stage: StageQuantizeML,
-	Doc: "An Akida FullyConnected layer reads a flat vector, (1, 1, X) or (X,). Put a Flatten before " +
-		"the Dense.",
+	Doc: "An Akida FullyConnected layer reads a flat vector, (1, 1, X) or (X,): a Dense applied to " +
+		"an image works on each pixel separately in Keras, which Akida cannot do. Put a Flatten " +
+		"(or a global average pooling) before the Dense.",
 }
 
 // QMLDenseWeightBits: Akida 1.0 FullyConnected, 1, 2 or 4-bit weights.
