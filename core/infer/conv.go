@@ -14,11 +14,14 @@ package infer
 // the input channels of its group. bias may be nil.
 func conv2D(x Tensor, kernel, bias []float32, rows, cols window, cout, groups int) (Tensor, error) {
 	n, h, w, cin := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	cinG, coutG := cin/groups, cout/groups
+	if err := checkWork(rows.out, cols.out, min(rows.size, h), min(cols.size, w), cinG, cout); err != nil {
+		return Tensor{}, err
+	}
 	out, err := newTensor(n, rows.out, cols.out, cout)
 	if err != nil {
 		return Tensor{}, err
 	}
-	cinG, coutG := cin/groups, cout/groups
 	kw := cols.size
 	// Without dilation or groups, the cells kxLo…kxHi−1 of a kernel row
 	// read consecutive input pixels, and both the NHWC input and the
@@ -63,6 +66,9 @@ func conv2D(x Tensor, kernel, bias []float32, rows, cols window, cout, groups in
 func depthwiseConv2D(x Tensor, kernel, bias []float32, rows, cols window, mult int) (Tensor, error) {
 	n, h, w, cin := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
 	cout := cin * mult
+	if err := checkWork(rows.out, cols.out, min(rows.size, h), min(cols.size, w), cout); err != nil {
+		return Tensor{}, err
+	}
 	out, err := newTensor(n, rows.out, cols.out, cout)
 	if err != nil {
 		return Tensor{}, err
@@ -103,6 +109,9 @@ func depthwiseConv2D(x Tensor, kernel, bias []float32, rows, cols window, mult i
 func dense(x Tensor, kernel, bias []float32, units int) (Tensor, error) {
 	in := x.Shape[len(x.Shape)-1]
 	shape := append(append([]int(nil), x.Shape[:len(x.Shape)-1]...), units)
+	if err := checkWork(len(x.Data)/x.Shape[0], units); err != nil {
+		return Tensor{}, err
+	}
 	out, err := newTensor(shape...)
 	if err != nil {
 		return Tensor{}, err

@@ -68,8 +68,10 @@ func TestInputShapeErrors(t *testing.T) {
 			`the input has shape [2 28 28 1] (1568 values) but holds 784 values; give exactly one value per element`},
 		{Tensor{Shape: []int{0, 28, 28, 1}},
 			`input shape [0 28 28 1]: dimension 0 is not positive`},
-		{Tensor{Shape: []int{1 << 20, 1 << 20, 28, 1}},
-			`input shape [1048576 1048576 28 1]: shape [1048576 1048576 28 1] has more than 268435456 values, which the Keras inference refuses to allocate`},
+		{Tensor{Shape: []int{1, 1 << 20, 1 << 20, 1}},
+			`input shape [1 1048576 1048576 1]: shape [1 1048576 1048576 1] has more than 16777216 values per sample, which the Keras inference refuses to allocate`},
+		{Tensor{Shape: []int{1 << 20, 28, 28, 1}},
+			`input shape [1048576 28 28 1]: shape [1048576 28 28 1] has more than 268435456 values, which the Keras inference refuses to allocate; run the batch in smaller parts`},
 	} {
 		wantError(t, runErr(t, m, c.input), c.want)
 	}
@@ -94,17 +96,24 @@ func TestMalformedWeights(t *testing.T) {
 
 func TestHostileConfigs(t *testing.T) {
 	input := Tensor{Shape: []int{1, 2, 2, 1}, Data: make([]float32, 4)}
-	// A padding that would need 2^62 values must not be allocated.
+	// Paddings that would need 2^62 and 2^30 values per sample must not
+	// be allocated.
 	huge := 1 << 30
 	m := chain([]int{2, 2, 1}, layer("pad", "ZeroPadding2D", &keras.ZeroPadding2D{Padding: [2][2]int{{huge, huge}, {huge, huge}}, DataFormat: "channels_last"}))
-	wantError(t, runErr(t, m, input), `layer "pad" (ZeroPadding2D): padding [[1073741824 1073741824] [1073741824 1073741824]] must be between 0 and 268435456`)
+	wantError(t, runErr(t, m, input), `layer "pad" (ZeroPadding2D): padding [[1073741824 1073741824] [1073741824 1073741824]] must be between 0 and 16777216`)
 	m = chain([]int{2, 2, 1}, layer("pad", "ZeroPadding2D", &keras.ZeroPadding2D{Padding: [2][2]int{{1 << 14, 1 << 14}, {1 << 14, 1 << 14}}, DataFormat: "channels_last"}))
-	wantError(t, runErr(t, m, input), `layer "pad" (ZeroPadding2D): shape [1 32770 32770 1] has more than 268435456 values, which the Keras inference refuses to allocate`)
+	wantError(t, runErr(t, m, input), `layer "pad" (ZeroPadding2D): shape [1 32770 32770 1] has more than 16777216 values per sample, which the Keras inference refuses to allocate`)
 
-	// A pool window of 2^28 cells runs in the time of a 2×2 one.
-	c := pool(1<<28, 1, "same")
+	// A pool window of 2^24 cells runs in the time of a 2×2 one.
+	c := pool(1<<24, 1, "same")
 	m = chain([]int{2, 2, 1}, layer("max", "MaxPooling2D", &c))
 	expect(t, run(t, m, []int{1, 2, 2, 1}, 1, 2, 3, 4), []int{1, 2, 2, 1}, []float32{4, 4, 4, 4}, 0)
+
+	// A 128×128 average over each of a million cells: 1.7e10 additions.
+	avg := keras.AveragePooling2D(pool(128, 1, "same"))
+	m = chain([]int{1024, 1024, 1}, layer("avg", "AveragePooling2D", &avg))
+	wantError(t, runErr(t, m, Tensor{Shape: []int{1, 1024, 1024, 1}, Data: make([]float32, 1<<20)}),
+		`layer "avg" (AveragePooling2D): the layer needs more than 4294967296 multiply-adds per sample (loop counts [1024 1024 128 128 1]), which the Keras inference refuses to run`)
 
 	// Valid convolution on an input smaller than the kernel.
 	m = chain([]int{2, 2, 1}, layer("conv", "Conv2D", conv2DConfig(1, 3, 1, "valid"), wt("kernel", []int{3, 3, 1, 1}, ones(9)...), wt("bias", []int{1}, 0)))

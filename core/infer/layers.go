@@ -36,6 +36,9 @@ func runLayer(l *keras.Layer, ins []Tensor, opts Options) (out Tensor, approxima
 // forward dispatches on the layer's typed config. known is false for a
 // class without a typed config or one the inference does not handle.
 func forward(l *keras.Layer, ins []Tensor) (out Tensor, known bool, err error) {
+	if l.IsInput() {
+		return ins[0], true, nil
+	}
 	switch c := l.Config.(type) {
 	case *keras.Add:
 		out, err = add(ins, false)
@@ -65,7 +68,7 @@ func forwardKeras(l *keras.Layer, x Tensor) (Tensor, bool, error) {
 	var out Tensor
 	var err error
 	switch c := l.Config.(type) {
-	case *keras.InputLayer, *keras.Dropout:
+	case *keras.Dropout:
 		out = x
 	case *keras.Conv2D:
 		out, err = convLayer(l, c, nil, x)

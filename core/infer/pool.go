@@ -7,6 +7,9 @@ import "math"
 // (TF pads with −∞), so a border window is the max of its real cells.
 func maxPool2D(x Tensor, rows, cols window) (Tensor, error) {
 	n, h, w, c := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	if err := checkWork(rows.out, cols.out, min(rows.size, h), min(cols.size, w), c); err != nil {
+		return Tensor{}, err
+	}
 	out, err := newTensor(n, rows.out, cols.out, c)
 	if err != nil {
 		return Tensor{}, err
@@ -43,6 +46,9 @@ func maxPool2D(x Tensor, rows, cols window) (Tensor, error) {
 // window on a corner averages its 4 real cells.
 func avgPool2D(x Tensor, rows, cols window) (Tensor, error) {
 	n, h, w, c := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	if err := checkWork(rows.out, cols.out, min(rows.size, h), min(cols.size, w), c); err != nil {
+		return Tensor{}, err
+	}
 	out, err := newTensor(n, rows.out, cols.out, c)
 	if err != nil {
 		return Tensor{}, err

@@ -50,8 +50,8 @@ func zeroPad2D(pad [2][2]int, x Tensor) (Tensor, error) {
 		return Tensor{}, err
 	}
 	for _, p := range []int{pad[0][0], pad[0][1], pad[1][0], pad[1][1]} {
-		if p < 0 || p > maxElements {
-			return Tensor{}, fmt.Errorf("padding %v must be between 0 and %d", pad, maxElements)
+		if p < 0 || p > maxSampleElements {
+			return Tensor{}, fmt.Errorf("padding %v must be between 0 and %d", pad, maxSampleElements)
 		}
 	}
 	oh, ow := h+pad[0][0]+pad[0][1], w+pad[1][0]+pad[1][1]

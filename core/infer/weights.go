@@ -19,9 +19,9 @@ func weight(l *keras.Layer, name string, shape ...int) ([]float32, error) {
 	if !slices.Equal(w.Shape, shape) {
 		return nil, fmt.Errorf("weight %q has shape %v, expected %v from the layer config and its input shape; the weights do not belong to this config: re-save the model", name, w.Shape, shape)
 	}
-	n := 1
-	for _, d := range shape {
-		n *= d
+	n, err := elements(shape) // overflow-safe: shape comes from the config
+	if err != nil {
+		return nil, fmt.Errorf("weight %q: %w", name, err)
 	}
 	if len(w.Values) != n {
 		return nil, fmt.Errorf("weight %q of shape %v holds %d values instead of %d; the model file is damaged", name, w.Shape, len(w.Values), n)

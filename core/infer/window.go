@@ -25,8 +25,8 @@ type window struct {
 //     or right), which is where TF and Keras differ from frameworks that
 //     pad before.
 func slide(in, size, stride, dilation int, padding string) (window, error) {
-	if size <= 0 || stride <= 0 || dilation <= 0 || size > maxElements || stride > maxElements || dilation > maxElements {
-		return window{}, fmt.Errorf("window size %d, stride %d and dilation %d must be positive and below %d", size, stride, dilation, maxElements)
+	if size <= 0 || stride <= 0 || dilation <= 0 || size > maxSampleElements || stride > maxSampleElements || dilation > maxSampleElements {
+		return window{}, fmt.Errorf("window size %d, stride %d and dilation %d must be positive and at most %d", size, stride, dilation, maxSampleElements)
 	}
 	w := window{in: in, size: size, stride: stride, dilation: dilation}
 	span := (size-1)*dilation + 1
