@@ -7,7 +7,7 @@ FUZZTIME ?= 10s
 # package:FuzzTarget pairs run briefly by `make test` and longer by `make fuzz`.
 FUZZ_TARGETS := core/hdf5:FuzzOpen core/keras:FuzzLoad core/akida/fbz:FuzzDecode core/npy:FuzzDecode
 
-.PHONY: reference all build cli test test-go test-wasm test-fuzz fuzz bench generate check-generated lint serve dist clean
+.PHONY: keras-testdata reference all build cli test test-go test-wasm test-fuzz fuzz bench generate check-generated lint serve dist clean
 
 all: build
 
@@ -57,6 +57,12 @@ check-generated: generate
 ## (Node 20 + npm; Debian python3-numpy, python3-h5py). Not part of `make test`: the tests read the committed outputs.
 reference:
 	cd tools/reference && npm ci && node generate.mjs && npm test
+
+## keras-testdata: regenerate core/keras expected values, project test files and fuzz seeds (needs ../shared, Debian python3-h5py)
+keras-testdata:
+	/usr/bin/python3 tools/kerasgen/expected.py
+	/usr/bin/python3 tools/kerasgen/make_testdata.py
+	$(GO) run ./tools/kerasgen/fuzzcorpus
 
 clean:
 	rm -rf bin dist build
