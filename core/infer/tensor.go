@@ -1,6 +1,9 @@
 package infer
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Allocation limits. Weights bound most layer outputs, but a few config
 // values (ZeroPadding2D's padding, Reshape's target, a huge image size)
@@ -52,7 +55,7 @@ func checkWork(counts ...int) error {
 	work := 1
 	for _, c := range counts {
 		if c > 0 && work > maxSampleWork/c {
-			return fmt.Errorf("the layer needs more than %d multiply-adds per sample (loop counts %v), which the Keras inference refuses to run", maxSampleWork, counts)
+			return fmt.Errorf("the layer needs more than %d multiply-adds per sample (loop counts %v), which the Keras inference refuses to run", maxSampleWork, slices.Clone(counts)) // the clone keeps counts on the stack
 		}
 		work *= max(c, 0)
 	}
