@@ -31,6 +31,11 @@ func TestUnknownClassIsNamed(t *testing.T) {
 	if !errors.Is(err, ErrUnsupported) {
 		t.Error("not errors.Is(err, ErrUnsupported)")
 	}
+	// A merge of an unknown class is reported as unknown, not as a layer
+	// with too many inputs.
+	m = branches([]int{2}, layer("mul", "Multiply", nil))
+	err = runErr(t, m, Tensor{Shape: []int{1, 2}, Data: []float32{1, 2}})
+	wantError(t, err, `layer "mul" cannot be run: class Multiply is not supported by the Keras inference; the Keras inference runs `+supportedClasses+`. Remove the layer or replace it with one of these`)
 }
 
 func TestQuantizeMLNeedsTheOption(t *testing.T) {

@@ -39,6 +39,9 @@ func forward(l *keras.Layer, ins []Tensor) (out Tensor, known bool, err error) {
 	if l.IsInput() {
 		return ins[0], true, nil
 	}
+	if l.Config == nil { // core/keras has no typed config for the class
+		return Tensor{}, false, nil
+	}
 	switch c := l.Config.(type) {
 	case *keras.Add:
 		out, err = add(ins, false)
@@ -127,7 +130,7 @@ func forwardQuantized(l *keras.Layer, x Tensor) (Tensor, bool, error) {
 		if step, levels, err = activationStep(c); err == nil {
 			out = quantizedActivation(x, step, levels)
 		}
-
+	// quantizeml: the float counterparts, ignoring every quantizer.
 	case *keras.QMLInputQuantizer, *keras.QMLDequantizer, *keras.QMLDropout:
 		out = x
 	case *keras.QMLConv2D:
