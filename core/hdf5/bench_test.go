@@ -53,6 +53,32 @@ func BenchmarkReadAllWeights(b *testing.B) {
 	}
 }
 
+// BenchmarkReadOpenedWeights is the decoding part alone: the datasets are
+// opened once, outside the loop, and only ReadFloat32s is timed.
+func BenchmarkReadOpenedWeights(b *testing.B) {
+	data := fixtureBytes(b, benchFixture, "")
+	f, err := Open(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	datasets := weightDatasets(b, f)
+	var bufs [][]float32
+	total := 0
+	for _, d := range datasets {
+		bufs = append(bufs, make([]float32, d.Len()))
+		total += d.Len() * d.Type().Size
+	}
+	b.SetBytes(int64(total))
+	b.ReportAllocs()
+	for b.Loop() {
+		for i, d := range datasets {
+			if err := d.ReadFloat32s(bufs[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
 // BenchmarkCopyWeightBytes is the baseline: a plain copy of the same
 // weight byte ranges, located once outside the loop.
 func BenchmarkCopyWeightBytes(b *testing.B) {

@@ -107,7 +107,11 @@ func (c *cursor) uint(n int) uint64 {
 		c.fail("field of %d bytes is not a supported integer size", n)
 		return 0
 	}
-	return leUint(c.take(n))
+	p := c.take(n)
+	if len(p) == 8 { // addresses and lengths: the common case, decoded in one load
+		return binary.LittleEndian.Uint64(p)
+	}
+	return leUint(p)
 }
 
 func leUint(p []byte) uint64 {

@@ -28,7 +28,7 @@ type Dataset struct {
 // newDataset parses the dataset's header messages and checks that its
 // storage can hold the elements its dataspace claims, before anything is
 // allocated for them.
-func (f *File) newDataset(oh *objectHeader, path string) (*Dataset, error) {
+func (f *File) newDataset(oh objectHeader, path string) (*Dataset, error) {
 	d := &Dataset{object: object{f: f, path: path, oh: oh}}
 	if err := d.parse(); err != nil {
 		return nil, inObject(err, "dataset "+path)
@@ -37,7 +37,7 @@ func (f *File) newDataset(oh *objectHeader, path string) (*Dataset, error) {
 }
 
 func (d *Dataset) parse() error {
-	f, oh := d.f, d.oh
+	f, oh := d.f, &d.oh
 	if _, ok := oh.find(msgExternal); ok {
 		return &UnsupportedError{Feature: "external data files"}
 	}

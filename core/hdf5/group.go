@@ -35,7 +35,7 @@ type Group struct {
 type object struct {
 	f    *File
 	path string
-	oh   *objectHeader
+	oh   objectHeader
 }
 
 // openGroup opens the group whose object header is at addr.
@@ -69,7 +69,7 @@ func (f *File) openObject(addr uint64, path string) (*Group, *Dataset, error) {
 // what Keras files use), from dense storage (a link info message pointing
 // to a fractal heap), or from link messages in the header (compact
 // new-style groups).
-func (f *File) newGroup(oh *objectHeader, path string) (*Group, error) {
+func (f *File) newGroup(oh objectHeader, path string) (*Group, error) {
 	g := &Group{object: object{f: f, path: path, oh: oh}}
 	var err error
 	g.links, err = g.readLinks()

@@ -1,5 +1,7 @@
 package hdf5
 
+import "encoding/binary"
+
 // Header message types used by this reader (HDF5 spec §IV.A.2).
 const (
 	msgNIL          = 0x00
@@ -55,12 +57,12 @@ type block struct {
 
 // readObjectHeader parses the object header at addr (version 1, or
 // version 2 with its "OHDR" signature) and follows continuation messages.
-func (f *File) readObjectHeader(addr uint64) (*objectHeader, error) {
+func (f *File) readObjectHeader(addr uint64) (oh objectHeader, err error) {
 	c, err := f.cursorAt(addr, "object header")
 	if err != nil {
-		return nil, err
+		return oh, err
 	}
-	oh := &objectHeader{addr: addr}
+	oh.addr = addr
 	var first block
 	var v2 bool
 	var v2flags uint8
@@ -68,7 +70,7 @@ func (f *File) readObjectHeader(addr uint64) (*objectHeader, error) {
 		v2 = true
 		c.skip(4)
 		if v := c.u8(); v != 2 && c.err == nil {
-			return nil, formatErr(c.pos-1, "object header: version %d after OHDR signature, want 2", v)
+			return oh, formatErr(c.pos-1, "object header: version %d after OHDR signature, want 2", v)
 		}
 		v2flags = c.u8()
 		if v2flags&0x20 != 0 {
@@ -85,7 +87,7 @@ func (f *File) readObjectHeader(addr uint64) (*objectHeader, error) {
 	} else {
 		version := c.u8()
 		if c.err == nil && version != 1 {
-			return nil, formatErr(c.pos-1, "object header: version %d is not 1, and no OHDR signature", version)
+			return oh, formatErr(c.pos-1, "object header: version %d is not 1, and no OHDR signature", version)
 		}
 		c.skip(1) // reserved
 		count := int(c.u16())
@@ -94,15 +96,18 @@ func (f *File) readObjectHeader(addr uint64) (*objectHeader, error) {
 		c.skip(4) // the v1 prefix is padded to 16 bytes
 		n := c.count(uint64(size), c.remaining(), "object header size")
 		first = block{start: c.pos, end: c.pos + n}
-		oh.msgs = make([]message, 0, min(count, n/8)) // each message takes 8 bytes or more
+		// count includes the messages of continuation blocks; each takes 8
+		// bytes or more, which bounds the allocation by the file size.
+		oh.msgs = make([]message, 0, min(count, len(f.b)/8))
 	}
 	if c.err != nil {
-		return nil, c.err
+		return oh, c.err
 	}
 
 	// Continuation blocks are queued as they are found; seen refuses a
 	// continuation that points at a block already read (a loop).
-	queue := []block{first}
+	var queueSpace [4]block
+	queue := append(queueSpace[:0], first)
 	var seen map[int]bool // made at the first continuation: most headers have none
 	for len(queue) > 0 {
 		b := queue[0]
@@ -114,7 +119,7 @@ func (f *File) readObjectHeader(addr uint64) (*objectHeader, error) {
 			oh.msgs, err = f.readMessagesV1(b, oh.msgs)
 		}
 		if err != nil {
-			return nil, err
+			return oh, err
 		}
 		// Keep the block's messages but NIL (free space) and continuations,
 		// which become queued blocks.
@@ -130,17 +135,17 @@ func (f *File) readObjectHeader(addr uint64) (*objectHeader, error) {
 			mc := f.cursor(m.start, m.end, "continuation message")
 			caddr, clen := mc.address(), mc.length()
 			if mc.err != nil {
-				return nil, mc.err
+				return oh, mc.err
 			}
 			start, end, err := f.window(caddr, clen, "object header continuation block")
 			if err != nil {
-				return nil, err
+				return oh, err
 			}
 			if seen == nil {
 				seen = map[int]bool{first.start: true}
 			}
 			if seen[start] {
-				return nil, formatErr(m.start, "object header at %#x: continuation block %#x is read twice (a loop)", addr, caddr)
+				return oh, formatErr(m.start, "object header at %#x: continuation block %#x is read twice (a loop)", addr, caddr)
 			}
 			seen[start] = true
 			queue = append(queue, block{start: start, end: end, continuation: true})
@@ -155,8 +160,8 @@ func (f *File) readObjectHeader(addr uint64) (*objectHeader, error) {
 func (f *File) readMessagesV1(b block, msgs []message) ([]message, error) {
 	c := f.cursor(b.start, b.end, "object header message")
 	for c.remaining() >= 8 {
-		typ, size, flags := c.u16(), c.u16(), c.u8()
-		c.skip(3)
+		h := c.take(8)
+		typ, size, flags := binary.LittleEndian.Uint16(h), binary.LittleEndian.Uint16(h[2:]), h[4]
 		start := c.pos
 		c.skip(int(size))
 		if c.err != nil {
