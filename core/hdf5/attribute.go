@@ -130,7 +130,7 @@ func (o *object) eachDenseAttribute(m message, fn func(start, end int) error) er
 		return err
 	}
 	if t.recSize != heap.idLen+9 {
-		return formatErr(0, "attribute name index at %#x: %d-byte records do not hold a %d-byte heap ID", names, t.recSize, heap.idLen)
+		return formatErr(int(min(names, uint64(len(f.b)))), "attribute name index at %#x: %d-byte records do not hold a %d-byte heap ID", names, t.recSize, heap.idLen)
 	}
 	return t.records(func(rec int) error {
 		if f.b[rec+heap.idLen]&0x01 != 0 {

@@ -34,7 +34,7 @@ func (f *File) cursor(start, end int, what string) cursor {
 // address) lie inside the file and returns their absolute offsets.
 func (f *File) window(addr, n uint64, what string) (start, end int, err error) {
 	if addr == undefinedAddress {
-		return 0, 0, formatErr(0, "%s has an undefined address", what)
+		return 0, 0, formatErr(-1, "%s has an undefined address", what)
 	}
 	size := uint64(len(f.b))
 	abs := addr + f.base

@@ -113,6 +113,11 @@ func parseDatatype(c *cursor) (Datatype, error) {
 		if bits&0x0f != 1 {
 			return t, &UnsupportedError{Feature: "variable-length sequence (only variable-length strings are read)"}
 		}
+		// The base type is a character; refusing a nested variable-length
+		// type here keeps the recursion one level deep whatever the input.
+		if c.remaining() > 0 && c.b[c.pos]&0x0f == 9 {
+			return t, &UnsupportedError{Feature: "variable-length string of a variable-length type"}
+		}
 		base, err := parseDatatype(c)
 		if err != nil {
 			return t, err

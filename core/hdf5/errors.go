@@ -11,13 +11,17 @@ var ErrNotFound = errors.New("hdf5: not found")
 
 // FormatError reports bytes that do not follow the HDF5 format: a damaged,
 // truncated or hostile file. Offset is the byte position in the file where
-// the problem was found; Msg names the object or structure and the problem.
+// the problem was found (-1 if none applies); Msg names the object or
+// structure and the problem.
 type FormatError struct {
 	Offset int64
 	Msg    string
 }
 
 func (e *FormatError) Error() string {
+	if e.Offset < 0 { // no position in the file to point at
+		return "hdf5: " + e.Msg
+	}
 	return fmt.Sprintf("hdf5: at offset %#x: %s", e.Offset, e.Msg)
 }
 

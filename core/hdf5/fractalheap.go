@@ -107,9 +107,9 @@ func (h *fractalHeap) object(idAt int) (start, end int, err error) {
 	}
 	switch (id[0] >> 4) & 3 {
 	case 0:
-		return h.managed(id)
+		return h.managed(id, idAt)
 	case 1:
-		return h.huge(id)
+		return h.huge(id, idAt)
 	case 2:
 		// A tiny object is stored in the ID itself, after a 4- or 12-bit length.
 		n, at := int(id[0]&0x0f)+1, idAt+1
@@ -126,16 +126,16 @@ func (h *fractalHeap) object(idAt int) (start, end int, err error) {
 
 // managed finds an object stored in a direct block: the ID holds its
 // offset in the heap's address space and its length.
-func (h *fractalHeap) managed(id []byte) (int, int, error) {
+func (h *fractalHeap) managed(id []byte, idAt int) (int, int, error) {
 	if h.filtered {
 		return 0, 0, &UnsupportedError{Feature: "fractal heap with I/O filters"}
 	}
 	if 1+h.offsetBytes+h.lengthBytes > len(id) {
-		return 0, 0, formatErr(0, "fractal heap at %#x: %d-byte heap IDs cannot hold a managed object", h.addr, len(id))
+		return 0, 0, formatErr(idAt, "fractal heap at %#x: %d-byte heap IDs cannot hold a managed object", h.addr, len(id))
 	}
 	off := leUint(id[1 : 1+h.offsetBytes])
 	n := leUint(id[1+h.offsetBytes : 1+h.offsetBytes+h.lengthBytes])
-	blockAddr, blockOff, blockSize, err := h.directBlock(off)
+	blockAddr, blockOff, blockSize, err := h.directBlock(off, idAt)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -157,10 +157,10 @@ func (h *fractalHeap) managed(id []byte) (int, int, error) {
 // directBlock returns the address, heap offset and size of the direct
 // block holding heap offset off, descending from the root through indirect
 // blocks ("FHIB").
-func (h *fractalHeap) directBlock(off uint64) (addr, blockOff, size uint64, err error) {
+func (h *fractalHeap) directBlock(off uint64, idAt int) (addr, blockOff, size uint64, err error) {
 	if h.rootRows == 0 {
 		if off >= h.startBlock {
-			return 0, 0, 0, formatErr(0, "fractal heap at %#x: heap offset %d is outside its single %d-byte block", h.addr, off, h.startBlock)
+			return 0, 0, 0, formatErr(idAt, "fractal heap at %#x: heap offset %d is outside its single %d-byte block", h.addr, off, h.startBlock)
 		}
 		return h.rootAddr, 0, h.startBlock, nil
 	}
@@ -203,7 +203,7 @@ func (h *fractalHeap) directBlock(off uint64) (addr, blockOff, size uint64, err 
 		}
 		addr, rows, base = child, childRows, base+blockStart
 	}
-	return 0, 0, 0, formatErr(0, "fractal heap at %#x: indirect blocks nest too deeply", h.addr)
+	return 0, 0, 0, formatErr(idAt, "fractal heap at %#x: indirect blocks nest too deeply", h.addr)
 }
 
 // locate finds the row and column of the block covering offset rel of an
@@ -231,7 +231,7 @@ func (h *fractalHeap) locate(rel uint64, rows int) (row, col int, blockStart uin
 // huge finds an object stored outside the heap's blocks. Its address and
 // length are in the ID itself when they fit, else in the huge-object
 // v2 B-tree under the ID's key.
-func (h *fractalHeap) huge(id []byte) (int, int, error) {
+func (h *fractalHeap) huge(id []byte, idAt int) (int, int, error) {
 	if h.filtered {
 		return 0, 0, &UnsupportedError{Feature: "filtered huge fractal heap object"}
 	}
@@ -269,7 +269,7 @@ func (h *fractalHeap) huge(id []byte) (int, int, error) {
 		return 0, 0, err
 	}
 	if !found {
-		return 0, 0, formatErr(0, "fractal heap at %#x: no huge object with ID %d", h.addr, key)
+		return 0, 0, formatErr(idAt, "fractal heap at %#x: no huge object with ID %d", h.addr, key)
 	}
 	return start, end, nil
 }

@@ -147,7 +147,7 @@ func (f *File) denseLinks(heapAddr, btreeAddr uint64) ([]link, error) {
 		return nil, err
 	}
 	if t.recSize != 4+heap.idLen {
-		return nil, formatErr(0, "link name index at %#x: %d-byte records do not hold a %d-byte heap ID", btreeAddr, t.recSize, heap.idLen)
+		return nil, formatErr(int(min(btreeAddr, uint64(len(f.b)))), "link name index at %#x: %d-byte records do not hold a %d-byte heap ID", btreeAddr, t.recSize, heap.idLen)
 	}
 	var links []link
 	err = t.records(func(rec int) error {

@@ -1,12 +1,3 @@
-// Package hdf5 reads HDF5 files from a byte slice: the focused, read-only
-// subset that Keras and h5py write (spec/keras-files.md §7–§8).
-//
-// Open parses only the superblock and the root group; groups, datasets and
-// attributes are parsed when they are looked up, and dataset values decode
-// straight from the input slice, which is never copied. Every offset and
-// length read from the file is checked against the input before use, so a
-// damaged or hostile file gives a *FormatError, and a valid file that uses a
-// feature outside the subset gives an *UnsupportedError naming the feature.
 package hdf5
 
 import "strconv"
