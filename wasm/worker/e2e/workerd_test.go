@@ -75,8 +75,12 @@ func startWorkerd(t *testing.T, env ...string) *workerd {
 		t.Fatalf("starting workerd: %v", err)
 	}
 	sock.Close()
+	// Like curl, send large bodies with "Expect: 100-continue", so an early
+	// 413 is read instead of the upload failing on the closed connection.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.ExpectContinueTimeout = 5 * time.Second
 	w := &workerd{url: "http://" + ln.Addr().String(), pid: cmd.Process.Pid, dist: dist,
-		client: &http.Client{Timeout: 60 * time.Second}}
+		client: &http.Client{Timeout: 60 * time.Second, Transport: transport}}
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})
@@ -94,11 +98,9 @@ func startWorkerd(t *testing.T, env ...string) *workerd {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, err := w.client.Get(w.url + "/healthz")
-		if err == nil {
+		if err == nil { // any answer: the tests check what it says
 			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return w
-			}
+			return w
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("workerd did not answer /healthz within 30 s (%v); its output:\n%s", err, logs.String())
@@ -170,6 +172,9 @@ func (r request) build(base string) *http.Request {
 	}
 	if r.accept != "" {
 		req.Header.Set("Accept", r.accept)
+	}
+	if len(r.body) > 1<<20 {
+		req.Header.Set("Expect", "100-continue")
 	}
 	return req
 }
@@ -351,4 +356,28 @@ func loadSize(t *testing.T) (int, int) {
 		}
 	}
 	return n, c
+}
+
+// TestWorkerdBodyLimitVariable checks that workerd passes
+// CNN2SNN_MAX_BODY_BYTES to the Worker (a fromEnvironment binding).
+func TestWorkerdBodyLimitVariable(t *testing.T) {
+	w := startWorkerd(t, api.MaxBodyBytesVar+"=4096")
+	a := w.send(t, request{method: "GET", path: "/healthz"})
+	if want := `{"status":"ok","version":"0.1.0","max_body_bytes":4096}` + "\n"; a.status != 200 || string(a.body) != want {
+		t.Errorf("healthz: %v, want %q", a, want)
+	}
+	a = w.send(t, request{method: "POST", path: "/v1/check", body: make([]byte, 4097)})
+	want := `{"error":"the request body is larger than this server's limit of 4096 bytes; ` +
+		`convert the model with the web page or the command-line tool, which have no limit","diagnostics":[]}` + "\n"
+	if a.status != 413 || string(a.body) != want {
+		t.Errorf("4097 bytes: %v, want 413 %q", a, want)
+	}
+
+	w = startWorkerd(t, api.MaxBodyBytesVar+"=32MB")
+	a = w.send(t, request{method: "GET", path: "/healthz"})
+	want = `{"error":"the server is misconfigured: CNN2SNN_MAX_BODY_BYTES=\"32MB\" is not a positive number of bytes; ` +
+		`set it to e.g. 33554432 (32 MiB) or leave it unset","diagnostics":[]}` + "\n"
+	if a.status != 500 || string(a.body) != want {
+		t.Errorf("misconfigured: %v, want 500 %q", a, want)
+	}
 }
