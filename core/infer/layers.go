@@ -125,10 +125,13 @@ func forwardQuantized(l *keras.Layer, x Tensor) (Tensor, bool, error) {
 		out, err = separableLayer(l, &c.SeparableConv2D, &c.QuantizerDW, &c.Quantizer, x)
 	case *keras.QuantizedDense:
 		out, err = denseLayer(l, &c.Dense, &c.Quantizer, x)
-	case *keras.ActivationDiscreteRelu, *keras.QuantizedReLU:
-		var step, levels float32
-		if step, levels, err = activationStep(c); err == nil {
-			out = quantizedActivation(x, step, levels)
+	case *keras.ActivationDiscreteRelu:
+		if err = c.CheckBits(); err == nil {
+			out = quantizedActivation(c, x)
+		}
+	case *keras.QuantizedReLU:
+		if err = c.CheckBits(); err == nil {
+			out = quantizedActivation(c, x)
 		}
 	// quantizeml: the float counterparts, ignoring every quantizer.
 	case *keras.QMLInputQuantizer, *keras.QMLDequantizer, *keras.QMLDropout:
@@ -159,6 +162,19 @@ func forwardQuantized(l *keras.Layer, x Tensor) (Tensor, bool, error) {
 	return out, true, err
 }
 
+// quantizedActivation runs cnn2snn's ActivationDiscreteRelu or
+// QuantizedReLU: step · clip(ceil((x − step/2)/step), 0, levels) in
+// float32 (keras.QuantizedActivation.Apply). These are the values the
+// Akida integer activations reproduce (times step), so the rounding of
+// each operation matters at the interval boundaries.
+func quantizedActivation(a keras.QuantizedActivation, x Tensor) Tensor {
+	out := like(x)
+	for i, v := range x.Data {
+		out.Data[i] = a.Apply(v)
+	}
+	return out
+}
+
 // channelsLast refuses channels_first layers: every kernel here works on
 // NHWC data.
 func channelsLast(format string) error {
@@ -187,7 +203,7 @@ func convLayer(l *keras.Layer, c *keras.Conv2D, q *keras.WeightQuantizer, x Tens
 		return Tensor{}, err
 	}
 	if q != nil {
-		if kernel, err = quantizeWeights(*q, kernel, l.Weight("kernel").Shape); err != nil {
+		if kernel, err = q.Quantize(kernel, l.Weight("kernel").Shape); err != nil {
 			return Tensor{}, err
 		}
 	}
@@ -257,12 +273,12 @@ func separableLayer(l *keras.Layer, c *keras.SeparableConv2D, qdw, qpw *keras.We
 		return Tensor{}, err
 	}
 	if qdw != nil {
-		if dw, err = quantizeWeights(*qdw, dw, l.Weight("depthwise_kernel").Shape); err != nil {
+		if dw, err = qdw.Quantize(dw, l.Weight("depthwise_kernel").Shape); err != nil {
 			return Tensor{}, fmt.Errorf("quantizer_dw: %w", err)
 		}
 	}
 	if qpw != nil {
-		if pw, err = quantizeWeights(*qpw, pw, l.Weight("pointwise_kernel").Shape); err != nil {
+		if pw, err = qpw.Quantize(pw, l.Weight("pointwise_kernel").Shape); err != nil {
 			return Tensor{}, err
 		}
 	}
@@ -298,7 +314,7 @@ func denseLayer(l *keras.Layer, c *keras.Dense, q *keras.WeightQuantizer, x Tens
 		return Tensor{}, err
 	}
 	if q != nil {
-		if kernel, err = quantizeWeights(*q, kernel, []int{in, c.Units}); err != nil {
+		if kernel, err = q.Quantize(kernel, []int{in, c.Units}); err != nil {
 			return Tensor{}, err
 		}
 	}

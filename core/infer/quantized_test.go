@@ -10,27 +10,6 @@ import (
 // up returns the next float32 above x.
 func up(x float32) float32 { return math.Nextafter32(x, float32(math.Inf(1))) }
 
-func TestActivationSteps(t *testing.T) {
-	// conversion.md §6.3: the float32 steps cnn2snn uses.
-	for _, c := range []struct {
-		config       any
-		step, levels float32
-	}{
-		{&keras.ActivationDiscreteRelu{Bitwidth: 1}, 1, 1},
-		{&keras.ActivationDiscreteRelu{Bitwidth: 2}, 1, 3},
-		{&keras.ActivationDiscreteRelu{Bitwidth: 3}, float32(6.0 / 7), 7},
-		{&keras.ActivationDiscreteRelu{Bitwidth: 4}, 0.4000000059604645, 15},
-		{&keras.QuantizedReLU{Bitwidth: 4, MaxValue: 6}, 0.4000000059604645, 15},
-		{&keras.QuantizedReLU{Bitwidth: 3, MaxValue: 1}, 0.142857149243354797, 7},
-		{&keras.QuantizedReLU{Bitwidth: 2, MaxValue: 6}, 2, 3},
-	} {
-		step, levels, err := activationStep(c.config)
-		if err != nil || step != c.step || levels != c.levels {
-			t.Errorf("%+v: step %v, levels %v, %v; want %v, %v", c.config, step, levels, err, c.step, c.levels)
-		}
-	}
-}
-
 // quantizedReLU runs one cnn2snn quantized activation layer on x.
 func quantizedReLU(t *testing.T, class string, config any, x ...float32) []float32 {
 	t.Helper()
@@ -59,47 +38,6 @@ func TestQuantizedActivationsAtStepBoundaries(t *testing.T) {
 	expect(t, Tensor{Shape: []int{6}, Data: got}, []int{6}, []float32{0, step, 0.8, 5.6, 6, 6}, 0)
 }
 
-func TestWeightQuantizers(t *testing.T) {
-	for _, c := range []struct {
-		name  string
-		q     keras.WeightQuantizer
-		shape []int
-		w     []float32
-		want  []float32
-	}{
-		// sf = kmax/max|W| = 3/6: W·sf = 3, 0.5, 1.5, −2.5 round half to
-		// even to 3, 0, 2, −2 (half away from zero would give 3, 1, 2, −3).
-		{"max half-even", keras.WeightQuantizer{ClassName: "MaxQuantizer", Bitwidth: 3}, []int{4}, []float32{6, 1, 3, -5}, []float32{6, 0, 4, -4}},
-		// Per last axis: channel 0 has max 6 (sf 0.5), channel 1 max 1 (sf 3).
-		{"max per axis", keras.WeightQuantizer{ClassName: "MaxPerAxisQuantizer", Bitwidth: 3}, []int{2, 2}, []float32{6, 1, 3, -0.5}, []float32{6, 1, 4, -2.0 / 3}},
-		// All-zero weights: sf 1000, no division by zero.
-		{"max zero", keras.WeightQuantizer{ClassName: "MaxQuantizer", Bitwidth: 4}, []int{2}, []float32{0, 0}, []float32{0, 0}},
-		// sf = 7/2e-4 = 35000 is clipped to 1000: both weights round to 0.
-		{"max sf clipped", keras.WeightQuantizer{ClassName: "MaxQuantizer", Bitwidth: 4}, []int{2}, []float32{1e-4, -2e-4}, []float32{0, 0}},
-		// std 1, threshold 3: sf = 7/3; 7/3 rounds to 2, so q = 2/(7/3).
-		{"std", keras.WeightQuantizer{ClassName: "StdWeightQuantizer", Bitwidth: 4, Threshold: 3}, []int{4}, []float32{1, -1, 1, -1}, []float32{0.85714287, -0.85714287, 0.85714287, -0.85714287}},
-		// std √3, threshold 1, kmax 3: 3·sf = 5.196 saturates at 3.
-		{"std saturates", keras.WeightQuantizer{ClassName: "StdWeightQuantizer", Bitwidth: 3, Threshold: 1}, []int{4}, []float32{3, -1, -1, -1}, []float32{1.7320508, -1.1547005, -1.1547005, -1.1547005}},
-		{"std per axis", keras.WeightQuantizer{ClassName: "StdPerAxisQuantizer", Bitwidth: 4, Threshold: 3}, []int{2, 2}, []float32{1, 5, -1, -5}, []float32{0.85714287, 4.285714, -0.85714287, -4.285714}},
-	} {
-		got, err := quantizeWeights(c.q, c.w, c.shape)
-		if err != nil {
-			t.Errorf("%s: %v", c.name, err)
-			continue
-		}
-		for i, w := range c.want {
-			if d := math.Abs(float64(got[i] - w)); d > 1e-6*max(1, math.Abs(float64(w))) {
-				t.Errorf("%s: q(W)[%d] = %v, want %v", c.name, i, got[i], w)
-			}
-		}
-	}
-	_, err := quantizeWeights(keras.WeightQuantizer{ClassName: "LogQuantizer", Bitwidth: 4}, []float32{1}, []int{1})
-	want := `weight quantizer class "LogQuantizer" is not supported by the Keras inference (MaxQuantizer, MaxPerAxisQuantizer, StdWeightQuantizer, StdPerAxisQuantizer)`
-	if err == nil || err.Error() != want {
-		t.Errorf("got %v\nwant %s", err, want)
-	}
-}
-
 func TestQuantizedLayersUseQuantizedKernels(t *testing.T) {
 	perAxis3 := keras.WeightQuantizer{ClassName: "MaxPerAxisQuantizer", Bitwidth: 3}
 	// QuantizedDense: q(kernel) = [[6 1] [4 −2/3]], float bias [0.25 −0.25];
@@ -108,10 +46,13 @@ func TestQuantizedLayersUseQuantizedKernels(t *testing.T) {
 	m := chain([]int{2}, layer("qd", "QuantizedDense", qd, wt("kernel", []int{2, 2}, 6, 1, 3, -0.5), wt("bias", []int{2}, 0.25, -0.25)))
 	expect(t, run(t, m, []int{1, 2}, 1, 2), []int{1, 2}, []float32{14.25, -0.5833333}, 1e-6)
 
-	// QuantizedConv2D 1×1 with MaxQuantizer(3 bits): q(kernel) = [[6 0] [4 −4]].
+	// QuantizedConv2D 1×1 with MaxQuantizer(3 bits): sf = 3/6, W·sf =
+	// [[3 0.5] [1.5 −2.5]] rounds half to even to [[3 0] [2 −2]], so
+	// q(kernel) = [[6 0] [4 −4]]; x = [1 2] → [14, −8+1]. Rounding half
+	// away from zero would give q = [[6 2] [4 −6]] and −9.
 	qc := &keras.QuantizedConv2D{Conv2D: *conv2DConfig(2, 1, 1, "valid"), Quantizer: keras.WeightQuantizer{ClassName: "MaxQuantizer", Bitwidth: 3}}
 	m = chain([]int{1, 1, 2}, layer("qc", "QuantizedConv2D", qc, wt("kernel", []int{1, 1, 2, 2}, 6, 1, 3, -5), wt("bias", []int{2}, 0, 1)))
-	expect(t, run(t, m, []int{1, 1, 1, 2}, 1, 1), []int{1, 1, 1, 2}, []float32{10, -3}, 0)
+	expect(t, run(t, m, []int{1, 1, 1, 2}, 1, 2), []int{1, 1, 1, 2}, []float32{14, -7}, 0)
 
 	// QuantizedSeparableConv2D: the depthwise kernel goes through
 	// quantizer_dw (MaxQuantizer 2 bits: [0.4 1] → [0 1]), the pointwise
@@ -127,10 +68,17 @@ func TestQuantizedLayersUseQuantizedKernels(t *testing.T) {
 	expect(t, run(t, m, []int{1, 1, 1, 2}, 3, 2), []int{1, 1, 1, 1}, []float32{2 * 64.0 / 127}, 1e-6)
 }
 
-func TestQuantizedActivationBitwidthError(t *testing.T) {
+func TestQuantizedLayerErrors(t *testing.T) {
 	m := chain([]int{1}, layer("q", "QuantizedReLU", &keras.QuantizedReLU{Bitwidth: 0, MaxValue: 1}))
 	_, err := Run(m, Tensor{Shape: []int{1, 1}, Data: []float32{1}}, Options{})
-	want := `layer "q" (QuantizedReLU): bitwidth 0 is out of range; cnn2snn quantized activations take 1 to 24 bits`
+	want := `layer "q" (QuantizedReLU): bitwidth 0 is not a usable activation bit width; cnn2snn needs a positive bit width (1, 2 or 4 for Akida 1.0)`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+	qd := &keras.QuantizedDense{Dense: keras.Dense{Units: 1, Activation: "linear"}, Quantizer: keras.WeightQuantizer{ClassName: "LogQuantizer", Bitwidth: 4}}
+	m = chain([]int{1}, layer("qd", "QuantizedDense", qd, wt("kernel", []int{1, 1}, 1)))
+	_, err = Run(m, Tensor{Shape: []int{1, 1}, Data: []float32{1}}, Options{})
+	want = `layer "qd" (QuantizedDense): "LogQuantizer" is not a cnn2snn weight quantizer (MaxQuantizer, MaxPerAxisQuantizer, StdWeightQuantizer, StdPerAxisQuantizer)`
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v\nwant %s", err, want)
 	}
