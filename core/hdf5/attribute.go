@@ -18,8 +18,18 @@ type Attribute struct {
 }
 
 // parseAttribute decodes an attribute message (spec §IV.A.2.m), versions
-// 1 to 3, found in an object header or in dense attribute storage.
+// 1 to 3, found in an object header or in dense attribute storage. Its
+// errors name the attribute and its owner.
 func (f *File) parseAttribute(start, end int, owner string) (*Attribute, error) {
+	a := &Attribute{f: f, owner: owner}
+	if err := a.parse(start, end); err != nil {
+		return nil, inObject(err, a.where())
+	}
+	return a, nil
+}
+
+func (a *Attribute) parse(start, end int) error {
+	f := a.f
 	c := f.cursor(start, end, "attribute message")
 	version, flags := c.u8(), c.u8()
 	nameSize, typeSize, spaceSize := int(c.u16()), int(c.u16()), int(c.u16())
@@ -27,13 +37,10 @@ func (f *File) parseAttribute(start, end int, owner string) (*Attribute, error) 
 		c.skip(1) // name character set
 	}
 	if c.err != nil {
-		return nil, c.err
+		return c.err
 	}
 	if version < 1 || version > 3 {
-		return nil, formatErr(start, "attribute message: version %d is not 1, 2 or 3", version)
-	}
-	if flags&0x03 != 0 {
-		return nil, &UnsupportedError{Feature: "attribute with a shared datatype or dataspace", Path: owner}
+		return formatErr(start, "attribute message: version %d is not 1, 2 or 3", version)
 	}
 	pad := func(n int) int { // version 1 pads each part to 8 bytes
 		if version == 1 {
@@ -43,57 +50,63 @@ func (f *File) parseAttribute(start, end int, owner string) (*Attribute, error) 
 	}
 	name := c.take(pad(nameSize))
 	if c.err != nil {
-		return nil, c.err
+		return c.err
 	}
 	if nameSize == 0 || name[nameSize-1] != 0 {
-		return nil, formatErr(start, "attribute message: name is not NUL-terminated")
+		return formatErr(start, "attribute message: name is not NUL-terminated")
 	}
-	a := &Attribute{f: f, owner: owner, name: string(name[:nameSize-1])}
+	a.name = string(name[:nameSize-1])
+	if flags&0x03 != 0 {
+		return &UnsupportedError{Feature: "shared datatype or dataspace"}
+	}
 	typeStart := c.pos
 	c.skip(pad(typeSize))
 	spaceStart := c.pos
 	c.skip(pad(spaceSize))
 	if c.err != nil {
-		return nil, c.err
+		return c.err
 	}
 	var err error
-	tc := f.cursor(typeStart, typeStart+typeSize, "attribute datatype")
+	tc := f.cursor(typeStart, typeStart+typeSize, "datatype")
 	if a.dtype, err = parseDatatype(&tc); err != nil {
-		return nil, inObject(err, a.where())
+		return err
 	}
-	sc := f.cursor(spaceStart, spaceStart+spaceSize, "attribute dataspace")
+	sc := f.cursor(spaceStart, spaceStart+spaceSize, "dataspace")
 	if a.space, err = parseDataspace(&sc); err != nil {
-		return nil, inObject(err, a.where())
+		return err
 	}
 	n := a.space.len()
 	if n > 0 && a.dtype.Size > c.remaining()/n {
-		return nil, formatErr(c.pos, "%s: %d elements of %d bytes do not fit in the %d bytes of the message", a.where(), n, a.dtype.Size, c.remaining())
+		return formatErr(c.pos, "%d elements of %d bytes do not fit in the %d bytes of the message", n, a.dtype.Size, c.remaining())
 	}
 	if a.dtype.VarLen && a.dtype.Size < 8+f.offSize {
-		return nil, formatErr(typeStart, "%s: variable-length string references of %d bytes, want %d", a.where(), a.dtype.Size, 8+f.offSize)
+		return formatErr(typeStart, "variable-length string references of %d bytes, want %d", a.dtype.Size, 8+f.offSize)
 	}
 	a.start, a.end = c.pos, c.pos+n*a.dtype.Size
-	return a, nil
+	return nil
 }
 
 func (a *Attribute) where() string {
+	if a.name == "" {
+		return "attribute of " + a.owner
+	}
 	return fmt.Sprintf("attribute %q of %s", a.name, a.owner)
 }
 
 // eachAttribute calls fn with the file window of every attribute message
 // of the object: those in its header, and the dense ones that an attribute
 // info message points to (a fractal heap indexed by a v2 B-tree). fn
-// returns errStop to end the walk early.
+// returns errStop to end the walk early. fn's errors are returned as they
+// are; the walk's own errors name the object.
 func (o *object) eachAttribute(fn func(start, end int) error) error {
 	for _, m := range o.oh.msgs {
 		var err error
 		switch m.typ {
 		case msgAttribute:
 			if m.flags&msgFlagShared != 0 {
-				err = &UnsupportedError{Feature: "shared attribute message"}
-			} else {
-				err = fn(m.start, m.end)
+				return &UnsupportedError{Feature: "shared attribute message", Path: o.path}
 			}
+			err = fn(m.start, m.end)
 		case msgAttrInfo:
 			err = o.eachDenseAttribute(m, fn)
 		}
@@ -111,7 +124,7 @@ func (o *object) eachDenseAttribute(m message, fn func(start, end int) error) er
 	f := o.f
 	c, err := f.messageCursor(m, "attribute info message")
 	if err != nil {
-		return err
+		return inObject(err, o.path)
 	}
 	c.skip(1) // version
 	if flags := c.u8(); flags&0x01 != 0 {
@@ -119,26 +132,26 @@ func (o *object) eachDenseAttribute(m message, fn func(start, end int) error) er
 	}
 	heapAddr, names := c.address(), c.address()
 	if c.err != nil || heapAddr == undefinedAddress {
-		return c.err
+		return inObject(c.err, o.path)
 	}
 	heap, err := f.readFractalHeap(heapAddr)
 	if err != nil {
-		return err
+		return inObject(err, o.path)
 	}
 	t, err := f.readBTreeV2(names, btree2AttrNames)
 	if err != nil {
-		return err
+		return inObject(err, o.path)
 	}
 	if t.recSize != heap.idLen+9 {
-		return formatErr(int(min(names, uint64(len(f.b)))), "attribute name index at %#x: %d-byte records do not hold a %d-byte heap ID", names, t.recSize, heap.idLen)
+		return inObject(formatErr(int(min(names, uint64(len(f.b)))), "attribute name index at %#x: %d-byte records do not hold a %d-byte heap ID", names, t.recSize, heap.idLen), o.path)
 	}
 	return t.records(func(rec int) error {
 		if f.b[rec+heap.idLen]&0x01 != 0 {
-			return &UnsupportedError{Feature: "shared attribute message"}
+			return &UnsupportedError{Feature: "shared attribute message", Path: o.path}
 		}
 		start, end, err := heap.object(rec)
 		if err != nil {
-			return err
+			return inObject(err, o.path)
 		}
 		return fn(start, end)
 	})
@@ -174,10 +187,10 @@ func (o *object) AttrNames() ([]string, error) {
 	err := o.eachAttribute(func(start, end int) error {
 		name, err := o.f.attributeName(start, end)
 		names = append(names, name)
-		return err
+		return inObject(err, "attribute of "+o.path)
 	})
 	if err != nil {
-		return nil, inObject(err, o.path)
+		return nil, err
 	}
 	sort.Strings(names)
 	return names, nil
@@ -188,17 +201,19 @@ func (o *object) Attr(name string) (*Attribute, error) {
 	var found *Attribute
 	err := o.eachAttribute(func(start, end int) error {
 		n, err := o.f.attributeName(start, end)
-		if err != nil || n != name {
-			return err
-		}
-		found, err = o.f.parseAttribute(start, end, o.path)
 		if err != nil {
+			return inObject(err, "attribute of "+o.path)
+		}
+		if n != name {
+			return nil
+		}
+		if found, err = o.f.parseAttribute(start, end, o.path); err != nil {
 			return err
 		}
 		return errStop
 	})
 	if err != nil && err != errStop {
-		return nil, inObject(err, o.path)
+		return nil, err
 	}
 	if found == nil {
 		return nil, fmt.Errorf("%w: attribute %q of %s", ErrNotFound, name, o.path)

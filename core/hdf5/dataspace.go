@@ -30,19 +30,19 @@ func parseDataspace(c *cursor) (dataspace, error) {
 			s.null = true
 		default:
 			if c.err == nil {
-				return s, formatErr(c.pos-1, "%s: dataspace type %d is not scalar, simple or null", c.what, kind)
+				return s, formatErr(c.pos-1, "%s: type %d is not scalar, simple or null", c.what, kind)
 			}
 		}
 	default:
 		if c.err == nil {
-			return s, formatErr(c.pos-3, "%s: dataspace version %d is not 1 or 2", c.what, version)
+			return s, formatErr(c.pos-3, "%s: version %d is not 1 or 2", c.what, version)
 		}
 	}
 	if c.err != nil {
 		return s, c.err
 	}
 	if rank > maxRank {
-		return s, formatErr(c.pos, "%s: dataspace rank %d exceeds HDF5's maximum of %d", c.what, rank, maxRank)
+		return s, formatErr(c.pos, "%s: rank %d exceeds HDF5's maximum of %d", c.what, rank, maxRank)
 	}
 	if s.null {
 		return s, nil
@@ -55,7 +55,7 @@ func parseDataspace(c *cursor) (dataspace, error) {
 	}
 	_ = flags // bit 0: maximum dimensions follow; bit 1: permutation (never written)
 	if _, ok := elementCount(s.dims); !ok && c.err == nil {
-		return s, formatErr(c.pos, "%s: dataspace %v has more elements than fit in memory", c.what, s.dims)
+		return s, formatErr(c.pos, "%s: shape %v has more elements than fit in memory", c.what, s.dims)
 	}
 	return s, c.err
 }

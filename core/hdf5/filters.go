@@ -32,7 +32,7 @@ func parseFilters(c *cursor) ([]filter, error) {
 	if version == 1 {
 		c.skip(6)
 	} else if version != 2 && c.err == nil {
-		return nil, formatErr(c.pos-2, "%s: filter pipeline version %d is not 1 or 2", c.what, version)
+		return nil, formatErr(c.pos-2, "%s: version %d is not 1 or 2", c.what, version)
 	}
 	var filters []filter
 	for range n {

@@ -311,7 +311,7 @@ func TestCraftedHostile(t *testing.T) {
 			le.PutUint64(b[m.start+16:], 1<<40)
 		},
 		read: func(f *File) error { _, err := f.Root().Dataset("float/float64_be"); return err },
-		want: "hdf5: at offset 0x%x: dataset /float/float64_be: dataspace message: dataspace [1099511627776 1099511627776] has more elements than fit in memory",
+		want: "hdf5: at offset 0x%x: dataset /float/float64_be: dataspace message: shape [1099511627776 1099511627776] has more elements than fit in memory",
 	}, {
 		name: "compressed dataset claiming more than deflate can give",
 		file: "chunked.h5",
@@ -340,6 +340,23 @@ func TestCraftedHostile(t *testing.T) {
 			return err
 		},
 		want: "hdf5: at offset 0x%x: dataset /f64_gzip: chunk at 0x%x: deflate: %d compressed bytes cannot expand to 640000",
+	}, {
+		name: "attribute dataspace of an unknown version",
+		file: "types.h5",
+		patch: func(t *testing.T, f *File, b []byte) {
+			a := mustAttr(t, mustGroup(t, f.Root(), "attrs"), "f32_list")
+			// The v1 dataspace (8 bytes, then the size and maximum size of
+			// its one dimension) sits right before the data.
+			b[a.start-24] = 9
+		},
+		read: func(f *File) error {
+			g, err := f.Root().Group("attrs")
+			if err == nil {
+				_, err = g.Attr("f32_list")
+			}
+			return err
+		},
+		want: "hdf5: at offset 0x%x: attribute \"f32_list\" of /attrs: dataspace: version 9 is not 1 or 2",
 	}, {
 		name: "continuation block that loops to its own header",
 		file: "types.h5",
