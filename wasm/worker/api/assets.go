@@ -2,7 +2,6 @@ package api
 
 import (
 	"io"
-	"mime"
 	"net/http"
 	"path"
 	"strings"
@@ -45,10 +44,40 @@ func AssetProxy(rt http.RoundTripper) http.Handler {
 				h.Set(k, strings.Join(v, ","))
 			}
 		}
-		if t := mime.TypeByExtension(path.Ext(p)); t != "" && resp.StatusCode == http.StatusOK {
+		if t := contentType(path.Ext(p)); t != "" && resp.StatusCode == http.StatusOK {
 			h.Set("Content-Type", t)
 		}
 		w.WriteHeader(resp.StatusCode)
 		io.Copy(w, resp.Body)
 	})
+}
+
+// contentType is the type of the page's files by extension. It is a fixed
+// table, not mime.TypeByExtension, whose answers depend on the host's
+// mime.types natively and on a smaller built-in table under GOOS=js.
+// Other files (the sample .keras model) keep the service's type.
+func contentType(ext string) string {
+	switch strings.ToLower(ext) {
+	case ".html":
+		return "text/html; charset=utf-8"
+	case ".js", ".mjs":
+		return "text/javascript; charset=utf-8"
+	case ".css":
+		return "text/css; charset=utf-8"
+	case ".wasm":
+		return "application/wasm"
+	case ".json":
+		return "application/json"
+	case ".svg":
+		return "image/svg+xml"
+	case ".png":
+		return "image/png"
+	case ".ico":
+		return "image/x-icon"
+	case ".md":
+		return "text/markdown; charset=utf-8"
+	case ".txt":
+		return "text/plain; charset=utf-8"
+	}
+	return ""
 }

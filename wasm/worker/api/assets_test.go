@@ -51,11 +51,17 @@ func TestAssetProxy(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "index.html", "<!doctype html>")
 	writeFile(t, dir, "cnn2snn.wasm", "\x00asm\x01\x00\x00\x00")
+	writeFile(t, dir, "cnn2snn.js", "export {}")
+	writeFile(t, dir, "style.css", "body{}")
+	writeFile(t, dir, "sample.keras", "PK")
 	h := New(Config{Assets: AssetProxy(binding{diskService(dir)})})
 	cases := []struct{ path, status, contentType, body string }{
 		{"/", "200", "text/html; charset=utf-8", "<!doctype html>"},
 		{"/index.html", "200", "text/html; charset=utf-8", "<!doctype html>"},
 		{"/cnn2snn.wasm", "200", "application/wasm", "\x00asm\x01\x00\x00\x00"},
+		{"/cnn2snn.js", "200", "text/javascript; charset=utf-8", "export {}"},
+		{"/style.css", "200", "text/css; charset=utf-8", "body{}"},
+		{"/sample.keras", "200", "application/octet-stream", "PK"},
 		{"/nothing.js", "404", "text/plain; charset=utf-8", "Not Found\n"},
 	}
 	for _, c := range cases {

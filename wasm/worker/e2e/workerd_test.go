@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"mime/multipart"
 	"net"
@@ -318,26 +319,46 @@ func TestWorkerd(t *testing.T) {
 	t.Run("load", func(t *testing.T) { checkLoad(t, w, akidanet) })
 }
 
+// checkStaticUI gets every file of the served directory through the
+// Worker and compares bytes and Content-Type (from the extension, which
+// browsers need for .wasm, .js and .css).
 func checkStaticUI(t *testing.T, w *workerd) {
 	index, err := os.ReadFile(filepath.Join(w.dist, "index.html"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range []string{"/", "/index.html"} {
-		a := w.send(t, request{method: "GET", path: path})
-		if a.status != 200 || a.contentType != "text/html; charset=utf-8" || !bytes.Equal(a.body, index) {
-			t.Errorf("GET %s: %v; want dist/index.html as text/html", path, a)
+	a := w.send(t, request{method: "GET", path: "/"})
+	if a.status != 200 || a.contentType != "text/html; charset=utf-8" || !bytes.Equal(a.body, index) {
+		t.Errorf("GET /: %v; want dist/index.html as text/html", a)
+	}
+	files := 0
+	err = filepath.WalkDir(w.dist, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
 		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(w.dist, path)
+		url := "/" + filepath.ToSlash(rel)
+		wantType, ok := map[string]string{".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+			".css": "text/css; charset=utf-8", ".wasm": "application/wasm", ".md": "text/markdown; charset=utf-8",
+			".svg": "image/svg+xml", ".png": "image/png", ".json": "application/json"}[filepath.Ext(path)]
+		if !ok {
+			wantType = "application/octet-stream" // as workerd's disk service says
+		}
+		a := w.send(t, request{method: "GET", path: url})
+		if a.status != 200 || a.contentType != wantType || !bytes.Equal(a.body, data) {
+			t.Errorf("GET %s: %d %s, %d bytes; want 200 %s, %d bytes", url, a.status, a.contentType, len(a.body), wantType, len(data))
+		}
+		files++
+		return nil
+	})
+	if err != nil || files < 2 {
+		t.Fatalf("%d files in %s: %v", files, w.dist, err)
 	}
-	wasms, _ := filepath.Glob(filepath.Join(w.dist, "*.wasm"))
-	if len(wasms) == 0 {
-		t.Fatalf("no .wasm file in %s", w.dist)
-	}
-	data, _ := os.ReadFile(wasms[0])
-	a := w.send(t, request{method: "GET", path: "/" + filepath.Base(wasms[0])})
-	if a.status != 200 || a.contentType != "application/wasm" || !bytes.Equal(a.body, data) {
-		t.Errorf("GET %s: %d %s, %d bytes; want application/wasm, %d bytes", filepath.Base(wasms[0]), a.status, a.contentType, len(a.body), len(data))
-	}
+	t.Logf("%d files of %s served with their bytes and Content-Type", files, w.dist)
 	if a := w.send(t, request{method: "GET", path: "/no-such-file.js"}); a.status != 404 {
 		t.Errorf("GET /no-such-file.js: %v", a)
 	}
