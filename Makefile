@@ -5,7 +5,7 @@ GOROOT := $(shell $(GO) env GOROOT)
 WASM_ENV := GOOS=js GOARCH=wasm PATH="$(GOROOT)/lib/wasm:$$PATH"
 FUZZTIME ?= 10s
 # package:FuzzTarget pairs run briefly by `make test` and longer by `make fuzz`.
-FUZZ_TARGETS := core/hdf5:FuzzOpen core/keras:FuzzLoad core/akida/fbz:FuzzDecode core/npy:FuzzDecode
+FUZZ_TARGETS := core/hdf5:FuzzOpen core/keras:FuzzLoad core/akida/fbz:FuzzDecode core/npy:FuzzDecode core/infer:FuzzRunTFJS
 
 .PHONY: keras-testdata reference all build cli test test-go test-wasm test-fuzz fuzz bench generate check-generated lint serve dist clean
 
