@@ -1,0 +1,221 @@
+package browser
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/fixtures"
+)
+
+// sitePath is where the tests serve the site: a sub-path, as on a
+// documentation host, so that every URL the page uses must be relative.
+const sitePath = "/docs/cnn2snn/"
+
+// session is one served site and one headless Chromium.
+type session struct {
+	site      string          // the site's URL, ending in sitePath
+	browser   context.Context // the browser; tabs are opened from it
+	artifacts string          // where screenshots go
+	requests  *requestLog     // what the pages requested (not their workers)
+	offsite   *requestLog     // requests that tried to leave 127.0.0.1
+}
+
+// startSession serves $CNN2SNN_DIST with tools/serve on a free port and
+// starts Chromium. It skips when the site or the browser is missing.
+func startSession(tb testing.TB) *session {
+	tb.Helper()
+	dist := os.Getenv("CNN2SNN_DIST")
+	if dist == "" {
+		tb.Skip("browser tests skipped: CNN2SNN_DIST is not set (make test-browser builds dist/ and sets it)")
+	}
+	chromium := os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		tb.Skipf("browser tests skipped: no Chromium at %s (.ci/run installs Debian's chromium; set CHROMIUM to use another)", chromium)
+	}
+	artifacts := os.Getenv("CNN2SNN_ARTIFACTS")
+	if artifacts == "" {
+		artifacts = fixtures.Repo(tb, "artifacts")
+	}
+	if err := os.MkdirAll(artifacts, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	offsite := &requestLog{}
+	return &session{
+		site:      startServer(tb, dist),
+		browser:   startBrowser(tb, chromium, startTrap(tb, offsite)),
+		artifacts: artifacts,
+		requests:  &requestLog{},
+		offsite:   offsite,
+	}
+}
+
+// startTrap starts the browser's proxy: Chromium sends it every request
+// for a host other than 127.0.0.1 (loopback bypasses proxies), from pages
+// and Web Workers alike. It records them and answers 502, so the tests
+// both see and block any request that would leave the machine.
+func startTrap(tb testing.TB, log *requestLog) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log.add(r.Method + " " + r.Host + r.URL.RequestURI())
+		http.Error(w, "the converter must work offline", http.StatusBadGateway)
+	}))
+	tb.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// startServer builds and starts tools/serve, and reads the URL it prints.
+func startServer(tb testing.TB, dist string) string {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "serve")
+	build := exec.Command("go", "build", "-o", bin, "./tools/serve")
+	build.Dir = fixtures.RepoRoot(tb)
+	if out, err := build.CombinedOutput(); err != nil {
+		tb.Fatalf("building tools/serve: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-dir", dist, "-path", sitePath)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		tb.Fatalf("tools/serve printed no URL: %v", err)
+	}
+	fields := strings.Fields(line) // "serving DIR at URL"
+	return fields[len(fields)-1]
+}
+
+// chromiumServices are the hosts headless Chromium 156 contacts by itself
+// (component updater, network time, Google account check), seen with the
+// trap on about:blank.
+const chromiumServices = "update.googleapis.com;accounts.google.com;clients2.google.com"
+
+func startBrowser(tb testing.TB, chromium, proxy string) context.Context {
+	tb.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(tb.TempDir()),
+		chromedp.WindowSize(1280, 900),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		// Every host but 127.0.0.1 goes to the trap, except Chromium's own
+		// services, which it calls on its own from any page (even
+		// about:blank): they are sent around the trap to an address that
+		// does not resolve, so the trap sees only what pages and workers ask.
+		chromedp.ProxyServer(proxy),
+		chromedp.Flag("proxy-bypass-list", chromiumServices),
+		chromedp.Flag("host-resolver-rules", "MAP "+strings.ReplaceAll(chromiumServices, ";", " ~NOTFOUND, MAP ")+" ~NOTFOUND"),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	browser, cancelBrowser := chromedp.NewContext(alloc, chromedp.WithErrorf(quietErrorf))
+	if err := chromedp.Run(browser); err != nil {
+		cancelAlloc()
+		tb.Fatalf("starting %s: %v", chromium, err)
+	}
+	tb.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+	})
+	return browser
+}
+
+// quietErrorf logs chromedp's errors except the one its cdproto (2023)
+// prints for every event of a newer Chromium that it cannot parse.
+func quietErrorf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if strings.Contains(msg, "could not unmarshal event") {
+		return
+	}
+	log.Print(msg)
+}
+
+// requestLog records every URL the pages request.
+type requestLog struct {
+	mu   sync.Mutex
+	urls []string
+}
+
+func (l *requestLog) add(u string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.urls = append(l.urls, u)
+}
+
+func (l *requestLog) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.urls...)
+}
+
+// tab is one browser tab.
+type tab struct {
+	ctx     context.Context
+	s       *session
+	console *requestLog // console messages and exceptions, for failure reports
+}
+
+// newTab opens a tab that records its requests and console output.
+func (s *session) newTab(tb testing.TB) *tab {
+	tb.Helper()
+	ctx, cancel := chromedp.NewContext(s.browser)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	tb.Cleanup(func() {
+		cancelTimeout()
+		cancel()
+	})
+	t := &tab{ctx: ctx, s: s, console: &requestLog{}}
+	chromedp.ListenTarget(ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *network.EventRequestWillBeSent:
+			s.requests.add(ev.Request.URL)
+		case *runtime.EventConsoleAPICalled:
+			var parts []string
+			for _, a := range ev.Args {
+				parts = append(parts, string(a.Value)+a.Description)
+			}
+			t.console.add(string(ev.Type) + ": " + strings.Join(parts, " "))
+		case *runtime.EventExceptionThrown:
+			t.console.add("exception: " + ev.ExceptionDetails.Error())
+		}
+	})
+	if err := chromedp.Run(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	return t
+}
+
+// run runs chromedp actions, failing the test with the page's console
+// output when they fail.
+func (t *tab) run(tb testing.TB, actions ...chromedp.Action) {
+	tb.Helper()
+	if err := chromedp.Run(t.ctx, actions...); err != nil {
+		tb.Fatalf("%v\nbrowser console:\n  %s", err, strings.Join(t.console.all(), "\n  "))
+	}
+}

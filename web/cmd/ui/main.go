@@ -1,0 +1,56 @@
+//go:build js && wasm
+
+// Command ui is the converter page (ui.wasm): the Vugu components of
+// package ui, rendered into the element web/cnn2snn.js mounts it in. The
+// loader passes two arguments: the mount element's selector and the URL
+// of the site's folder.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/vugu/vugu"
+	"github.com/vugu/vugu/domrender"
+	js "github.com/vugu/vugu/js"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/web/ui"
+)
+
+func main() {
+	mount, base := "#cnn2snn-app", "./"
+	if len(os.Args) > 1 {
+		mount = os.Args[1]
+	}
+	if len(os.Args) > 2 {
+		base = os.Args[2]
+	}
+	if err := run(mount, base); err != nil {
+		// The loader shows the exit on the page; the console says why.
+		fmt.Fprintln(os.Stderr, "ui.wasm:", err)
+		os.Exit(1)
+	}
+}
+
+// run is Vugu's render loop: build the components from the page state,
+// render them, wait for the next event or state change.
+func run(mount, base string) error {
+	renderer, err := domrender.New(mount)
+	if err != nil {
+		return err
+	}
+	defer renderer.Release()
+	env, err := vugu.NewBuildEnv(renderer.EventEnv())
+	if err != nil {
+		return err
+	}
+	ctl := ui.NewController(renderer.EventEnv(), js.Global().Get("cnn2snn"), base)
+	root := &ui.Root{Ctl: ctl}
+	ctl.Start()
+	for ok := true; ok; ok = renderer.EventWait() {
+		if err := renderer.Render(env.RunBuild(root)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,164 @@
+// cnn2snn.js: the converter's loader, the only hand-written JavaScript.
+//
+// In a page, it defines globalThis.cnn2snn: the same API as cnn2snn.wasm
+// (inspect, check, convert, summary; see wasm/api.go), as a proxy that runs
+// every call in a Web Worker so the page never freezes. cnn2snn.ready is a
+// Promise that settles when the worker has started (or failed to).
+// With data-mount="#selector" on its script tag, it also starts the
+// converter page (ui.wasm) inside that element.
+//
+// In the Web Worker (started from this same file), it runs cnn2snn.wasm and
+// answers the page's calls.
+//
+// Every URL is relative to this file, so the site works from any folder of
+// any static host, with no request to another host.
+"use strict";
+(() => {
+  const CALLS = ["inspect", "check", "convert", "summary"];
+
+  // instantiate fetches and starts a Go wasm binary. Streaming compilation
+  // needs the application/wasm type, which some static hosts do not send.
+  async function instantiate(url, go) {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`);
+    if (response.headers.get("Content-Type") === "application/wasm") {
+      return (await WebAssembly.instantiateStreaming(response, go.importObject)).instance;
+    }
+    return (await WebAssembly.instantiate(await response.arrayBuffer(), go.importObject)).instance;
+  }
+
+  const message = (err) => (err instanceof Error ? err.message : String(err));
+
+  if (typeof document === "undefined") {
+    // The Web Worker: run cnn2snn.wasm, which sets self.cnn2snn.
+    importScripts("wasm_exec.js");
+    const go = new Go();
+    const started = instantiate("cnn2snn.wasm", go).then((instance) => {
+      go.run(instance); // runs main up to its wait for calls
+      return self.cnn2snn;
+    });
+    started.then(
+      (api) => postMessage({ ready: api.version }),
+      (err) => postMessage({ fatal: `the converter could not start: ${message(err)}` })
+    );
+    onmessage = async ({ data: { id, fn, args, progress } }) => {
+      try {
+        const api = await started;
+        if (!CALLS.includes(fn) || typeof api[fn] !== "function") {
+          throw new Error(`cnn2snn.${fn} is not a function of this converter`);
+        }
+        if (progress) {
+          args[1] = { ...args[1], onProgress: (stage, fraction) => postMessage({ id, progress: { stage, fraction } }) };
+        }
+        const result = await api[fn](...args);
+        // Hand the .fbz over instead of copying it.
+        postMessage({ id, result }, result && result.fbz instanceof Uint8Array ? [result.fbz.buffer] : []);
+      } catch (err) {
+        postMessage({ id, error: message(err) });
+      }
+    };
+    return;
+  }
+
+  // The page.
+  const script = document.currentScript;
+  const base = new URL(".", script.src);
+  const worker = new Worker(new URL("cnn2snn.js", base));
+  const pending = new Map();
+  let nextID = 0;
+  let failure = null;
+  let settle;
+  const api = {
+    version: undefined,
+    ready: new Promise((resolve, reject) => (settle = { resolve, reject })),
+  };
+  api.ready.catch(() => {}); // a failure also rejects every call, which reports it
+
+  const fail = (err) => {
+    failure = err;
+    settle.reject(err);
+    for (const call of pending.values()) call.reject(err);
+    pending.clear();
+  };
+  worker.onmessage = ({ data }) => {
+    if ("ready" in data) {
+      api.version = data.ready;
+      settle.resolve(api);
+      return;
+    }
+    if ("fatal" in data) return fail(new Error(data.fatal));
+    const call = pending.get(data.id);
+    if (!call) return;
+    if ("progress" in data) {
+      if (call.onProgress) call.onProgress(data.progress.stage, data.progress.fraction);
+      return;
+    }
+    pending.delete(data.id);
+    if ("error" in data) call.reject(new Error(data.error));
+    else call.resolve(data.result);
+  };
+  worker.onerror = (event) => {
+    event.preventDefault();
+    fail(new Error(`the converter could not start: ${event.message || "cnn2snn.js did not load in a Web Worker"}`));
+  };
+
+  const call = (fn) => (input, options) => {
+    if (failure) return Promise.reject(failure);
+    return new Promise((resolve, reject) => {
+      const id = ++nextID;
+      let onProgress = null;
+      if (options && typeof options.onProgress === "function") {
+        onProgress = options.onProgress;
+        options = { ...options };
+        delete options.onProgress; // functions cannot be posted to a worker
+      }
+      try {
+        worker.postMessage({ id, fn, args: [input, options], progress: onProgress !== null });
+      } catch (err) {
+        reject(new Error(`cnn2snn.${fn}: ${message(err)}`));
+        return;
+      }
+      pending.set(id, { resolve, reject, onProgress });
+    });
+  };
+  for (const fn of CALLS) api[fn] = call(fn);
+  globalThis.cnn2snn = api;
+
+  const mount = script.dataset.mount;
+  if (mount) startUI(mount);
+
+  // startUI runs the converter page (ui.wasm) in the element mount selects.
+  // Its arguments tell it where to render and where its files are.
+  async function startUI(selector) {
+    const el = document.querySelector(selector);
+    if (!el) {
+      console.error(`cnn2snn.js: data-mount="${selector}" matches no element`);
+      return;
+    }
+    const css = new URL("style.css", base).href;
+    if (![...document.styleSheets].some((s) => s.href === css)) {
+      document.head.append(Object.assign(document.createElement("link"), { rel: "stylesheet", href: css }));
+    }
+    el.classList.add("cnn2snn");
+    el.textContent = "Loading the converter…";
+    try {
+      await new Promise((resolve, reject) => {
+        const s = Object.assign(document.createElement("script"), { src: new URL("wasm_exec.js", base).href });
+        s.onload = resolve;
+        s.onerror = () => reject(new Error(`${s.src} did not load`));
+        document.head.append(s);
+      });
+      const go = new Go();
+      go.argv = ["ui.wasm", selector, base.href];
+      let status = 0;
+      go.exit = (code) => (status = code);
+      const instance = await instantiate(new URL("ui.wasm", base), go);
+      el.textContent = "";
+      await go.run(instance); // returns only if the page's Go program ends
+      throw new Error(`the page stopped (exit status ${status}); the browser console says why. Reload the page`);
+    } catch (err) {
+      el.textContent = `The converter could not start: ${message(err)}`;
+      el.classList.add("cnn2snn-failed");
+    }
+  }
+})();

@@ -1,0 +1,345 @@
+package ui
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/vugu/vugu"
+	js "github.com/vugu/vugu/js"
+)
+
+// SampleFile is the bundled sample model, relative to the site's folder:
+// an MIT-licensed Keras 3 MNIST CNN (see web/sample/ATTRIBUTION.md).
+const SampleFile = "sample/mnist_cnn_sequential_keras3.15.keras"
+
+// Controller changes the Page in answer to the user and to the converter.
+// Its exported methods are event handlers: Vugu calls them with the render
+// lock held, and re-renders after. The work itself runs on goroutines,
+// which take the lock (update) to show their results.
+type Controller struct {
+	Page *Page
+
+	env  vugu.EventEnv
+	api  js.Value // globalThis.cnn2snn
+	base string   // URL of the folder holding the site's files
+
+	input js.Value // the current model's files as the API takes them: [{name, bytes}]
+	urls  []string // blob: URLs of the current downloads
+	run   int      // counts the models opened; an answer for an older run is dropped
+}
+
+// NewController returns a controller for a fresh page. api is
+// globalThis.cnn2snn; base is the URL of the site's folder (with a
+// trailing slash), where the sample model is.
+func NewController(env vugu.EventEnv, api js.Value, base string) *Controller {
+	return &Controller{Page: &Page{Form: DefaultForm()}, env: env, api: api, base: base}
+}
+
+// Start waits for the converter's worker, then shows its version (the page
+// is ready) or why it did not start.
+func (c *Controller) Start() {
+	if c.api.Type() != js.TypeObject {
+		c.Page.Error = "the converter is not loaded: the page needs cnn2snn.js (see README, “Embed the converter”)"
+		return
+	}
+	go func() {
+		api, err := await(c.api.Get("ready"))
+		c.env.Lock()
+		defer c.env.UnlockRender()
+		if err != nil {
+			c.Page.Error = err.Error()
+			return
+		}
+		c.Page.Version = api.Get("version").String()
+		mark("cnn2snn-ready")
+	}()
+}
+
+// DragOver marks the page as a drop target; preventing the default keeps
+// the browser from opening the file itself.
+func (c *Controller) DragOver(e vugu.DOMEvent) {
+	e.PreventDefault()
+	c.Page.Dragging = true
+}
+
+// DragLeave ends the drop-target look.
+func (c *Controller) DragLeave(vugu.DOMEvent) { c.Page.Dragging = false }
+
+// Drop opens the dropped files as one model. The File objects must be
+// taken from the event before the handler returns (Vugu forgets the event
+// then).
+func (c *Controller) Drop(e vugu.DOMEvent) {
+	e.PreventDefault()
+	e.StopPropagation()
+	c.Page.Dragging = false
+	defer c.recoverHandler()
+	c.openFileList(e.JSEvent().Get("dataTransfer").Get("files"))
+}
+
+// Pick opens the files chosen with the file input, then empties the input
+// so that choosing the same file again is a change too.
+func (c *Controller) Pick(e vugu.DOMEvent) {
+	defer c.recoverHandler()
+	input := e.JSEventTarget()
+	c.openFileList(input.Get("files"))
+	input.Set("value", "")
+}
+
+// LoadSample opens the bundled sample model.
+func (c *Controller) LoadSample() {
+	defer c.recoverHandler()
+	url := c.base + SampleFile
+	c.open([]string{path.Base(SampleFile)}, func() ([]js.Value, error) {
+		b, err := fetchBytes(url)
+		if err != nil {
+			return nil, fmt.Errorf("the sample model did not load: %w", err)
+		}
+		return []js.Value{b}, nil
+	})
+}
+
+// Select shows the details of a block.
+func (c *Controller) Select(akidaLayer string) { c.Page.Selected = akidaLayer }
+
+// SetForm applies a change of the options and converts again.
+func (c *Controller) SetForm(change func(f *Form)) {
+	defer c.recoverHandler()
+	change(&c.Page.Form)
+	// Before the files are read there is nothing to convert again: the
+	// conversion that follows the reading uses the new options.
+	if c.Page.Kind != KindKeras || c.input.Type() != js.TypeObject {
+		return
+	}
+	run := c.newRun()
+	c.Page.Busy = true
+	go c.convert(run, c.input)
+}
+
+// openFileList starts reading the files of a FileList.
+func (c *Controller) openFileList(list js.Value) {
+	if list.Type() != js.TypeObject {
+		return
+	}
+	n := list.Length()
+	names := make([]string, n)
+	reads := make([]js.Value, n)
+	for i := range n {
+		f := list.Index(i)
+		names[i] = f.Get("name").String()
+		reads[i] = f.Call("arrayBuffer") // a Promise, settled after the handler returns
+	}
+	c.open(names, func() ([]js.Value, error) {
+		data := make([]js.Value, len(reads))
+		for i, p := range reads {
+			buf, err := await(p)
+			if err != nil {
+				return nil, fmt.Errorf("%s could not be read: %w", names[i], err)
+			}
+			data[i] = js.Global().Get("Uint8Array").New(buf)
+		}
+		return data, nil
+	})
+}
+
+// open starts a new model from files whose bytes read returns.
+func (c *Controller) open(names []string, read func() ([]js.Value, error)) {
+	kind, err := kindOf(names)
+	run := c.newRun()
+	p := c.Page
+	p.Files = make([]FileInfo, len(names))
+	for i, n := range names {
+		p.Files[i] = FileInfo{Name: n}
+	}
+	p.Kind, p.Inspect, p.Report, p.Summary, p.FBZName, p.Selected = kind, nil, nil, nil, "", ""
+	c.input = js.Undefined()
+	if err != nil {
+		p.Error = err.Error()
+		return
+	}
+	p.Busy = true
+	p.Progress = Progress{Stage: "Reading " + strings.Join(names, ", ")}
+	go c.load(run, kind, names, read)
+}
+
+// newRun starts a new run: the downloads and messages of the last one go.
+func (c *Controller) newRun() int {
+	c.run++
+	for _, u := range c.urls {
+		revokeURL(u)
+	}
+	c.urls = nil
+	c.Page.Downloads = nil
+	c.Page.Error = ""
+	c.Page.Progress = Progress{}
+	return c.run
+}
+
+// load reads the files, then summarizes an .fbz or converts a Keras model.
+func (c *Controller) load(run int, kind Kind, names []string, read func() ([]js.Value, error)) {
+	defer c.recoverRun(run)
+	data, err := read()
+	if err != nil {
+		c.fail(run, err)
+		return
+	}
+	input := js.Global().Get("Array").New()
+	for i, d := range data {
+		input.Call("push", map[string]any{"name": names[i], "bytes": d})
+	}
+	c.update(run, func(p *Page) {
+		c.input = input
+		for i, d := range data {
+			p.Files[i].Size = d.Get("byteLength").Int()
+		}
+	})
+	if kind == KindAkida {
+		c.summarize(run, input)
+		return
+	}
+	c.convert(run, input)
+}
+
+// summarize shows an opened .fbz.
+func (c *Controller) summarize(run int, input js.Value) {
+	defer c.recoverRun(run)
+	c.stage(run, "Reading the Akida model", 0.5)
+	v, err := callAPI(c.api, "summary", input, nil, nil)
+	if err != nil {
+		c.fail(run, err)
+		return
+	}
+	var s SummaryReport
+	if err := decode(v, &s); err != nil {
+		c.fail(run, err)
+		return
+	}
+	report := blobURL(js.Global().Get("JSON").Call("stringify", v, nil, 2), "application/json")
+	c.update(run, func(p *Page) {
+		p.Summary, p.Busy = &s, false
+		c.addDownload("Download the summary (JSON)", strings.TrimSuffix(s.File, path.Ext(s.File))+".summary.json", report, 0)
+	})
+}
+
+// convert inspects, checks and, when the model is compatible, converts the
+// Keras model; an incompatible model shows its blocks and diagnostics.
+func (c *Controller) convert(run int, input js.Value) {
+	defer c.recoverRun(run)
+	var form Form
+	c.update(run, func(p *Page) { form = p.Form })
+	opts, err := form.Options()
+	if err != nil {
+		c.fail(run, err)
+		return
+	}
+
+	c.stage(run, "Reading the Keras model", 0.1)
+	var inspect InspectReport
+	if err := c.call(run, "inspect", input, nil, &inspect); err != nil {
+		c.fail(run, err)
+		return
+	}
+	c.update(run, func(p *Page) { p.Inspect = &inspect })
+
+	c.stage(run, "Checking the model against Akida "+targetName(form.Target), 0.2)
+	var check Report
+	if err := c.call(run, "check", input, opts, &check); err != nil {
+		c.fail(run, err)
+		return
+	}
+	c.update(run, func(p *Page) {
+		p.Report = &check
+		p.Busy = check.Compatible
+	})
+	if !check.Compatible {
+		return
+	}
+
+	c.stage(run, "Converting", 0.3)
+	mark("cnn2snn-convert-start")
+	v, err := callAPI(c.api, "convert", input, opts, func(stage string, fraction float64) {
+		c.stage(run, stage, 0.3+0.7*fraction)
+	})
+	if err != nil {
+		c.fail(run, err)
+		return
+	}
+	measure("cnn2snn-convert", "cnn2snn-convert-start")
+	var result struct {
+		FileName string        `json:"file_name"`
+		Report   Report        `json:"report"`
+		Summary  SummaryReport `json:"summary"`
+	}
+	if err := decode(v, &result); err != nil {
+		c.fail(run, err)
+		return
+	}
+	fbz := blobURL(v.Get("fbz"), "application/octet-stream")
+	report := blobURL(js.Global().Get("JSON").Call("stringify", v.Get("report"), nil, 2), "application/json")
+	size := v.Get("fbz").Get("byteLength").Int()
+	c.update(run, func(p *Page) {
+		p.Report, p.Summary, p.FBZName, p.Busy = &result.Report, &result.Summary, result.FileName, false
+		p.Progress = Progress{Stage: "Converted", Fraction: 1}
+		c.addDownload("Download "+result.FileName, result.FileName, fbz, size)
+		c.addDownload("Download the report (JSON)", strings.TrimSuffix(result.FileName, ".fbz")+".report.json", report, 0)
+	})
+}
+
+// call calls the API and decodes its answer into dst.
+func (c *Controller) call(run int, fn string, input js.Value, opts map[string]any, dst any) error {
+	v, err := callAPI(c.api, fn, input, opts, nil)
+	if err != nil {
+		return err
+	}
+	return decode(v, dst)
+}
+
+func (c *Controller) addDownload(label, name, url string, size int) {
+	c.urls = append(c.urls, url)
+	c.Page.Downloads = append(c.Page.Downloads, Download{Label: label, Name: name, URL: url, Bytes: size})
+}
+
+// update changes the page for run, unless a newer run has started, and
+// re-renders.
+func (c *Controller) update(run int, change func(p *Page)) {
+	c.env.Lock()
+	defer c.env.UnlockRender()
+	if run == c.run {
+		change(c.Page)
+	}
+}
+
+func (c *Controller) stage(run int, stage string, fraction float64) {
+	c.update(run, func(p *Page) { p.Progress = Progress{Stage: stage, Fraction: fraction} })
+}
+
+// fail shows an error of run.
+func (c *Controller) fail(run int, err error) {
+	c.update(run, func(p *Page) {
+		p.Error = err.Error()
+		p.Busy = false
+	})
+}
+
+// recoverRun turns a panic of run's goroutine into an error on the page,
+// so that the page keeps working.
+func (c *Controller) recoverRun(run int) {
+	if r := recover(); r != nil {
+		c.fail(run, fmt.Errorf("internal error: %v; please report this with the model file", r))
+	}
+}
+
+// recoverHandler does the same in an event handler (the lock is held).
+func (c *Controller) recoverHandler() {
+	if r := recover(); r != nil {
+		c.Page.Error = fmt.Sprintf("internal error: %v; please report this with the model file", r)
+		c.Page.Busy = false
+	}
+}
+
+func targetName(t string) string {
+	if t == "v2" {
+		return "2.0"
+	}
+	return "1.0"
+}

@@ -1,0 +1,39 @@
+# The browser build: make dist, serve, test-browser, bench-web, generate-web.
+# Included by the top Makefile, which defines GO and GOROOT.
+
+DIST ?= dist
+SERVE_ADDR ?= 127.0.0.1:8080
+WEB_WASM := GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w"
+
+.PHONY: dist serve test-browser bench-web generate-web
+
+## dist: the static site, offline and relocatable: index.html, cnn2snn.js (loader), wasm_exec.js,
+## cnn2snn.wasm (the API, run in a Web Worker), ui.wasm (the Vugu page), style.css, embed.html, sample/
+dist:
+	rm -rf $(DIST)
+	mkdir -p $(DIST)/sample
+	$(WEB_WASM) -o $(DIST)/cnn2snn.wasm ./wasm
+	$(WEB_WASM) -o $(DIST)/ui.wasm ./web/cmd/ui
+	cp "$(GOROOT)/lib/wasm/wasm_exec.js" $(DIST)/
+	cp index.html web/cnn2snn.js web/style.css web/embed.html $(DIST)/
+	cp web/sample/mnist_cnn_sequential_keras3.15.keras web/sample/ATTRIBUTION.md $(DIST)/sample/
+
+## serve: build dist/ and serve it at http://$(SERVE_ADDR)/
+serve: dist
+	$(GO) run ./tools/serve -dir $(DIST) -addr $(SERVE_ADDR)
+
+## test-browser: the page in headless Chromium (chromedp): files by input and by drop, blocks,
+## diagnostics, .fbz download equal to the CLI's, .fbz summary, errors, embed, sub-path, offline.
+## Screenshots go to artifacts/.
+test-browser: dist
+	CNN2SNN_DIST=$(abspath $(DIST)) CNN2SNN_ARTIFACTS=$(abspath artifacts) $(GO) test ./web/browser/ -count=1 -v
+
+## bench-web: wasm sizes (raw, gzip -9) and the page's timings and memory in Chromium
+bench-web: dist
+	@for f in $(DIST)/cnn2snn.wasm $(DIST)/ui.wasm; do \
+	  printf '%-22s %9d bytes raw %9d bytes gzip -9\n' "$$(basename $$f)" "$$(stat -c %s $$f)" "$$(gzip -9 -c $$f | wc -c)"; done
+	CNN2SNN_DIST=$(abspath $(DIST)) $(GO) test ./web/browser/ -count=1 -run '^$$' -bench . -benchtime 5x
+
+## generate-web: regenerate the Vugu components' Go code (web/ui/*_gen.go); vugugen does not gofmt it
+generate-web:
+	cd web/ui && $(GO) tool vugugen -skip-go-mod -skip-main . && gofmt -w *_gen.go
