@@ -46,8 +46,11 @@ bench:
 	$(GO) test ./... -run '^$$' -bench . -benchmem
 
 ## generate: regenerate committed generated code (FlatBuffers, Vugu)
-generate:
-	@true
+generate: generate-fbz $(if $(wildcard web/web.mk),generate-web)
+
+# The .fbz FlatBuffers schema → Go with Debian's flatc 2.0.8 (flatbuffers-compiler).
+generate-fbz:
+	cd core/akida/fbz && flatc --go --gen-onefile --go-namespace fbzschema -o fbzschema schema/akida.fbs && gofmt -w fbzschema/akida_generated.go
 
 # CI fails when committed generated code is stale.
 check-generated: generate
