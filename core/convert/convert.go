@@ -92,7 +92,7 @@ type analysis struct {
 
 // analyze runs the whole pipeline in "collect every problem" mode.
 func analyze(m *keras.Model, o Options) *analysis {
-	a := &analysis{report: &Report{Model: m.Name, Origin: origin(m), Target: o.target(), Warnings: []string{}}}
+	a := &analysis{report: &Report{Model: m.Name, Origin: ModelOrigin(m), Target: o.target(), Warnings: []string{}}}
 	var p *plan
 	if a.report.Origin == OriginQuantizeML {
 		var warnings []string
@@ -165,8 +165,10 @@ func bestEffortPlan(m *keras.Model, o Options) *plan {
 	return p
 }
 
-// origin tells how the model was quantized, by its layers' classes.
-func origin(m *keras.Model) string {
+// ModelOrigin tells how the model was quantized, by its layers' classes:
+// OriginQuantizeML if any layer is quantizeml's, else OriginCNN2SNN if any
+// is cnn2snn's, else OriginFloat.
+func ModelOrigin(m *keras.Model) string {
 	out := OriginFloat
 	for _, l := range m.Layers {
 		switch l.Origin() {

@@ -211,3 +211,76 @@ func dense(in keras.Shape, units int) keras.Shape {
 	out[len(out)-1] = units
 	return out
 }
+
+// Quantize stands in for core/quantize in tests: it returns a copy of a
+// float model quantized the cnn2snn way — Conv2D, SeparableConv2D and Dense
+// become cnn2snn's Quantized* layers with MaxPerAxisQuantizer (a separable
+// depthwise kernel MaxQuantizer), the first one with inBits, the others
+// wBits; ReLU becomes QuantizedReLU(aBits, its max_value or 2^aBits − 1).
+// A fused "relu" becomes a QuantizedReLU layer "<name>_relu" after the
+// layer, and a fused "softmax" is dropped. Weights stay float: the
+// converter quantizes them.
+func Quantize(m *keras.Model, wBits, aBits, inBits int) *keras.Model {
+	q := m.Clone()
+	var out []*keras.Layer
+	first := true
+	bits := func() int {
+		if first {
+			first = false
+			return inBits
+		}
+		return wBits
+	}
+	wq := func(class string, b int) keras.WeightQuantizer {
+		return keras.WeightQuantizer{ClassName: class, Bitwidth: b, Threshold: 3}
+	}
+	reluMax := float64(int(1)<<aBits - 1)
+	for _, l := range q.Layers {
+		out = append(out, l)
+		fused := ""
+		switch c := l.Config.(type) {
+		case *keras.Conv2D:
+			fused, c.Activation = c.Activation, "linear"
+			l.Config, l.ClassName = &keras.QuantizedConv2D{Conv2D: *c, Quantizer: wq("MaxPerAxisQuantizer", bits())}, "QuantizedConv2D"
+		case *keras.SeparableConv2D:
+			fused, c.Activation = c.Activation, "linear"
+			b := bits()
+			l.Config, l.ClassName = &keras.QuantizedSeparableConv2D{SeparableConv2D: *c,
+				Quantizer: wq("MaxPerAxisQuantizer", b), QuantizerDW: wq("MaxQuantizer", b)}, "QuantizedSeparableConv2D"
+		case *keras.Dense:
+			fused, c.Activation = c.Activation, "linear"
+			l.Config, l.ClassName = &keras.QuantizedDense{Dense: *c, Quantizer: wq("MaxPerAxisQuantizer", bits())}, "QuantizedDense"
+		case *keras.ReLU:
+			mv := reluMax
+			if c.MaxValue != nil {
+				mv = *c.MaxValue
+			}
+			l.Config, l.ClassName = &keras.QuantizedReLU{Bitwidth: aBits, MaxValue: mv}, "QuantizedReLU"
+		}
+		if fused == "relu" {
+			relu := &keras.Layer{Name: l.Name + "_relu", ClassName: "QuantizedReLU", InboundNodes: 1,
+				Config:  &keras.QuantizedReLU{Bitwidth: aBits, MaxValue: reluMax},
+				Inbound: []string{l.Name}, OutputShape: append(keras.Shape{}, l.OutputShape...)}
+			rewire(q, l.Name, relu.Name)
+			out = append(out, relu)
+		}
+	}
+	q.Layers = out
+	return q
+}
+
+// rewire makes the layers (and outputs) fed by from be fed by to instead.
+func rewire(m *keras.Model, from, to string) {
+	for _, l := range m.Layers {
+		for i, in := range l.Inbound {
+			if in == from {
+				l.Inbound[i] = to
+			}
+		}
+	}
+	for i, o := range m.Outputs {
+		if o == from {
+			m.Outputs[i] = to
+		}
+	}
+}

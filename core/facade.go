@@ -1,0 +1,322 @@
+package core
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/fbz"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/convert"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
+)
+
+// File is one input file: its base name and its bytes.
+type File = keras.File
+
+// QuantizeOptions are the bit widths a float model is quantized with:
+// weights, activations and the first layer's weights; zero means the
+// default (4, 4, 8).
+type QuantizeOptions = convert.QuantizeBits
+
+// Options are the conversion options every front end passes.
+type Options struct {
+	// InputScaling is (a, b) with Akida input = a × Keras input + b; nil:
+	// from a leading Rescaling layer, else (1, 0).
+	InputScaling *[2]float64
+	// InputIsImage: nil or true, the first Akida layer is an
+	// InputConvolutional when the input has 1 or 3 channels (cnn2snn 2.4+);
+	// false forces an InputData (cnn2snn 2.3.7's input_is_image=False).
+	InputIsImage *bool
+	// Quantize are the bit widths used to quantize a float model first.
+	Quantize QuantizeOptions
+	// Calibration is an optional .npy of sample inputs for the quantizer.
+	Calibration []byte
+	// Target is "v1" (Akida 1.0, the default) or "v2".
+	Target string
+	// AkidaVersion is the version string written in the .fbz; empty: the
+	// akida version whose file format this program writes (2.19.1).
+	AkidaVersion string
+	// Progress, when set, is called at each stage boundary with the stage
+	// name ("load", "quantize", "check", "convert", "encode", "done") and
+	// the fraction of the work done.
+	Progress func(stage string, fraction float64)
+}
+
+// Kind is what a set of input files holds.
+type Kind string
+
+// The kinds DetectKind tells apart.
+const (
+	KindNone  Kind = "none"  // no file, or only empty files
+	KindKeras Kind = "keras" // a Keras model (any of the forms keras.Load reads)
+	KindFBZ   Kind = "fbz"   // an Akida model (.fbz)
+)
+
+// DetectKind tells an Akida .fbz from a Keras model, so the page and the
+// worker know whether to summarize or convert: one file named *.fbz, or one
+// file that is not HDF5, zip or JSON and decodes as an .fbz, is an Akida
+// model; anything else non-empty is taken for a Keras model (keras.Load
+// says precisely what is wrong with it).
+func DetectKind(files []File) Kind {
+	var nonEmpty []File
+	for _, f := range files {
+		if len(f.Data) > 0 {
+			nonEmpty = append(nonEmpty, f)
+		}
+	}
+	switch {
+	case len(nonEmpty) == 0:
+		return KindNone
+	case len(nonEmpty) > 1:
+		return KindKeras
+	}
+	f := nonEmpty[0]
+	if strings.HasSuffix(strings.ToLower(f.Name), ".fbz") {
+		return KindFBZ
+	}
+	if looksLikeKeras(f.Data) {
+		return KindKeras
+	}
+	if _, err := fbz.Decode(f.Data); err == nil {
+		return KindFBZ
+	}
+	return KindKeras
+}
+
+// looksLikeKeras recognises the containers of Keras files: HDF5, zip, JSON.
+func looksLikeKeras(b []byte) bool {
+	t := bytes.TrimLeft(b, " \t\r\n\ufeff")
+	return bytes.HasPrefix(b, []byte("\x89HDF\r\n\x1a\n")) || bytes.HasPrefix(b, []byte("PK")) ||
+		(len(t) > 0 && (t[0] == '{' || t[0] == '['))
+}
+
+// Inspect reads a Keras model and describes its layers.
+func Inspect(files []File) (r *keras.InspectReport, err error) {
+	defer recoverAs("inspect", &err)
+	m, err := keras.Load(files)
+	if err != nil {
+		return nil, err
+	}
+	return m.InspectReport(), nil
+}
+
+// Check reads a Keras model, quantizes it if it is a float model (once the
+// quantizer exists, see quantize.go), and reports whether it converts:
+// every problem with cnn2snn's message, and the Akida layer each Keras
+// layer goes to. The error is for unreadable files and invalid options; an
+// incompatible model is a report with Compatible false.
+func Check(files []File, o Options) (*CheckReport, error) {
+	return defaultPipeline().check(files, o)
+}
+
+// Convert reads a Keras model, quantizes it if needed, converts it to
+// Akida 1.0 layers and encodes the .fbz file. A model that does not
+// convert gives a *ModelError (cnn2snn's first error, with every
+// diagnostic).
+func Convert(files []File, o Options) (*ConvertResult, error) {
+	return defaultPipeline().convert(files, o)
+}
+
+// Summarize decodes an .fbz file and describes the Akida model.
+func Summarize(file []byte) (r *SummaryReport, err error) {
+	defer recoverAs("summarize", &err)
+	m, err := fbz.Decode(file)
+	if err != nil {
+		return nil, err
+	}
+	return &SummaryReport{FBZBytes: len(file), Summary: m.Summary(), Model: m.JSON()}, nil
+}
+
+// quantizeFunc quantizes a float model; done is false when it did nothing.
+type quantizeFunc func(m *keras.Model, bits QuantizeOptions, calibration []byte) (q *keras.Model, done bool, err error)
+
+// pipeline holds the steps that tests replace (the quantizer).
+type pipeline struct {
+	quantize quantizeFunc
+}
+
+func defaultPipeline() pipeline { return pipeline{quantize: quantizeModel} }
+
+// run tracks the stage for progress reports and panic messages.
+type run struct {
+	o     Options
+	stage string
+	steps []string
+}
+
+func (r *run) enter(stage string, fraction float64) {
+	r.stage = stage
+	if r.o.Progress != nil {
+		r.o.Progress(stage, fraction)
+	}
+}
+
+func (r *run) step(format string, args ...any) {
+	r.steps = append(r.steps, fmt.Sprintf(format, args...))
+}
+
+// prepare validates the options, loads the model and quantizes it.
+func (p pipeline) prepare(r *run, files []File) (*keras.Model, string, error) {
+	if err := validate(r.o); err != nil {
+		return nil, "", err
+	}
+	r.enter("load", 0)
+	m, err := keras.Load(files)
+	if err != nil {
+		return nil, "", err
+	}
+	r.step("loaded %s model %q: %d layers, %d parameters", m.Format, m.Name, len(m.Layers), m.Params())
+	origin := convert.ModelOrigin(m)
+	r.enter("quantize", 0.2)
+	if origin != convert.OriginFloat {
+		r.step("the model is already quantized (%s): no quantization", origin)
+		return m, origin, nil
+	}
+	bits := r.o.Quantize.WithDefaults()
+	q, done, err := p.quantize(m, bits, r.o.Calibration)
+	if err != nil {
+		return nil, "", err
+	}
+	if !done {
+		r.step("float model: quantization is not available yet, so the model goes to the converter as it is (cnn2snn's converter needs a quantized model)")
+		return m, origin, nil
+	}
+	r.step("quantized with %d-bit weights, %d-bit activations and %d-bit input weights", bits.Weights, bits.Activations, bits.InputWeights)
+	return q, origin, nil
+}
+
+func (p pipeline) check(files []File, o Options) (report *CheckReport, err error) {
+	r := &run{o: o}
+	defer recoverStage(r, &err)
+	m, origin, err := p.prepare(r, files)
+	if err != nil {
+		return nil, err
+	}
+	r.enter("check", 0.4)
+	cr, err := convert.Check(m, convertOptions(o))
+	if err != nil {
+		return nil, err
+	}
+	r.step("%s", compatibility(cr))
+	out := checkReport(cr, r.steps)
+	out.Origin = origin
+	r.enter("done", 1)
+	return &out, nil
+}
+
+func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err error) {
+	r := &run{o: o}
+	defer recoverStage(r, &err)
+	m, origin, err := p.prepare(r, files)
+	if err != nil {
+		return nil, err
+	}
+	r.enter("convert", 0.5)
+	am, cr, err := convert.Convert(m, convertOptions(o))
+	if err != nil {
+		var ce *convert.Error
+		if errors.As(err, &ce) && cr != nil {
+			r.step("%s", compatibility(cr))
+			report := checkReport(cr, r.steps)
+			report.Origin = origin
+			return nil, &ModelError{Report: &report, Err: ce}
+		}
+		return nil, err
+	}
+	r.step("converted to %d Akida 1.0 layers", len(am.Layers))
+	r.enter("encode", 0.8)
+	am.Version = o.AkidaVersion
+	file, err := fbz.Encode(am, fbz.Options{})
+	if err != nil {
+		return nil, err
+	}
+	version := am.Version
+	if version == "" {
+		version = fbz.DefaultVersion
+	}
+	r.step("encoded the .fbz file: %d bytes, akida version %s", len(file), version)
+	report := ConvertReport{
+		CheckReport: checkReport(cr, r.steps),
+		Summary:     am.Summary(), Akida: am.JSON(),
+		Layers: len(am.Layers), Weights: weightCount(am),
+		FBZBytes: len(file), AkidaVersion: version,
+	}
+	report.Origin = origin
+	r.enter("done", 1)
+	return &ConvertResult{FBZ: file, FileName: outputName(files, m.Name), Model: am, Report: report}, nil
+}
+
+func compatibility(r *convert.Report) string {
+	if r.Compatible {
+		return fmt.Sprintf("compatible: %d Akida layers", len(r.Blocks))
+	}
+	return fmt.Sprintf("not compatible: %d problems", len(r.Diagnostics))
+}
+
+func convertOptions(o Options) convert.Options {
+	return convert.Options{InputScaling: o.InputScaling, InputIsImage: o.InputIsImage, Quantize: o.Quantize, Target: o.Target}
+}
+
+// validate checks the options that do not depend on the model.
+func validate(o Options) error {
+	if err := convertOptions(o).Validate(); err != nil {
+		return err
+	}
+	if v := o.AkidaVersion; v != "" && !isVersion(v) {
+		return fmt.Errorf("akida version %q is not a version number like %s", v, fbz.DefaultVersion)
+	}
+	return nil
+}
+
+// isVersion accepts dotted numbers such as 2.19.1.
+func isVersion(v string) bool {
+	for _, part := range strings.Split(v, ".") {
+		if part == "" || strings.Trim(part, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// outputName is cnn2snn's CLI default: the model file's name with .fbz
+// (model.h5 → model.fbz); the Keras model's name + .fbz when the files
+// have no usable name.
+func outputName(files []File, model string) string {
+	for _, f := range files {
+		base := path.Base(strings.ReplaceAll(f.Name, `\`, "/"))
+		if strings.HasSuffix(strings.ToLower(base), ".bin") {
+			continue // TF.js weight shards: take the model.json's name
+		}
+		if stem := strings.TrimSuffix(base, path.Ext(base)); stem != "" && stem != "." && stem != "/" {
+			return stem + ".fbz"
+		}
+	}
+	if model == "" {
+		model = "model"
+	}
+	return model + ".fbz"
+}
+
+// recoverAs turns a panic into an error naming the stage, so no panic
+// leaves the facade.
+func recoverAs(stage string, err *error) {
+	if p := recover(); p != nil {
+		*err = internalError(stage, p)
+	}
+}
+
+// recoverStage is recoverAs for the stage a run is in.
+func recoverStage(r *run, err *error) {
+	if p := recover(); p != nil {
+		*err = internalError(r.stage, p)
+	}
+}
+
+func internalError(stage string, p any) error {
+	if stage == "" {
+		stage = "start"
+	}
+	return fmt.Errorf("internal error in %s: %v — please report this with the model file", stage, p)
+}

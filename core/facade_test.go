@@ -1,0 +1,274 @@
+package core
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/fbz"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat/modeltest"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/convert"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/fixtures"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
+)
+
+func fixture(t *testing.T, dir, name string) File {
+	t.Helper()
+	return File{Name: name, Data: fixtures.ReadShared(t, dir, name)}
+}
+
+// withTestQuantizer is the pipeline with modeltest.Quantize standing in for
+// core/quantize, honouring the bit widths.
+func withTestQuantizer() pipeline {
+	return pipeline{quantize: func(m *keras.Model, bits QuantizeOptions, _ []byte) (*keras.Model, bool, error) {
+		return modeltest.Quantize(m, bits.Weights, bits.Activations, bits.InputWeights), true, nil
+	}}
+}
+
+func TestDetectKind(t *testing.T) {
+	h5 := fixture(t, "keras", "float_ecg_cnn_bn_keras2.15.h5")
+	fbzFile := fixture(t, "akida", "v233_ei_pose_fc.fbz")
+	for _, c := range []struct {
+		files []File
+		want  Kind
+	}{
+		{nil, KindNone},
+		{[]File{{Name: "empty.h5"}}, KindNone},
+		{[]File{h5}, KindKeras},
+		{[]File{fbzFile}, KindFBZ},
+		{[]File{{Name: "model", Data: fbzFile.Data}}, KindFBZ}, // recognised by its content
+		{[]File{{Name: "model.json", Data: []byte(`{"format": "layers-model"}`)}, {Name: "group1-shard1of1.bin", Data: []byte{1}}}, KindKeras},
+		{[]File{{Name: "x", Data: []byte("not a model")}}, KindKeras}, // keras.Load explains it
+	} {
+		if got := DetectKind(c.files); got != c.want {
+			t.Errorf("%d files (%v…): %s, want %s", len(c.files), names(c.files), got, c.want)
+		}
+	}
+}
+
+func names(files []File) []string {
+	var out []string
+	for _, f := range files {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
+func TestInspect(t *testing.T) {
+	r, err := Inspect([]File{fixture(t, "keras", "float_ecg_cnn_bn_keras2.15.h5")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Name != "model" || len(r.Layers) != 22 || r.TotalParams != 178309 {
+		t.Errorf("inspect: %s, %d layers, %d params", r.Name, len(r.Layers), r.TotalParams)
+	}
+	if _, err := Inspect([]File{{Name: "x.fbz", Data: fixtures.ReadShared(t, "akida", "v233_ei_pose_fc.fbz")}}); err == nil ||
+		!strings.Contains(err.Error(), "this is an Akida model (.fbz), not a Keras model") {
+		t.Errorf("inspect of an .fbz: %v", err)
+	}
+}
+
+func TestCheckFloatModelWithoutQuantizer(t *testing.T) {
+	var stages []string
+	r, err := Check([]File{fixture(t, "keras", "float_ecg_cnn_bn_keras2.15.h5")}, Options{
+		Progress: func(stage string, f float64) { stages = append(stages, stage) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Compatible || r.Origin != "float" || len(r.Diagnostics) != 9 || len(r.Blocks) != 5 {
+		t.Errorf("report: compatible %v origin %s, %d diagnostics, %d blocks", r.Compatible, r.Origin, len(r.Diagnostics), len(r.Blocks))
+	}
+	if r.Rules["quantized-type"] == "" || r.Rules["input-layer-type"] == "" || len(r.Rules) != 2 {
+		t.Errorf("rules %v", r.Rules)
+	}
+	wantSteps := []string{
+		`loaded keras2-h5 model "model": 22 layers, 178309 parameters`,
+		"float model: quantization is not available yet, so the model goes to the converter as it is (cnn2snn's converter needs a quantized model)",
+		"not compatible: 9 problems",
+	}
+	if !slices.Equal(r.Steps, wantSteps) {
+		t.Errorf("steps %q", r.Steps)
+	}
+	if !slices.Equal(stages, []string{"load", "quantize", "check", "done"}) {
+		t.Errorf("progress stages %v", stages)
+	}
+}
+
+func TestCheckJSONShape(t *testing.T) {
+	r, err := Check([]File{fixture(t, "keras", "quantizeml_ecg_cnn_i8_w8_a8_keras2.15.h5")}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var j struct {
+		Model      string `json:"model"`
+		Compatible *bool  `json:"compatible"`
+		Blocks     []struct {
+			AkidaLayer  string   `json:"akida_layer"`
+			AkidaType   string   `json:"akida_type"`
+			KerasLayers []string `json:"keras_layers"`
+		} `json:"blocks"`
+		Diagnostics []struct{ Layer, Rule, Message string } `json:"diagnostics"`
+	}
+	if err := json.Unmarshal(b, &j); err != nil {
+		t.Fatal(err)
+	}
+	if j.Model != "model" || j.Compatible == nil || *j.Compatible || len(j.Blocks) != 5 || j.Blocks[0].AkidaLayer != "conv2d" ||
+		j.Blocks[0].AkidaType != "InputConvolutional" || !slices.Equal(j.Blocks[0].KerasLayers, []string{"input_1", "conv2d", "max_pooling2d", "re_lu"}) {
+		t.Errorf("json %s", b)
+	}
+	if d := j.Diagnostics[0]; d.Layer != "re_lu" || d.Rule != "qml-relu-unbounded" || d.Message != "re_lu: in AkidaVersion.v1, unbounded QuantizedReLU is not supported." {
+		t.Errorf("first diagnostic %+v", d)
+	}
+	for _, key := range []string{`"layer":`, `"rule":`, `"message":`, `"input_scaling"`} {
+		if key == `"input_scaling"` {
+			if strings.Contains(string(b), key) { // quantizeml path: no input scaling
+				t.Errorf("quantizeml report has an input scaling: %s", b)
+			}
+			continue
+		}
+		if !strings.Contains(string(b), key) {
+			t.Errorf("json lacks %s", key)
+		}
+	}
+}
+
+func TestConvertFloatModelWithoutQuantizer(t *testing.T) {
+	_, err := Convert([]File{fixture(t, "keras", "float_ecg_cnn_bn_keras2.15.h5")}, Options{})
+	var me *ModelError
+	if !errors.As(err, &me) {
+		t.Fatalf("error %v is not a *ModelError", err)
+	}
+	if err.Error() != "First layer conv2d must be QuantizedConv2D when model input shape is equal to 1 or 3. Received layer of type Conv2D" {
+		t.Errorf("error %q", err)
+	}
+	var ce *convert.Error
+	if !errors.As(err, &ce) || len(ce.Diagnostics) != 9 || len(me.Report.Diagnostics) != 9 || len(me.Report.Blocks) != 5 {
+		t.Errorf("diagnostics: %v / %v", ce, me.Report)
+	}
+}
+
+func TestConvertWithQuantizer(t *testing.T) {
+	var stages []string
+	file := fixture(t, "keras", "float_ecg_cnn_bn_keras2.15.h5")
+	res, err := withTestQuantizer().convert([]File{file}, Options{
+		Quantize: QuantizeOptions{Weights: 2, Activations: 2}, AkidaVersion: "2.18.2",
+		Progress: func(stage string, f float64) { stages = append(stages, stage) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.FileName != "float_ecg_cnn_bn_keras2.15.fbz" {
+		t.Errorf("file name %q", res.FileName)
+	}
+	back, err := fbz.Decode(res.FBZ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Version != "2.18.2" || len(back.Layers) != 5 || back.Layers[1].Params.Value("weights_bits") != 2 || back.Layers[1].Params.Value("act_bits") != 2 ||
+		back.Layers[0].Params.Value("weights_bits") != 8 {
+		t.Errorf("decoded: version %s, %d layers, weights_bits %d act_bits %d", back.Version, len(back.Layers),
+			back.Layers[1].Params.Value("weights_bits"), back.Layers[1].Params.Value("act_bits"))
+	}
+	r := res.Report
+	// Weights: 3·3·1·16 + 3·3·16·32 + 3·3·32·64 + 1600·96 + 96·5 = 144 + 4608 + 18432 + 153600 + 480.
+	if !r.Compatible || r.Origin != "float" || r.Layers != 5 || r.Weights != 177264 || r.FBZBytes != len(res.FBZ) ||
+		r.AkidaVersion != "2.18.2" || !strings.Contains(r.Summary, "conv2d (InputConv.)") || len(r.Akida.Layers) != 5 {
+		t.Errorf("report: %+v", r.CheckReport)
+	}
+	wantSteps := []string{
+		`loaded keras2-h5 model "model": 22 layers, 178309 parameters`,
+		"quantized with 2-bit weights, 2-bit activations and 8-bit input weights",
+		"converted to 5 Akida 1.0 layers",
+		"encoded the .fbz file: " + itoa(len(res.FBZ)) + " bytes, akida version 2.18.2",
+	}
+	if !slices.Equal(r.Steps, wantSteps) {
+		t.Errorf("steps %q", r.Steps)
+	}
+	if !slices.Equal(stages, []string{"load", "quantize", "convert", "encode", "done"}) {
+		t.Errorf("stages %v", stages)
+	}
+	b, _ := json.Marshal(res)
+	if !strings.Contains(string(b), `"file_name":"float_ecg_cnn_bn_keras2.15.fbz"`) || strings.Contains(string(b), `"FBZ"`) {
+		t.Errorf("result json %.200s", b)
+	}
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+func TestOptionErrors(t *testing.T) {
+	files := []File{fixture(t, "keras", "float_ecg_cnn_bn_keras2.15.h5")}
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{Target: "v9"}, `unknown target "v9": use v1 (Akida 1.0: AKD1000, AKD1500) or v2 (Akida 2.0)`},
+		{Options{Quantize: QuantizeOptions{Weights: 3, Activations: 4, InputWeights: 8}}, "quantize: weight bitwidth 3 is not allowed: Weight bitwidth must be in (2, 4, 8)"},
+		{Options{AkidaVersion: "latest"}, `akida version "latest" is not a version number like 2.19.1`},
+	} {
+		if _, err := Check(files, c.o); err == nil || err.Error() != c.want {
+			t.Errorf("Check %+v: %v", c.o, err)
+		}
+		if _, err := Convert(files, c.o); err == nil || err.Error() != c.want {
+			t.Errorf("Convert %+v: %v", c.o, err)
+		}
+	}
+	// A non-positive input scale is cnn2snn's own error, reported for the model.
+	_, err := withTestQuantizer().convert(files, Options{InputScaling: &[2]float64{0, 1}})
+	if err == nil || err.Error() != "The scale factor 'input_scaling[0]' must be strictly positive. Receives: input_scaling=(0.0, 1.0)" {
+		t.Errorf("input scaling 0,1: %v", err)
+	}
+}
+
+func TestPanicsBecomeErrors(t *testing.T) {
+	p := pipeline{quantize: func(*keras.Model, QuantizeOptions, []byte) (*keras.Model, bool, error) { panic("boom") }}
+	_, err := p.convert([]File{fixture(t, "keras", "float_ecg_cnn_bn_keras2.15.h5")}, Options{})
+	if err == nil || err.Error() != "internal error in quantize: boom — please report this with the model file" {
+		t.Errorf("error %v", err)
+	}
+	_, err = p.check([]File{fixture(t, "keras", "float_ecg_cnn_bn_keras2.15.h5")}, Options{})
+	if err == nil || !strings.HasPrefix(err.Error(), "internal error in quantize: boom") {
+		t.Errorf("check error %v", err)
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	b := fixtures.ReadShared(t, "akida", "v233_ei_akidanet_classifier.fbz")
+	r, err := Summarize(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.FBZBytes != len(b) || len(r.Model.Layers) != 16 || !strings.Contains(r.Summary, "conv_0 (InputConv.)") {
+		t.Errorf("summary: %d bytes, %d layers", r.FBZBytes, len(r.Model.Layers))
+	}
+	if _, err := Summarize([]byte("\x89HDF\r\n\x1a\nnot an fbz")); err == nil {
+		t.Error("an HDF5 file summarized")
+	}
+}
+
+func TestOutputName(t *testing.T) {
+	for _, c := range []struct {
+		files []File
+		model string
+		want  string
+	}{
+		{[]File{{Name: "x.h5"}}, "m", "x.fbz"},
+		{[]File{{Name: "dir/akidanet.keras"}}, "m", "akidanet.fbz"},
+		{[]File{{Name: "group1-shard1of1.bin"}, {Name: "model.json"}}, "m", "model.fbz"},
+		{[]File{{Name: ""}}, "akidanet_0.25", "akidanet_0.25.fbz"},
+		{nil, "", "model.fbz"},
+	} {
+		if got := outputName(c.files, c.model); got != c.want {
+			t.Errorf("outputName(%v, %q) = %q, want %q", names(c.files), c.model, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,111 @@
+package core
+
+import (
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/convert"
+)
+
+// The reports every front end prints or returns. Field names are stable,
+// snake_case in JSON, so `cnn2snn … --json`, the wasm API and the worker
+// give the same shapes.
+
+// CheckReport says whether a model converts to Akida, what stands in the
+// way, and which Keras layers make each Akida layer.
+type CheckReport struct {
+	// Model is the Keras model's name.
+	Model string `json:"model"`
+	// Compatible is true when the model converts (no diagnostics).
+	Compatible bool `json:"compatible"`
+	// Origin is how the model was quantized: "float", "cnn2snn" or
+	// "quantizeml" (before this tool's own quantization step).
+	Origin string `json:"origin"`
+	// Target is the Akida IP version: "v1" or "v2".
+	Target string `json:"target"`
+	// InputScaling is the input scaling used and its source (legacy path).
+	InputScaling *convert.InputScaling `json:"input_scaling,omitempty"`
+	// Blocks are the Akida layers, each with its Keras layers.
+	Blocks []compat.Block `json:"blocks"`
+	// Diagnostics are every problem, in layer order: {layer, rule, message}.
+	Diagnostics []compat.Diagnostic `json:"diagnostics"`
+	// Rules explains each rule named in Diagnostics: rule name → Doc.
+	Rules map[string]string `json:"rules"`
+	// Steps say what was done, in order (load, quantize, check …).
+	Steps []string `json:"steps"`
+	// Warnings are what was changed or ignored along the way.
+	Warnings []string `json:"warnings"`
+}
+
+// ConvertReport is the CheckReport of a converted model plus what the
+// conversion produced.
+type ConvertReport struct {
+	CheckReport
+	// Summary is akida's Model.summary() text of the result.
+	Summary string `json:"summary"`
+	// Akida describes the Akida model: layers, parameters, variables.
+	Akida akida.ModelJSON `json:"akida"`
+	// Layers is the number of Akida layers; Weights the number of weight
+	// values (all "weights" and "weights_pw" variables).
+	Layers  int `json:"layers"`
+	Weights int `json:"weights"`
+	// FBZBytes is the size of the .fbz file; AkidaVersion the version
+	// string written in it.
+	FBZBytes     int    `json:"fbz_bytes"`
+	AkidaVersion string `json:"akida_version"`
+}
+
+// ConvertResult is what Convert returns: the .fbz bytes, the file name to
+// save them under, the Akida model and the report.
+type ConvertResult struct {
+	FBZ      []byte        `json:"-"`
+	FileName string        `json:"file_name"`
+	Model    *akida.Model  `json:"-"`
+	Report   ConvertReport `json:"report"`
+}
+
+// SummaryReport describes an Akida model read from an .fbz file.
+type SummaryReport struct {
+	FBZBytes int             `json:"fbz_bytes"`
+	Summary  string          `json:"summary"` // akida's Model.summary() text
+	Model    akida.ModelJSON `json:"model"`
+}
+
+// ModelError is Convert's error for a model that does not convert: its
+// text is the first error cnn2snn would raise, and Report holds every
+// diagnostic and the block structure (the worker returns it with HTTP 400,
+// the page shows it). It unwraps to the *convert.Error.
+type ModelError struct {
+	Report *CheckReport
+	Err    *convert.Error
+}
+
+func (e *ModelError) Error() string { return e.Err.Error() }
+func (e *ModelError) Unwrap() error { return e.Err }
+
+// checkReport builds the CheckReport of a convert.Report.
+func checkReport(r *convert.Report, steps []string) CheckReport {
+	rules := map[string]string{}
+	for _, d := range r.Diagnostics {
+		if rule := compat.Lookup(d.Rule); rule != nil {
+			rules[d.Rule] = rule.Doc
+		}
+	}
+	return CheckReport{
+		Model: r.Model, Compatible: r.Compatible, Origin: r.Origin, Target: r.Target,
+		InputScaling: r.InputScaling, Blocks: r.Blocks, Diagnostics: r.Diagnostics,
+		Rules: rules, Steps: steps, Warnings: append([]string{}, r.Warnings...),
+	}
+}
+
+// weightCount counts the weight values of an Akida model.
+func weightCount(m *akida.Model) int {
+	n := 0
+	for _, l := range m.Layers {
+		for _, name := range []string{"weights", "weights_pw"} {
+			if v := l.Variable(name); v != nil {
+				n += v.Len()
+			}
+		}
+	}
+	return n
+}
