@@ -66,6 +66,12 @@ func TestPredictRefusesActivatedLastLayer(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Errorf("error\n got %v\nwant %s", err, want)
 	}
+	// An InputData alone has nothing to predict (akida raises too).
+	_, err = Predict(model(t, inputData([3]int{1, 1, 2})), Input{Shape: [4]int{1, 1, 1, 2}, Data: []uint8{1, 2}})
+	want = `predict needs a last layer without activation, and the model holds only its input layer "input" (InputData): add a neural layer`
+	if err == nil || err.Error() != want {
+		t.Errorf("error\n got %v\nwant %s", err, want)
+	}
 	// Forward still runs it.
 	if _, err := Forward(m, Input{Shape: [4]int{1, 2, 2, 3}, Data: make([]uint8, 12)}); err != nil {
 		t.Error(err)

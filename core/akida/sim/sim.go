@@ -121,6 +121,9 @@ func (s *Simulator) Predict(in Input, opts Options) (*Prediction, error) {
 		return nil, errNoLayers
 	}
 	last := s.layers[len(s.layers)-1]
+	if last.typ == akida.InputData {
+		return nil, fmt.Errorf("predict needs a last layer without activation, and the model holds only its input layer %q (InputData): add a neural layer", last.name)
+	}
 	if s.LastActivation() {
 		return nil, fmt.Errorf("predict applies only to models without an activation on the last layer, and the last layer %q (%s) has one: use Forward for its activation levels", last.name, last.typ)
 	}
