@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/fixtures"
 )
 
 // exercise opens b and reads everything reachable: every group (its
@@ -156,9 +158,10 @@ func hostileInputs(t *testing.T) map[string][]byte {
 // errors, never a panic, and the walk must still visit what it can.
 func TestTruncated(t *testing.T) {
 	inputs := hostileInputs(t)
-	for _, e := range loadExpected(t, "expected_fixtures.json") {
-		b := fixtureBytes(t, e.File, e.Member)
-		inputs[e.File] = b
+	if fixtures.SharedDir(t) != "" { // the real files too, where ../shared is present
+		for _, e := range loadExpected(t, "expected_fixtures.json") {
+			inputs[e.File] = fixtureBytes(t, e.File, e.Member)
+		}
 	}
 	cuts := 0
 	for name, b := range inputs {
