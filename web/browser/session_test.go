@@ -111,9 +111,9 @@ func startServer(tb testing.TB, dist string) string {
 }
 
 // chromiumServices are the hosts headless Chromium 156 contacts by itself
-// (component updater, network time, Google account check), seen with the
-// trap on about:blank.
-const chromiumServices = "update.googleapis.com;accounts.google.com;clients2.google.com"
+// (component updater, network time, Google account check, form autofill
+// hints), seen with the trap on about:blank and on pages with forms.
+const chromiumServices = "update.googleapis.com;accounts.google.com;clients2.google.com;content-autofill.googleapis.com"
 
 func startBrowser(tb testing.TB, chromium, proxy string) context.Context {
 	tb.Helper()

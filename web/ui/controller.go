@@ -185,7 +185,10 @@ func (c *Controller) load(run int, kind Kind, names []string, read func() ([]js.
 	}
 	input := js.Global().Get("Array").New()
 	for i, d := range data {
-		input.Call("push", map[string]any{"name": names[i], "bytes": d})
+		f := js.Global().Get("Object").New()
+		setProperty(f, "name", names[i])
+		setProperty(f, "bytes", d)
+		input.Call("push", f)
 	}
 	c.update(run, func(p *Page) {
 		c.input = input

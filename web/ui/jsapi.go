@@ -59,9 +59,17 @@ func callAPI(api js.Value, fn string, input js.Value, options map[string]any, pr
 			return nil
 		})
 		defer cb.Release()
-		opts.Set("onProgress", cb)
+		setProperty(opts, "onProgress", cb)
 	}
 	return await(api.Call(fn, input, opts))
+}
+
+// setProperty sets obj[key] = val. Vugu's js.Value.Set (and ValueOf)
+// cannot take Vugu's own js.Value or js.Func, only Call converts them; so
+// values go through Reflect.set, and slices or maps holding them are built
+// with Call too.
+func setProperty(obj js.Value, key string, val any) {
+	js.Global().Get("Reflect").Call("set", obj, key, val)
 }
 
 // decode copies a plain JavaScript object into a Go value through JSON.
@@ -76,7 +84,9 @@ func decode(v js.Value, dst any) error {
 // blobURL makes a blob: URL for a download of data (a Uint8Array or a
 // string) with a MIME type.
 func blobURL(data js.Value, mime string) string {
-	blob := js.Global().Get("Blob").New([]any{data}, map[string]any{"type": mime})
+	parts := js.Global().Get("Array").New()
+	parts.Call("push", data)
+	blob := js.Global().Get("Blob").New(parts, map[string]any{"type": mime})
 	return js.Global().Get("URL").Call("createObjectURL", blob).String()
 }
 

@@ -276,6 +276,9 @@ func (p *Page) ScalingNote() string {
 	return "Used " + pair + ": the model has no Rescaling layer and none is set here."
 }
 
+// HasResults tells whether there is anything to show about the model.
+func (p *Page) HasResults() bool { return p.Inspect != nil || p.Report != nil || p.Summary != nil }
+
 // Facts are the summary pane's rows: what the model is, its layer and
 // parameter counts, and the .fbz size once there is one.
 func (p *Page) Facts() [][2]string {

@@ -135,7 +135,7 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		}
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n  "}
 		vgparent.AppendChild(vgn)
-		if c.Ctl.Page.Kind != KindNone {
+		if c.Ctl.Page.HasResults() {
 			{
 				vgcompKey := vugu.MakeCompKey(0x4A62B4AE5802EE45^vgin.CurrentPositionHash(), vgiterkey)
 				// ask BuildEnv for prior instance of this specific component
@@ -173,7 +173,7 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		}
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n  "}
 		vgparent.AppendChild(vgn)
-		if c.Ctl.Page.Kind != KindNone {
+		if len(c.Ctl.Page.BlockRows()) > 0 {
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "cnn2snn-columns"}}}
 			vgparent.AppendChild(vgn)
 			{

@@ -1,0 +1,130 @@
+package browser
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// ready is the page once the converter's worker has started.
+const ready = `.cnn2snn[data-ready="true"]`
+
+// open loads a page of the site and waits until it is ready.
+func (t *tab) open(tb testing.TB, page string) {
+	tb.Helper()
+	t.run(tb, chromedp.Navigate(t.s.site+page), chromedp.WaitVisible(ready, chromedp.ByQuery))
+}
+
+func (t *tab) screenshot(tb testing.TB, name string) {
+	tb.Helper()
+	var png []byte
+	t.run(tb, chromedp.FullScreenshot(&png, 100)) // quality 100 gives a PNG
+	if err := os.WriteFile(filepath.Join(t.s.artifacts, name+".png"), png, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// upload gives files to the page's file input, as a user picking them.
+func (t *tab) upload(tb testing.TB, paths ...string) {
+	tb.Helper()
+	t.run(tb, chromedp.SetUploadFiles(".cnn2snn-file-input", paths, chromedp.ByQuery))
+}
+
+// file is a file to drop: its name and bytes.
+type file struct {
+	Name string
+	Data []byte
+}
+
+// drop drops files on the page the way a browser does (dragover, then
+// drop with a DataTransfer holding File objects).
+func (t *tab) drop(tb testing.TB, files ...file) {
+	tb.Helper()
+	type encoded struct{ Name, Base64 string }
+	list := make([]encoded, len(files))
+	for i, f := range files {
+		list[i] = encoded{f.Name, base64.StdEncoding.EncodeToString(f.Data)}
+	}
+	data, _ := json.Marshal(list)
+	script := fmt.Sprintf(`(() => {
+		const dt = new DataTransfer();
+		for (const f of %s) {
+			const bin = atob(f.Base64);
+			const bytes = new Uint8Array(bin.length);
+			for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+			dt.items.add(new File([bytes], f.Name));
+		}
+		const page = document.querySelector(".cnn2snn");
+		for (const type of ["dragover", "drop"]) {
+			page.dispatchEvent(new DragEvent(type, {dataTransfer: dt, bubbles: true, cancelable: true}));
+		}
+		return true;
+	})()`, data)
+	t.run(tb, chromedp.Evaluate(script, nil))
+}
+
+// await waits until selector shows, or fails with the page's error when
+// the page shows one instead.
+func (t *tab) await(tb testing.TB, selector string) {
+	tb.Helper()
+	probe := fmt.Sprintf(`!!document.querySelector(%q) || !!document.querySelector(".cnn2snn-error")`, selector)
+	t.run(tb, chromedp.Poll(probe, nil))
+	var shown bool
+	t.run(tb, chromedp.Evaluate(fmt.Sprintf(`!!document.querySelector(%q)`, selector), &shown))
+	if !shown {
+		tb.Fatalf("waiting for %s, the page shows the error: %s", selector, t.text(tb, ".cnn2snn-error"))
+	}
+}
+
+// awaitError waits for the page's error message and returns it.
+func (t *tab) awaitError(tb testing.TB) string {
+	tb.Helper()
+	t.run(tb, chromedp.WaitVisible(".cnn2snn-error", chromedp.ByQuery))
+	return t.text(tb, ".cnn2snn-error")
+}
+
+// text returns an element's text content with its white space as is.
+func (t *tab) text(tb testing.TB, selector string) string {
+	tb.Helper()
+	var s string
+	t.run(tb, chromedp.Evaluate(fmt.Sprintf(`(document.querySelector(%q) || {}).textContent || ""`, selector), &s))
+	return s
+}
+
+// eval evaluates a JavaScript expression into res.
+func (t *tab) eval(tb testing.TB, expr string, res any) {
+	tb.Helper()
+	t.run(tb, chromedp.Evaluate(expr, res))
+}
+
+// blocks returns the Akida layer names of the block list, in order.
+func (t *tab) blocks(tb testing.TB) []string {
+	var names []string
+	t.eval(tb, `[...document.querySelectorAll(".cnn2snn-block")].map(b => b.dataset.akidaLayer)`, &names)
+	return names
+}
+
+// facts returns the summary pane's rows.
+func (t *tab) facts(tb testing.TB) map[string]string {
+	facts := map[string]string{}
+	t.eval(tb, `Object.fromEntries([...document.querySelectorAll(".cnn2snn-fact-table tr")].map(r => [r.dataset.fact, r.querySelector("td").textContent]))`, &facts)
+	return facts
+}
+
+// writeTemp writes a file for the file input.
+func writeTemp(tb testing.TB, name string, data []byte) string {
+	tb.Helper()
+	p := filepath.Join(tb.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+func squeeze(s string) string { return strings.Join(strings.Fields(s), " ") }
