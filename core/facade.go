@@ -8,8 +8,10 @@ import (
 	"strings"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/fbz"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/convert"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/quantize"
 )
 
 // File is one input file: its base name and its bytes.
@@ -129,8 +131,9 @@ func Summarize(file []byte) (r *SummaryReport, err error) {
 	return &SummaryReport{FBZBytes: len(file), Summary: m.Summary(), Model: m.JSON()}, nil
 }
 
-// quantizeFunc quantizes a float model; done is false when it did nothing.
-type quantizeFunc func(m *keras.Model, bits QuantizeOptions, calibration []byte) (q *keras.Model, done bool, err error)
+// quantizeFunc quantizes a float model and says what it did (see
+// quantizeModel for its errors).
+type quantizeFunc func(m *keras.Model, bits QuantizeOptions, calibration []byte) (*keras.Model, *quantize.Report, error)
 
 // pipeline holds the steps that tests replace (the quantizer).
 type pipeline struct {
@@ -144,6 +147,13 @@ type run struct {
 	o     Options
 	stage string
 	steps []string
+
+	// What the quantization of a float model did (nil otherwise), the
+	// model problems it found, and a calibration that failed (Check goes on
+	// without it, Convert stops).
+	quantization     *quantize.Report
+	quantizeProblems []compat.Diagnostic
+	calibrationErr   error
 }
 
 func (r *run) enter(stage string, fraction float64) {
@@ -175,13 +185,24 @@ func (p pipeline) prepare(r *run, files []File) (*keras.Model, string, error) {
 		return m, origin, nil
 	}
 	bits := r.o.Quantize.WithDefaults()
-	q, done, err := p.quantize(m, bits, r.o.Calibration)
-	if err != nil {
+	q, qr, err := p.quantize(m, bits, r.o.Calibration)
+	r.quantization = qr
+	var problems *quantize.Error
+	switch {
+	case errors.As(err, &problems):
+		r.quantizeProblems = problems.Diagnostics
+		r.step("quantization: %d problems to fix in the float model", len(problems.Diagnostics))
+		if q == nil {
+			return m, origin, nil // not one chain: the converter's checks say why
+		}
+	case err != nil && q != nil:
+		r.calibrationErr = err
+		r.step("quantization: %v", err)
+	case err != nil:
 		return nil, "", err
 	}
-	if !done {
-		r.step("float model: quantization is not available yet, so the model goes to the converter as it is (cnn2snn's converter needs a quantized model)")
-		return m, origin, nil
+	if qr != nil && qr.Calibration != nil && qr.Calibration.Error == "" {
+		r.step("%s", qr.Calibration.Text)
 	}
 	r.step("quantized with %d-bit weights, %d-bit activations and %d-bit input weights", bits.Weights, bits.Activations, bits.InputWeights)
 	return q, origin, nil
@@ -199,8 +220,9 @@ func (p pipeline) check(files []File, o Options) (report *CheckReport, err error
 	if err != nil {
 		return nil, err
 	}
-	r.step("%s", compatibility(cr))
 	out := checkReport(cr, r.steps)
+	withQuantization(&out, r)
+	out.Steps = append(out.Steps, compatibility(&out))
 	out.Origin = origin
 	r.enter("done", 1)
 	return &out, nil
@@ -214,12 +236,28 @@ func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err e
 		return nil, err
 	}
 	r.enter("convert", 0.5)
+	if len(r.quantizeProblems) > 0 {
+		// The model's problems, the quantizer's first, as Convert gives them.
+		cr, err := convert.Check(m, convertOptions(o))
+		if err != nil {
+			return nil, err
+		}
+		report := checkReport(cr, r.steps)
+		withQuantization(&report, r)
+		report.Steps = append(report.Steps, compatibility(&report))
+		report.Origin = origin
+		return nil, &ModelError{Report: &report, Err: &convert.Error{First: report.Diagnostics[0], Diagnostics: report.Diagnostics}}
+	}
+	if r.calibrationErr != nil {
+		return nil, r.calibrationErr
+	}
 	am, cr, err := convert.Convert(m, convertOptions(o))
 	if err != nil {
 		var ce *convert.Error
 		if errors.As(err, &ce) && cr != nil {
-			r.step("%s", compatibility(cr))
 			report := checkReport(cr, r.steps)
+			withQuantization(&report, r)
+			report.Steps = append(report.Steps, compatibility(&report))
 			report.Origin = origin
 			return nil, &ModelError{Report: &report, Err: ce}
 		}
@@ -237,8 +275,10 @@ func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err e
 		version = fbz.DefaultVersion
 	}
 	r.step("encoded the .fbz file: %d bytes, akida version %s", len(file), version)
+	check := checkReport(cr, r.steps)
+	withQuantization(&check, r)
 	report := ConvertReport{
-		CheckReport: checkReport(cr, r.steps),
+		CheckReport: check,
 		Summary:     am.Summary(), Akida: am.JSON(),
 		Layers: len(am.Layers), Weights: weightCount(am),
 		FBZBytes: len(file), AkidaVersion: version,
@@ -248,7 +288,7 @@ func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err e
 	return &ConvertResult{FBZ: file, FileName: outputName(files, m.Name), Model: am, Report: report}, nil
 }
 
-func compatibility(r *convert.Report) string {
+func compatibility(r *CheckReport) string {
 	if r.Compatible {
 		return fmt.Sprintf("compatible: %d Akida layers", len(r.Blocks))
 	}

@@ -2,16 +2,15 @@ package core
 
 import (
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/fbz"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat/modeltest"
-	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/convert"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/fixtures"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/quantize"
 )
 
 func fixture(t *testing.T, dir, name string) File {
@@ -22,8 +21,8 @@ func fixture(t *testing.T, dir, name string) File {
 // withTestQuantizer is the pipeline with modeltest.Quantize standing in for
 // core/quantize, honouring the bit widths.
 func withTestQuantizer() pipeline {
-	return pipeline{quantize: func(m *keras.Model, bits QuantizeOptions, _ []byte) (*keras.Model, bool, error) {
-		return modeltest.Quantize(m, bits.Weights, bits.Activations, bits.InputWeights), true, nil
+	return pipeline{quantize: func(m *keras.Model, bits QuantizeOptions, _ []byte) (*keras.Model, *quantize.Report, error) {
+		return modeltest.Quantize(m, bits.Weights, bits.Activations, bits.InputWeights), nil, nil
 	}}
 }
 
@@ -70,33 +69,6 @@ func TestInspect(t *testing.T) {
 	}
 }
 
-func TestCheckFloatModelWithoutQuantizer(t *testing.T) {
-	var stages []string
-	r, err := Check([]File{fixture(t, "keras", "float_ecg_cnn_bn_keras2.15.h5")}, Options{
-		Progress: func(stage string, f float64) { stages = append(stages, stage) },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Compatible || r.Origin != "float" || len(r.Diagnostics) != 9 || len(r.Blocks) != 5 {
-		t.Errorf("report: compatible %v origin %s, %d diagnostics, %d blocks", r.Compatible, r.Origin, len(r.Diagnostics), len(r.Blocks))
-	}
-	if r.Rules["quantized-type"] == "" || r.Rules["input-layer-type"] == "" || len(r.Rules) != 2 {
-		t.Errorf("rules %v", r.Rules)
-	}
-	wantSteps := []string{
-		`loaded keras2-h5 model "model": 22 layers, 178309 parameters`,
-		"float model: quantization is not available yet, so the model goes to the converter as it is (cnn2snn's converter needs a quantized model)",
-		"not compatible: 9 problems",
-	}
-	if !slices.Equal(r.Steps, wantSteps) {
-		t.Errorf("steps %q", r.Steps)
-	}
-	if !slices.Equal(stages, []string{"load", "quantize", "check", "done"}) {
-		t.Errorf("progress stages %v", stages)
-	}
-}
-
 func TestCheckJSONShape(t *testing.T) {
 	r, err := Check([]File{fixture(t, "keras", "quantizeml_ecg_cnn_i8_w8_a8_keras2.15.h5")}, Options{})
 	if err != nil {
@@ -136,21 +108,6 @@ func TestCheckJSONShape(t *testing.T) {
 		if !strings.Contains(string(b), key) {
 			t.Errorf("json lacks %s", key)
 		}
-	}
-}
-
-func TestConvertFloatModelWithoutQuantizer(t *testing.T) {
-	_, err := Convert([]File{fixture(t, "keras", "float_ecg_cnn_bn_keras2.15.h5")}, Options{})
-	var me *ModelError
-	if !errors.As(err, &me) {
-		t.Fatalf("error %v is not a *ModelError", err)
-	}
-	if err.Error() != "First layer conv2d must be QuantizedConv2D when model input shape is equal to 1 or 3. Received layer of type Conv2D" {
-		t.Errorf("error %q", err)
-	}
-	var ce *convert.Error
-	if !errors.As(err, &ce) || len(ce.Diagnostics) != 9 || len(me.Report.Diagnostics) != 9 || len(me.Report.Blocks) != 5 {
-		t.Errorf("diagnostics: %v / %v", ce, me.Report)
 	}
 }
 
@@ -230,7 +187,7 @@ func TestOptionErrors(t *testing.T) {
 }
 
 func TestPanicsBecomeErrors(t *testing.T) {
-	p := pipeline{quantize: func(*keras.Model, QuantizeOptions, []byte) (*keras.Model, bool, error) { panic("boom") }}
+	p := pipeline{quantize: func(*keras.Model, QuantizeOptions, []byte) (*keras.Model, *quantize.Report, error) { panic("boom") }}
 	_, err := p.convert([]File{fixture(t, "keras", "float_ecg_cnn_bn_keras2.15.h5")}, Options{})
 	if err == nil || err.Error() != "internal error in quantize: boom — please report this with the model file" {
 		t.Errorf("error %v", err)

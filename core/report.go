@@ -4,6 +4,7 @@ import (
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/convert"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/quantize"
 )
 
 // The reports every front end prints or returns. Field names are stable,
@@ -34,6 +35,10 @@ type CheckReport struct {
 	Steps []string `json:"steps"`
 	// Warnings are what was changed or ignored along the way.
 	Warnings []string `json:"warnings"`
+	// Quantization is what the quantizer did to a float model (split
+	// activations, folded BatchNormalization, quantized layers, ReLU
+	// max_values and their calibration); nil for a model already quantized.
+	Quantization *quantize.Report `json:"quantization,omitempty"`
 }
 
 // ConvertReport is the CheckReport of a converted model plus what the
