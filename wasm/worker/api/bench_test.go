@@ -36,3 +36,13 @@ func BenchmarkHealthz(b *testing.B) {
 		h.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
 	}
 }
+
+func BenchmarkCheckAkidaNet(b *testing.B) {
+	benchmarkPost(b, "/v1/check", "akidanet_imagenet_224_alpha_25_keras2.10.h5")
+}
+
+// BenchmarkConvertAkidaNet: quantize (4, 4, 8), convert and encode the
+// float AkidaNet 0.25, the figure the issue asks for.
+func BenchmarkConvertAkidaNet(b *testing.B) {
+	benchmarkPost(b, "/v1/convert", "akidanet_imagenet_224_alpha_25_keras2.10.h5")
+}

@@ -9,23 +9,19 @@ import (
 	"net/http"
 	"path"
 	"strings"
-)
 
-// A file is one model file of a request, named as the client named it
-// (the converter tells formats apart by content, and by name only for TF.js
-// .bin shards and .fbz files).
-type file struct {
-	Name string
-	Data []byte
-}
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
+)
 
 // defaultFileName names a model sent as the raw body without ?filename=.
 const defaultFileName = "model"
 
 // readFiles reads the model files of a request: the raw body as one file,
-// or every file part of a multipart/form-data body. It reads at most
+// or every file part of a multipart/form-data body, named as the client
+// named them (the converter tells formats apart by content, and by name
+// only for TF.js .bin shards and .fbz files). It reads at most
 // h.maxBody bytes of the body, whatever the body claims.
-func (h *handler) readFiles(w http.ResponseWriter, r *http.Request, name string) ([]file, *problem) {
+func (h *handler) readFiles(w http.ResponseWriter, r *http.Request, name string) ([]core.File, *problem) {
 	if r.ContentLength > h.maxBody {
 		return nil, h.tooLarge()
 	}
@@ -46,18 +42,18 @@ func (h *handler) readFiles(w http.ResponseWriter, r *http.Request, name string)
 		return nil, badRequest("the request body is empty; send the model file as the body " +
 			"(curl --data-binary @model.h5) or as multipart/form-data (curl -F file=@model.h5)")
 	}
-	return []file{{Name: name, Data: data}}, nil
+	return []core.File{{Name: name, Data: data}}, nil
 }
 
 // readMultipart reads the file parts of a multipart/form-data body.
 // Parts are read as they stream in, so a multipart request costs no more
 // memory than a raw one.
-func (h *handler) readMultipart(body io.Reader, boundary string) ([]file, *problem) {
+func (h *handler) readMultipart(body io.Reader, boundary string) ([]core.File, *problem) {
 	if boundary == "" {
 		return nil, badRequest("the multipart/form-data Content-Type has no boundary parameter; let your HTTP client build the form (curl -F file=@model.h5)")
 	}
 	mr := multipart.NewReader(body, boundary)
-	var files []file
+	var files []core.File
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
@@ -80,7 +76,7 @@ func (h *handler) readMultipart(body io.Reader, boundary string) ([]file, *probl
 		}
 		// Browsers send base names, but other clients may send a path;
 		// the converter only wants the base name.
-		files = append(files, file{Name: path.Base(strings.ReplaceAll(name, `\`, "/")), Data: data})
+		files = append(files, core.File{Name: path.Base(strings.ReplaceAll(name, `\`, "/")), Data: data})
 	}
 	if len(files) == 0 {
 		return nil, badRequest("the multipart/form-data body holds no file; add the model as a file part (curl -F file=@model.h5)")

@@ -64,10 +64,12 @@ func TestHostileBodies(t *testing.T) {
 		for _, n := range []int{1, 7, 8, 9, 64, 511, 512, 2047} {
 			bodies = append(bodies, data[:min(n, len(data))])
 		}
-		for i := 1; i < 24; i++ {
-			bodies = append(bodies, data[:len(data)*i/24])
+		for i := 1; i < 16; i++ {
+			bodies = append(bodies, data[:len(data)*i/16])
 		}
-		for range 12 {
+		// A corrupted whole file may load and go through the whole
+		// conversion, the slow case: a few suffice.
+		for range 2 {
 			b := bytes.Clone(data)
 			for range 8 {
 				b[rng.IntN(len(b))] = byte(rng.Uint32())

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
 )
 
 // options are a request's query parameters, checked for their syntax
@@ -81,6 +83,15 @@ func (o *options) set(name, value string) *problem {
 		o.target = value
 	}
 	return nil
+}
+
+// core returns the converter's options.
+func (o options) core() core.Options {
+	c := core.Options{InputScaling: o.inputScaling, InputIsImage: o.inputIsImage, Target: o.target}
+	if q := o.quantize; q != nil {
+		c.Quantize = core.QuantizeOptions{Weights: q[0], Activations: q[1], InputWeights: q[2]}
+	}
+	return c
 }
 
 // parseNumbers parses exactly n comma-separated numbers.

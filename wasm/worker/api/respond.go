@@ -12,7 +12,8 @@ import (
 type problem struct {
 	status      int
 	msg         string
-	diagnostics any // a JSON array; nil is written as []
+	diagnostics any               // a JSON array; nil is written as []
+	rules       map[string]string // rule name → its Doc, for the rules in diagnostics
 }
 
 func badRequest(msg string) *problem {
@@ -21,12 +22,13 @@ func badRequest(msg string) *problem {
 
 // errorBody is the JSON body of every 4xx answer.
 type errorBody struct {
-	Error       string `json:"error"`
-	Diagnostics any    `json:"diagnostics"`
+	Error       string            `json:"error"`
+	Diagnostics any               `json:"diagnostics"`
+	Rules       map[string]string `json:"rules,omitempty"`
 }
 
 func writeProblem(w http.ResponseWriter, p *problem) {
-	body := errorBody{Error: p.msg, Diagnostics: p.diagnostics}
+	body := errorBody{Error: p.msg, Diagnostics: p.diagnostics, Rules: p.rules}
 	if body.Diagnostics == nil {
 		body.Diagnostics = []struct{}{}
 	}

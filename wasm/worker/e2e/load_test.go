@@ -9,9 +9,10 @@ import (
 )
 
 // checkLoad sends CNN2SNN_WORKER_LOAD requests (200 at concurrency 8 by
-// default) to /healthz and then to the heaviest endpoint with AkidaNet
-// 0.25, requires every answer to be right, and reports latency
-// percentiles and workerd's memory. Every request instantiates a new Go
+// default) to /healthz and then converts AkidaNet 0.25 as many times (or
+// checks it, while the float model does not convert yet), requires every
+// answer to be right, and reports latency percentiles and workerd's
+// memory. Every request instantiates a new Go
 // runtime in workerd (syumai/workers' worker.mjs does), so /healthz
 // measures that fixed cost.
 func checkLoad(t *testing.T, w *workerd, akidanet []byte) {
@@ -24,8 +25,13 @@ func checkLoad(t *testing.T, w *workerd, akidanet []byte) {
 
 	health := request{method: "GET", path: "/healthz"}
 	wantHealth := w.send(t, health)
-	heavy := request{method: "POST", path: "/v1/inspect?filename=akidanet.h5", body: akidanet}
+	heavy := request{method: "POST", path: "/v1/convert?filename=akidanet.h5", body: akidanet}
 	wantHeavy := w.send(t, heavy)
+	if wantHeavy.status != 200 {
+		t.Logf("AkidaNet 0.25 does not convert yet (%d): the load check runs /v1/check", wantHeavy.status)
+		heavy.path = "/v1/check?filename=akidanet.h5"
+		wantHeavy = w.send(t, heavy)
+	}
 	if wantHeavy.status != 200 {
 		t.Fatalf("AkidaNet: %v", wantHeavy)
 	}

@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -143,9 +144,10 @@ type request struct {
 
 // answer is what came back: status, the headers that matter, and the body.
 type answer struct {
-	status              int
-	contentType, layers string
-	body                []byte
+	status      int
+	contentType string
+	headers     string // Content-Disposition and the X-Cnn2snn-* summary
+	body        []byte
 }
 
 func (a answer) String() string {
@@ -153,7 +155,7 @@ func (a answer) String() string {
 	if len(b) > 300 {
 		b = b[:300]
 	}
-	return fmt.Sprintf("%d %s %q", a.status, a.contentType, b)
+	return fmt.Sprintf("%d %s [%s] %q", a.status, a.contentType, a.headers, b)
 }
 
 func (r request) build(base string) *http.Request {
@@ -183,8 +185,15 @@ func (r request) build(base string) *http.Request {
 func answerOf(resp *http.Response) (answer, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
+	var headers []string
+	for k, v := range resp.Header {
+		if strings.HasPrefix(k, "X-Cnn2snn-") || k == "Content-Disposition" {
+			headers = append(headers, k+": "+strings.Join(v, ","))
+		}
+	}
+	slices.Sort(headers)
 	return answer{status: resp.StatusCode, contentType: resp.Header.Get("Content-Type"),
-		layers: resp.Header.Get("X-Cnn2snn-Layers"), body: body}, err
+		headers: strings.Join(headers, "; "), body: body}, err
 }
 
 func (w *workerd) send(t testing.TB, r request) answer {
@@ -221,21 +230,31 @@ func (w *workerd) sameAsNative(t *testing.T, h http.Handler, r request, status i
 	if got.status != status {
 		t.Errorf("%s %s: workerd answered %v, want status %d", r.method, r.path, got, status)
 	}
-	if got.status != want.status || got.contentType != want.contentType || got.layers != want.layers || !bytes.Equal(got.body, want.body) {
+	if got.status != want.status || got.contentType != want.contentType || got.headers != want.headers || !bytes.Equal(got.body, want.body) {
 		t.Errorf("%s %s: workerd and the native handler differ:\nworkerd %v\nnative  %v", r.method, r.path, got, want)
 	}
 	return got
 }
 
-func multipartBody(t *testing.T, files ...string) ([]byte, string) {
+// multipartBody is a form with the named Keras fixtures.
+func multipartBody(t *testing.T, fixtureNames ...string) ([]byte, string) {
+	var parts []any
+	for _, name := range fixtureNames {
+		parts = append(parts, name, fixtures.ReadShared(t, "keras", name))
+	}
+	return multipartOf(t, parts...)
+}
+
+// multipartOf is a form with one file part per name/data pair.
+func multipartOf(t *testing.T, parts ...any) ([]byte, string) {
 	var b bytes.Buffer
 	mw := multipart.NewWriter(&b)
-	for _, name := range files {
-		fw, err := mw.CreateFormFile("file", name)
+	for i := 0; i+1 < len(parts); i += 2 {
+		fw, err := mw.CreateFormFile("file", parts[i].(string))
 		if err != nil {
 			t.Fatal(err)
 		}
-		fw.Write(fixtures.ReadShared(t, "keras", name))
+		fw.Write(parts[i+1].([]byte))
 	}
 	mw.Close()
 	return b.Bytes(), mw.FormDataContentType()
@@ -315,6 +334,8 @@ func TestWorkerd(t *testing.T) {
 			}
 		}
 	})
+
+	t.Run("convert", func(t *testing.T) { checkConvert(t, w, h, akidanet) })
 
 	t.Run("load", func(t *testing.T) { checkLoad(t, w, akidanet) })
 }
