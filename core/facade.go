@@ -299,6 +299,11 @@ func convertOptions(o Options) convert.Options {
 	return convert.Options{InputScaling: o.InputScaling, InputIsImage: o.InputIsImage, Quantize: o.Quantize, Target: o.Target}
 }
 
+// ValidateOptions checks the options that do not depend on the model
+// (target, bit widths, akida version), so a front end can refuse them
+// before reading any file. Check and Convert call it too.
+func ValidateOptions(o Options) error { return validate(o) }
+
 // validate checks the options that do not depend on the model.
 func validate(o Options) error {
 	if err := convertOptions(o).Validate(); err != nil {

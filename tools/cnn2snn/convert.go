@@ -9,37 +9,142 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/fbz"
 )
 
-// runConvert writes an Akida .fbz file. An .fbz input is re-encoded into
-// the key/value generation (reencodeFBZ); converting Keras models is not
-// wired in yet.
+// runConvert writes an Akida .fbz file: from a Keras model (convertKeras),
+// or, for an .fbz input, by re-encoding it into the key/value generation
+// (reencodeFBZ).
 func runConvert(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("convert", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	out := fl.String("o", "", "output file (default for FILE.fbz: FILE.kv.fbz beside it)")
+	out := fl.String("o", "", "output file (default: the model file's name with .fbz beside it; for FILE.fbz: FILE.kv.fbz)")
+	var models fileList
+	fl.Var(&models, "m", "model file; repeat it for a weights .h5 with its .json, or a TF.js model.json with its .bin files")
+	asJSON := fl.Bool("json", false, "print the report as JSON")
+	cf := addConversionFlags(fl)
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: cnn2snn convert FILE.fbz [-o OUT.fbz]")
-		fmt.Fprintln(stderr, "\nRe-encodes any readable Akida .fbz file (legacy or key/value) into the\nkey/value format that akida ≥ 2.3 writes.")
+		fmt.Fprintln(stderr, "usage: cnn2snn convert -m FILE [-m FILE…] [-o OUT.fbz] [--input-scaling A,B] [--input-is-image=false] [--quantize W,A,I] [--calibration X.npy] [--target v1] [--json]")
+		fmt.Fprintln(stderr, "       cnn2snn convert FILE.fbz [-o OUT.fbz]")
+		fmt.Fprintln(stderr, "\nConverts a Keras model (quantized with cnn2snn, or float: quantized first) into an\nAkida 1.0 .fbz model, as cnn2snn convert does. An .fbz input is re-encoded into the\nkey/value format that akida ≥ 2.3 writes.")
 		fl.PrintDefaults()
 	}
-	files, err := parseInterspersed(fl, args)
+	positional, err := parseInterspersed(fl, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
-	if len(files) != 1 {
+	paths := append(models, positional...)
+	if len(paths) == 0 {
 		fl.Usage()
 		return 2
 	}
-	if !strings.EqualFold(filepath.Ext(files[0]), ".fbz") {
-		fmt.Fprintln(stderr, "cnn2snn: converting Keras models is not available yet")
+	if len(paths) == 1 && strings.EqualFold(filepath.Ext(paths[0]), ".fbz") {
+		return reencodeFBZ(paths[0], *out, stdout, stderr)
+	}
+	return convertKeras(paths, *out, *asJSON, cf, stdout, stderr)
+}
+
+// fileList is a repeatable -m flag.
+type fileList []string
+
+func (f *fileList) String() string     { return strings.Join(*f, ",") }
+func (f *fileList) Set(s string) error { *f = append(*f, s); return nil }
+
+// convertKeras converts a Keras model with the facade and writes the .fbz.
+// A model that does not convert prints cnn2snn's error (its first problem)
+// and exits 1; with --json the report with every problem goes to stdout.
+func convertKeras(paths []string, out string, asJSON bool, cf *conversionFlags, stdout, stderr io.Writer) int {
+	o, err := cf.options()
+	if err == nil {
+		err = core.ValidateOptions(o)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
 		return 1
 	}
-	return reencodeFBZ(files[0], *out, stdout, stderr)
+	files, err := readInputFiles(paths)
+	if err != nil {
+		fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
+		return 1
+	}
+	res, err := core.Convert(files, o)
+	if err != nil {
+		fmt.Fprintf(stderr, "cnn2snn: %s: %s\n", errorFile(err, paths), err)
+		var me *core.ModelError
+		if errors.As(err, &me) {
+			if n := len(me.Report.Diagnostics); n > 1 {
+				fmt.Fprintf(stderr, "cnn2snn: %d problems in all; run 'cnn2snn check %s' to see each with its fix\n", n, strings.Join(paths, " "))
+			}
+			if asJSON {
+				writeJSON(stdout, me.Report)
+			}
+		}
+		return 1
+	}
+	path, err := outputPath(out, paths[0], res)
+	if err == nil {
+		err = writeOutput(path, res.FBZ, paths)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
+		return 1
+	}
+	for _, w := range res.Report.Warnings {
+		fmt.Fprintf(stderr, "cnn2snn: warning: %s: %s\n", paths[0], w)
+	}
+	if asJSON {
+		if err := writeJSON(stdout, struct {
+			Output string `json:"output"`
+			*core.ConvertResult
+		}{path, res}); err != nil {
+			fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	r := res.Report
+	fmt.Fprintf(stdout, "wrote %s: %d Akida layers, %d weights, %d bytes (akida %s)\n", path, r.Layers, r.Weights, r.FBZBytes, r.AkidaVersion)
+	printBlocks(stdout, r.Blocks)
+	return 0
+}
+
+// outputPath is cnn2snn's convert(file_path=…) rule: no -o, the model
+// file's name with .fbz beside it; a path ending with a separator, the
+// Keras model's name + .fbz in that folder; a name without extension gets
+// .fbz.
+func outputPath(out, firstInput string, res *core.ConvertResult) (string, error) {
+	switch {
+	case out == "":
+		return filepath.Join(filepath.Dir(firstInput), res.FileName), nil
+	case strings.HasSuffix(out, "/") || strings.HasSuffix(out, string(filepath.Separator)):
+		return filepath.Join(out, res.Report.Model+".fbz"), nil
+	case filepath.Ext(out) == "":
+		return out + ".fbz", nil
+	}
+	return out, nil
+}
+
+// writeOutput writes the .fbz, creating missing folders as cnn2snn does,
+// and never over one of the input files.
+func writeOutput(path string, data []byte, inputs []string) error {
+	for _, in := range inputs {
+		if sameFile(in, path) {
+			return fmt.Errorf("%s: the output would overwrite the input: choose another name with -o", in)
+		}
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("%s: cannot create the folder: %s", dir, readError(err))
+		}
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return fmt.Errorf("%s: cannot write the output: %s", path, readError(err))
+	}
+	return nil
 }
 
 // reencodeFBZ decodes an .fbz file and writes it again in the key/value

@@ -28,7 +28,8 @@ func commands() map[string]command {
 	return map[string]command{
 		"inspect": {"print a Keras model's layers, output shapes and parameters", runInspect},
 		"summary": {"print the summary of an Akida .fbz model (--json for JSON)", runSummary},
-		"convert": {"write an Akida .fbz model (for now: re-encode an .fbz in the key/value format)", runConvert},
+		"check":   {"check whether a Keras model converts to Akida 1.0; list every problem (exit 0 yes, 2 no)", runCheck},
+		"convert": {"convert a Keras model to an Akida .fbz model (or re-encode an .fbz)", runConvert},
 		"predict": {"run a Keras model or simulate an Akida .fbz on a NumPy batch", runPredict},
 		"version": {"print the version", runVersion},
 	}
