@@ -36,7 +36,9 @@ worker-serve: worker-build $(WORKERD)
 	$(WORKERD) serve $(WORKER_DIR)/workerd.capnp --socket-addr http=127.0.0.1:$(PORT) --directory-path assets=$(CURDIR)/dist
 
 # The test starts and stops workerd itself (on a free port). It uses dist/
-# when it has been built, otherwise a placeholder page, and says which.
-worker-test: worker-build $(WORKERD)
-	CNN2SNN_WORKERD=$(CURDIR)/$(WORKERD) CNN2SNN_WORKER_LOAD=$(WORKER_LOAD_REQUESTS),$(WORKER_LOAD_CONCURRENCY) \
+# when it has been built, otherwise a placeholder page, and says which, and
+# compares converted files with the CLI's (bin/cnn2snn, the `cli` target).
+worker-test: worker-build cli $(WORKERD)
+	CNN2SNN_WORKERD=$(CURDIR)/$(WORKERD) CNN2SNN_CLI=$(CURDIR)/bin/cnn2snn \
+	  CNN2SNN_WORKER_LOAD=$(WORKER_LOAD_REQUESTS),$(WORKER_LOAD_CONCURRENCY) \
 	  $(GO) test ./$(WORKER_DIR)/e2e/ -count=1 -v -run 'Workerd' -timeout 10m

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -84,5 +86,21 @@ func TestProcessMemoryOfThisProcess(t *testing.T) {
 	}
 	if err != nil || m.RSS <= 0 || m.PeakRSS < m.RSS {
 		t.Errorf("%+v %v", m, err)
+	}
+	// A 64 MB allocation raises the peak; ResetPeak brings it back down.
+	big := make([]byte, 64<<20)
+	for i := range big {
+		big[i] = 1
+	}
+	high, _ := ProcessMemory(os.Getpid())
+	big = nil
+	runtime.GC()
+	debug.FreeOSMemory()
+	if err := ResetPeak(os.Getpid()); err != nil {
+		t.Fatal(err)
+	}
+	low, _ := ProcessMemory(os.Getpid())
+	if high.PeakRSS-low.PeakRSS < 32<<20 {
+		t.Errorf("peak %v before the reset, %v after", high, low)
 	}
 }

@@ -14,3 +14,10 @@ func ProcessMemory(pid int) (Memory, error) {
 	defer f.Close()
 	return ParseStatus(f)
 }
+
+// ResetPeak resets the peak RSS (VmHWM) of process pid, so the next
+// ProcessMemory reports the peak of what ran in between (Linux
+// /proc/<pid>/clear_refs, value 5).
+func ResetPeak(pid int) error {
+	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
+}
