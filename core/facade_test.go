@@ -229,3 +229,17 @@ func TestOutputName(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkConvertAkidaNet: the whole facade on AkidaNet 0.25's 2 MB .h5
+// — load, quantize (cnn2snn-style, calibration of bounded ReLUs needs
+// none), check, convert, encode.
+func BenchmarkConvertAkidaNet(b *testing.B) {
+	file := File{Name: "akidanet.h5", Data: fixtures.ReadShared(b, "keras", "akidanet_imagenet_224_alpha_25_keras2.10.h5")}
+	b.SetBytes(int64(len(file.Data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Convert([]File{file}, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

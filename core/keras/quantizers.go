@@ -69,19 +69,19 @@ func (q WeightQuantizer) ScaleFactors(w []float32, shape []int) ([]float32, erro
 	kmax := q.KMax()
 	switch q.ClassName {
 	case "MaxQuantizer":
-		return []float32{clipScale(kmax / maxAbs(w, 1, 0))}, nil
+		return []float32{clipScale(kmax / maxAbs(w, 1)[0])}, nil
 	case "MaxPerAxisQuantizer":
-		sf := make([]float32, channels)
-		for c := range sf {
-			sf[c] = clipScale(kmax / max(maxAbs(w, channels, c), minPerAxisRange))
+		sf := maxAbs(w, channels)
+		for c, r := range sf {
+			sf[c] = clipScale(kmax / max(r, minPerAxisRange))
 		}
 		return sf, nil
 	case "StdWeightQuantizer":
-		return []float32{clipScale(kmax / (float32(q.Threshold) * stdDev(w, 1, 0)))}, nil
+		return []float32{clipScale(kmax / (float32(q.Threshold) * stdDev(w, 1)[0]))}, nil
 	case "StdPerAxisQuantizer":
-		sf := make([]float32, channels)
-		for c := range sf {
-			sf[c] = clipScale(kmax / (float32(q.Threshold) * stdDev(w, channels, c)))
+		sf := stdDev(w, channels)
+		for c, std := range sf {
+			sf[c] = clipScale(kmax / (float32(q.Threshold) * std))
 		}
 		return sf, nil
 	}
@@ -101,9 +101,13 @@ func (q WeightQuantizer) IntegerWeights(w []float32, shape []int) ([]int8, []flo
 	}
 	kmax := q.KMax()
 	out := make([]int8, len(w))
+	c := 0 // the channel of w[i]: the last axis varies fastest
 	for i, x := range w {
-		k := RoundHalfEven(x * sf[i%len(sf)])
+		k := RoundHalfEven(x * sf[c])
 		out[i] = int8(min(max(k, -kmax), kmax))
+		if c++; c == len(sf) {
+			c = 0
+		}
 	}
 	return out, sf, nil
 }
@@ -150,37 +154,46 @@ func clipScale(sf float32) float32 {
 	return min(max(sf, 0), maxScaleFactor)
 }
 
-// maxAbs returns max|w| over the elements of channel c when w's last axis
-// has the given number of channels (channels = 1, c = 0: the whole tensor).
-func maxAbs(w []float32, channels, c int) float32 {
-	var m float32
-	for i := c; i < len(w); i += channels {
-		m = max(m, float32(math.Abs(float64(w[i]))))
+// maxAbs returns max|w| of each of the channels of w's last axis, in one
+// pass over w (channels = 1: the whole tensor).
+func maxAbs(w []float32, channels int) []float32 {
+	m := make([]float32, channels)
+	c := 0
+	for _, x := range w {
+		m[c] = max(m[c], abs32(x))
+		if c++; c == channels {
+			c = 0
+		}
 	}
 	return m
 }
 
-// stdDev returns the population standard deviation of channel c (as
+func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
+
+// stdDev returns the population standard deviation of each channel (as
 // maxAbs), as float32. TensorFlow reduces in float32 with its own summation
 // order; accumulating in float64 and rounding once gives the correctly
 // rounded value, which can differ from TF's in the last bit only.
-func stdDev(w []float32, channels, c int) float32 {
-	var sum float64
-	n := 0
-	for i := c; i < len(w); i += channels {
-		sum += float64(w[i])
-		n++
+func stdDev(w []float32, channels int) []float32 {
+	sum := make([]float64, channels)
+	c := 0
+	for _, x := range w {
+		sum[c] += float64(x)
+		if c++; c == channels {
+			c = 0
+		}
 	}
-	if n == 0 {
-		return 0
+	n := float64(len(w) / channels)
+	sq := make([]float64, channels)
+	for i, x := range w {
+		d := float64(x) - sum[i%channels]/n
+		sq[i%channels] += d * d
 	}
-	mean := sum / float64(n)
-	var sq float64
-	for i := c; i < len(w); i += channels {
-		d := float64(w[i]) - mean
-		sq += d * d
+	out := make([]float32, channels)
+	for c := range out {
+		out[c] = float32(math.Sqrt(sq[c] / n))
 	}
-	return float32(math.Sqrt(sq / float64(n)))
+	return out
 }
 
 // QuantizedActivation is what cnn2snn's quantized activations
