@@ -129,7 +129,7 @@ func (q *quantizer) calibrate(seq *transform.Sequence) (map[string]float64, erro
 		if cal.Source == CalibrationNPY {
 			remedy = "check the calibration batch"
 		}
-		err = fmt.Errorf("model %q: cannot calibrate the max_value of ReLU %s: %w; %s or set max_value on these ReLUs",
+		err = fmt.Errorf("model %q: cannot calibrate the unbounded ReLUs (%s): %w; %s or set max_value on these ReLUs",
 			q.model.Name, strings.Join(names, ", "), err, remedy)
 		cal.Error = err.Error()
 		cal.Text = "calibration failed: " + cal.Error
@@ -159,7 +159,7 @@ func (q *quantizer) runCalibration(seq *transform.Sequence, positions []int, nam
 				tops[j] = newTopValues(len(out.Data)*batch.n, CalibrationPercentile)
 			}
 			if err := tops[j].add(out.Data); err != nil {
-				return nil, fmt.Errorf("ReLU %s: %w", names[j], err)
+				return nil, fmt.Errorf("the outputs of ReLU %s on the calibration batch %w; check the model's weights and the calibration inputs", names[j], err)
 			}
 		}
 	}
@@ -315,7 +315,7 @@ func percentileRank(n int, percentile float64) (lo, hi int, frac float64) {
 func (t *topValues) add(values []float32) error {
 	for _, v := range values {
 		if v != v || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("its outputs on the calibration batch are not finite (%v); check the model's weights and the calibration inputs", v)
+			return fmt.Errorf("are not finite (%v)", v)
 		}
 		t.max = max(t.max, v)
 		switch {
@@ -384,7 +384,7 @@ func compareDesc(a, b float32) int {
 // calibration chooses the ReLU's max_value.
 func (t *topValues) calibration(layer string) (ReLUCalibration, error) {
 	if t == nil || t.seen != t.n || t.n == 0 {
-		return ReLUCalibration{}, fmt.Errorf("ReLU %s: the calibration saw no output", layer)
+		return ReLUCalibration{}, fmt.Errorf("ReLU %s gave no output on the calibration batch", layer)
 	}
 	rc := ReLUCalibration{Layer: layer, Outputs: t.n, Percentile: t.value(), Max: float64(t.max)}
 	switch {
