@@ -30,9 +30,9 @@ $(WORKERD): $(WORKER_DIR)/package-lock.json
 	cd $(WORKER_DIR) && npm ci --no-audit --no-fund
 	@touch $@
 
-# GET / serves dist/ (make dist) through the Worker's ASSETS binding.
-worker-serve: worker-build $(WORKERD)
-	@test -f dist/index.html || echo "worker-serve: dist/index.html is missing; run make dist for the page at /"
+# GET / serves dist/ (the `dist` target of web/web.mk) through the Worker's
+# ASSETS binding; workerd refuses to start without the directory.
+worker-serve: dist worker-build $(WORKERD)
 	$(WORKERD) serve $(WORKER_DIR)/workerd.capnp --socket-addr http=127.0.0.1:$(PORT) --directory-path assets=$(CURDIR)/dist
 
 # The test starts and stops workerd itself (on a free port). It uses dist/
