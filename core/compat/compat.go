@@ -160,7 +160,7 @@ func Rules() []*Rule {
 		PoolingAfterConv, MaxPoolPadding, FlattenBeforeDense, ReshapeShape, RescalingFirst,
 		FinalActivation, UnsupportedLayer,
 		// model_generator
-		InputLayerType, QuantizedType, WeightBitwidth, SeparableBitwidth, ActivationBitwidth,
+		InputShape, InputLayerType, QuantizedType, WeightBitwidth, SeparableBitwidth, ActivationBitwidth,
 		EmptyModel,
 		// quantizeml path
 		QMLOnlySkippable, QMLBlockBoundary, QMLOrphanLayer, QMLInvalidBlock, QMLInputConvChannels,

@@ -72,8 +72,8 @@ func TestRulesCatalog(t *testing.T) {
 			t.Errorf("rule %s (stage %s): Check set = %v, want %v", r.Name, r.Stage, hasCheck, wantCheck)
 		}
 	}
-	if len(names) != 56 {
-		t.Errorf("%d rules, want 56", len(names))
+	if len(names) != 57 {
+		t.Errorf("%d rules, want 57", len(names))
 	}
 	if compat.Lookup("no-such-rule") != nil {
 		t.Error("Lookup of an unknown name must be nil")

@@ -1,5 +1,7 @@
 package compat
 
+import "github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
+
 // Rules of the Akida 1.0 model generator (conversion.md §7.1–§7.3), checked
 // by core/convert as it groups layers into Akida layers, and the messages of
 // convert's own arguments.
@@ -60,6 +62,27 @@ var EmptyModel = &Rule{
 	Stage: StageGenerate,
 	Doc: "The model has no layer after its input (and an optional Rescaling), so there is no " +
 		"Akida layer to build. Convert a model with at least one neural layer.",
+}
+
+// InputShape: Akida layers have fixed dimensions. cnn2snn fails on an
+// unknown input dimension with a Python error; the message is ours.
+var InputShape = &Rule{
+	Name:  "input-shape",
+	Stage: StageGenerate,
+	Doc: "Akida layers are built for fixed input dimensions, so the model input must have a known " +
+		"shape: (height, width, channels) or (features,). A model built with a variable size, e.g. " +
+		"keras.Input((None, None, 3)), cannot be converted as it is: rebuild it with the size it " +
+		"will run at, e.g. keras.Input((224, 224, 3)), and load the weights into it.",
+}
+
+// UnknownInputShape is InputShape's diagnostic.
+func UnknownInputShape(input string, shape keras.Shape) Diagnostic {
+	shown := "None"
+	if shape != nil {
+		shown = PyBatchShape(shape)
+	}
+	return InputShape.Diagnose(input, sprintf(
+		"The model input '%s' has the shape %s, with unknown dimensions: Akida layers need a fixed input shape. Build the model with a fixed input shape.", input, shown))
 }
 
 // FirstLayerType is InputLayerType's diagnostic (cnn2snn 2.18.2+ text; its

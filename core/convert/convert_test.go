@@ -547,6 +547,8 @@ func TestConvertErrors(t *testing.T) {
 			"activation-bitwidth", "Activation bitwidth must be in (1, 2, 4). Receives bitwidth 3 in layer 'relu1'."},
 		{"separable bits", base().Add("sep", sep, modeltest.W("depthwise_kernel", []int{1, 1, 2, 1}, 1, 1), kernel(2, 2)).Model(), Options{},
 			"separable-bitwidth", "Quantized layer sep must have the same bitwidth for depthwise and pointwise quantizers."},
+		{"unknown input size", modeltest.New("e", -1, -1, 1).Add("conv0", qconv2d(2, [2]int{1, 1}, [2]int{1, 1}, "same", 8, false), kernel(1, 2)).Add("relu0", relu()).Model(), Options{},
+			"input-shape", "The model input 'input' has the shape (None, None, None, 1), with unknown dimensions: Akida layers need a fixed input shape. Build the model with a fixed input shape."},
 		{"nothing after the input", modeltest.New("e", 2, 2, 1).Add("rescaling", &keras.Rescaling{Scale: []float64{1}, Offset: []float64{0}}).Model(), Options{},
 			"empty-model", "The model e has no layer after its input: there is nothing to convert. Convert a model with at least one quantized neural layer."},
 	} {

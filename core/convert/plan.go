@@ -1,6 +1,8 @@
 package convert
 
 import (
+	"slices"
+
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
@@ -58,6 +60,9 @@ func planBlocks(seq *transform.Sequence, inputData bool, scaling InputScaling) *
 	if len(layers) == 0 {
 		p.diags = append(p.diags, compat.NothingToConvert(seq.Name))
 		return p
+	}
+	if in := seq.InputShape(); flatOrImage(in) == nil || slices.ContainsFunc(in, func(d int) bool { return d <= 0 }) {
+		p.diags = append(p.diags, compat.UnknownInputShape(seq.Input.Name, in))
 	}
 	i := 0
 	if inputData {

@@ -93,7 +93,7 @@ func Sequentialize(m *keras.Model) (*Sequence, error) {
 		return nil, problems.asError() // single-input reports it
 	}
 	seq, branched := chain(m)
-	if branched {
+	if branched || (seq == nil && len(problems) == 0) {
 		problems = append(problems, compat.SingleBranch.Diagnose("", "The model contains more than one sequential branch."))
 	}
 	return seq, problems.asError()
