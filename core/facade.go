@@ -104,8 +104,8 @@ func Inspect(files []File) (r *keras.InspectReport, err error) {
 	return m.InspectReport(), nil
 }
 
-// Check reads a Keras model, quantizes it if it is a float model (once the
-// quantizer exists, see quantize.go), and reports whether it converts:
+// Check reads a Keras model, quantizes it if it is a float model
+// (core/quantize, cnn2snn.quantize's way), and reports whether it converts:
 // every problem with cnn2snn's message, and the Akida layer each Keras
 // layer goes to. The error is for unreadable files and invalid options; an
 // incompatible model is a report with Compatible false.

@@ -23,7 +23,10 @@ func loadFixture(t testing.TB, name string) *keras.Model {
 	return m
 }
 
-// quantizeForTest stands in for core/quantize (not written yet).
+// quantizeForTest quantizes the fixtures with modeltest.Quantize, a small
+// stand-in written before core/quantize existed: it keeps these tests about
+// the converter alone (core/quantize's own choices, such as calibrating
+// unbounded ReLUs, do not change their expected values).
 func quantizeForTest(m *keras.Model, wBits, aBits, inBits int) *keras.Model {
 	return modeltest.Quantize(m, wBits, aBits, inBits)
 }
