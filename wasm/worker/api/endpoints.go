@@ -3,8 +3,10 @@ package api
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -15,7 +17,13 @@ import (
 // request reads what every POST endpoint needs: the options of endpoint
 // (before the body, so a wrong option costs no upload) and the files.
 func (h *handler) request(w http.ResponseWriter, r *http.Request, endpoint string, allowed []string) (options, []core.File, *problem) {
-	o, p := parseOptions(endpoint, r.URL.Query(), allowed)
+	// Parsed here, not with r.URL.Query(), which drops malformed pairs
+	// silently: a lost option would convert with the default.
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return options{}, nil, badRequest(fmt.Sprintf("the query string %q is malformed (%v); write options as ?input_scaling=255,0&target=v1", r.URL.RawQuery, err))
+	}
+	o, p := parseOptions(endpoint, query, allowed)
 	if p != nil {
 		return o, nil, p
 	}

@@ -24,6 +24,8 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"strings"
 )
 
@@ -115,9 +117,11 @@ func methodNotAllowed(w http.ResponseWriter, r *http.Request, allowed ...string)
 // It is a 400, not a 500, because the only input is the request: a panic
 // means the converter met a file it does not handle, and the user's way out
 // is to report that file. Under GOOS=js an unrecovered panic would kill the
-// Go instance and leave the Worker's promise unanswered.
+// Go instance and leave the Worker's promise unanswered. The stack goes to
+// stderr (the Worker's console, `wrangler tail`) for the bug report.
 func recoverPanic(w http.ResponseWriter, r *http.Request) {
 	if p := recover(); p != nil {
+		fmt.Fprintf(os.Stderr, "panic while handling %s %s: %v\n%s", r.Method, r.URL.Path, p, debug.Stack())
 		writeProblem(w, badRequest(fmt.Sprintf(
 			"internal error while handling %s: %v; please report this with the model file", r.URL.Path, p)))
 	}

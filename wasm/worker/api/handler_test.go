@@ -241,6 +241,7 @@ func TestOptionsSyntax(t *testing.T) {
 		{"/v1/convert?quantize=4,4", "quantize=4,4: want three bit widths W,A,I (weights, activations, input), e.g. quantize=4,4,8"},
 		{"/v1/convert?quantize=4,x,8", "quantize=4,x,8: want three bit widths W,A,I (weights, activations, input), e.g. quantize=4,4,8"},
 		{"/v1/inspect?filename=", "filename= is empty; give the model file's name, e.g. filename=model.h5"},
+		{"/v1/convert?input_scaling=255%2G0", `the query string "input_scaling=255%2G0" is malformed (invalid URL escape "%2G"); write options as ?input_scaling=255,0&target=v1`},
 	}
 	for _, c := range cases {
 		// The body must not even be read when an option is wrong.
