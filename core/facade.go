@@ -154,6 +154,18 @@ type run struct {
 	quantization     *quantize.Report
 	quantizeProblems []compat.Diagnostic
 	calibrationErr   error
+
+	// The model as loaded and as converted (the quantized one, or the same).
+	original, converted *keras.Model
+}
+
+// checkReport builds the report of a check or conversion: the converter's
+// findings, the quantizer's, and the blocks listed with the user's layers.
+func (r *run) checkReport(cr *convert.Report) CheckReport {
+	out := checkReport(cr, r.steps)
+	withQuantization(&out, r)
+	restoreOriginalLayers(out.Blocks, r.original, r.converted)
+	return out
 }
 
 func (r *run) enter(stage string, fraction float64) {
@@ -178,6 +190,7 @@ func (p pipeline) prepare(r *run, files []File) (*keras.Model, string, error) {
 		return nil, "", err
 	}
 	r.step("loaded %s model %q: %d layers, %d parameters", m.Format, m.Name, len(m.Layers), m.Params())
+	r.original, r.converted = m, m
 	origin := convert.ModelOrigin(m)
 	r.enter("quantize", 0.2)
 	if origin != convert.OriginFloat {
@@ -195,6 +208,7 @@ func (p pipeline) prepare(r *run, files []File) (*keras.Model, string, error) {
 		if q == nil {
 			return m, origin, nil // not one chain: the converter's checks say why
 		}
+		r.converted = q
 	case err != nil && q != nil:
 		r.calibrationErr = err
 		r.step("quantization: %v", err)
@@ -205,6 +219,7 @@ func (p pipeline) prepare(r *run, files []File) (*keras.Model, string, error) {
 		r.step("%s", qr.Calibration.Text)
 	}
 	r.step("quantized with %d-bit weights, %d-bit activations and %d-bit input weights", bits.Weights, bits.Activations, bits.InputWeights)
+	r.converted = q
 	return q, origin, nil
 }
 
@@ -220,8 +235,7 @@ func (p pipeline) check(files []File, o Options) (report *CheckReport, err error
 	if err != nil {
 		return nil, err
 	}
-	out := checkReport(cr, r.steps)
-	withQuantization(&out, r)
+	out := r.checkReport(cr)
 	out.Steps = append(out.Steps, compatibility(&out))
 	out.Origin = origin
 	r.enter("done", 1)
@@ -242,8 +256,7 @@ func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err e
 		if err != nil {
 			return nil, err
 		}
-		report := checkReport(cr, r.steps)
-		withQuantization(&report, r)
+		report := r.checkReport(cr)
 		report.Steps = append(report.Steps, compatibility(&report))
 		report.Origin = origin
 		return nil, &ModelError{Report: &report, Err: &convert.Error{First: report.Diagnostics[0], Diagnostics: report.Diagnostics}}
@@ -255,8 +268,7 @@ func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err e
 	if err != nil {
 		var ce *convert.Error
 		if errors.As(err, &ce) && cr != nil {
-			report := checkReport(cr, r.steps)
-			withQuantization(&report, r)
+			report := r.checkReport(cr)
 			report.Steps = append(report.Steps, compatibility(&report))
 			report.Origin = origin
 			return nil, &ModelError{Report: &report, Err: ce}
@@ -275,8 +287,7 @@ func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err e
 		version = fbz.DefaultVersion
 	}
 	r.step("encoded the .fbz file: %d bytes, akida version %s", len(file), version)
-	check := checkReport(cr, r.steps)
-	withQuantization(&check, r)
+	check := r.checkReport(cr)
 	report := ConvertReport{
 		CheckReport: check,
 		Summary:     am.Summary(), Akida: am.JSON(),

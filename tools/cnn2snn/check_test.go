@@ -60,7 +60,7 @@ func TestCheckIncompatibleExitsTwo(t *testing.T) {
 	}
 	for _, line := range []string{
 		`model "model" (float), target v1: not compatible, `,
-		"  conv2d_1  Convolutional  [48, 48, 16] w4 a4  ← conv2d_1, activation_2, depthwise_conv2d_1*, batch_normalization_3*, activation_3*\n",
+		"  conv2d_1  Convolutional  [48, 48, 16] w4 a4  ← conv2d_1, batch_normalization_2, activation_2, depthwise_conv2d_1*, batch_normalization_3*, activation_3*\n",
 		"  depthwise_conv2d: Layer depthwise_conv2d of type DepthwiseConv2D is not supported for Akida conversion [unsupported-layer]\n",
 		"  unsupported-layer: cnn2snn's legacy conversion knows Conv2D, SeparableConv2D and Dense",
 	} {
