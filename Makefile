@@ -5,7 +5,7 @@ GOROOT := $(shell $(GO) env GOROOT)
 WASM_ENV := GOOS=js GOARCH=wasm PATH="$(GOROOT)/lib/wasm:$$PATH"
 FUZZTIME ?= 10s
 # package:FuzzTarget pairs run briefly by `make test` and longer by `make fuzz`.
-FUZZ_TARGETS := core/hdf5:FuzzOpen core/keras:FuzzLoad core/akida/fbz:FuzzDecode core/npy:FuzzDecode core/infer:FuzzRunTFJS
+FUZZ_TARGETS := core/hdf5:FuzzOpen core/keras:FuzzLoad core/akida/fbz:FuzzDecode core/npy:FuzzDecode core/infer:FuzzRunTFJS wasm/worker/api:FuzzHandler
 
 .PHONY: keras-testdata reference all build cli test test-go test-wasm test-fuzz fuzz bench generate check-generated lint serve dist clean
 
@@ -19,11 +19,12 @@ cli:
 	$(GO) build -o bin/cnn2snn ./tools/cnn2snn
 
 ## test: every test: Go natively and under GOOS=js in Node, fuzz smoke, generated code, browser, worker
-test: lint check-generated test-go test-wasm test-fuzz
+test: lint check-generated test-go test-wasm test-fuzz test-browser worker-test
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./core/... ./tools/...
+	$(GO) vet ./core/... ./tools/... ./wasm/... ./web/...
+	GOOS=js GOARCH=wasm $(GO) vet ./wasm/... ./web/...
 
 test-go:
 	$(GO) test ./...
@@ -68,7 +69,7 @@ keras-testdata:
 	$(GO) run ./tools/kerasgen/fuzzcorpus
 
 clean:
-	rm -rf bin dist build
+	rm -rf bin dist build wasm/worker/build artifacts
 
 # The browser build (dist, serve, browser tests) and the Cloudflare Worker have their own fragments.
 -include web/web.mk
