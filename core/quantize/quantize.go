@@ -168,7 +168,7 @@ func Model(m *keras.Model, o Options) (*keras.Model, *Report, error) {
 	split := &transform.Sequence{Name: chain.Name, Input: chain.Input, Layers: layers}
 	synced, err := transform.Syncretize(split)
 	problems = appendProblems(problems, err)
-	rep.describeSyncretize(split.Layers, synced.Layers, problems)
+	rep.describeSyncretize(chain.Input.Name, split.Layers, synced.Layers, problems)
 
 	problems = append(problems, q.checkArguments(synced.Layers)...)
 	var calibErr error

@@ -39,7 +39,8 @@ type Action struct {
 	Layer string `json:"layer"`
 	// Result is the layer the change produced or went into: the new ReLU
 	// or Activation layer of a split, the neural layer a BatchNormalization
-	// was folded into, the pooling a layer was moved before.
+	// was folded into, the activation a pooling was moved before, the layer
+	// whose output a removed Dropout passed on.
 	Result string `json:"result,omitempty"`
 	// Class is the new class of a quantized layer.
 	Class string `json:"class,omitempty"`
@@ -128,7 +129,7 @@ func (r *Report) Changed() []string {
 // the layers before and after it: Dropout layers removed, max poolings
 // moved before activations, BatchNormalization layers folded (those with
 // problems are not folded, and not reported here).
-func (r *Report) describeSyncretize(before, after []*keras.Layer, problems []compat.Diagnostic) {
+func (r *Report) describeSyncretize(input string, before, after []*keras.Layer, problems []compat.Diagnostic) {
 	kept := make(map[string]int, len(after))
 	for i, l := range after {
 		kept[l.Name] = i
@@ -148,7 +149,11 @@ func (r *Report) describeSyncretize(before, after []*keras.Layer, problems []com
 			}
 		default:
 			if compat.IsDropout(l) {
-				r.add(Action{Kind: ActionRemoveDropout, Layer: l.Name,
+				prev := input
+				if i > 0 {
+					prev = before[i-1].Name
+				}
+				r.add(Action{Kind: ActionRemoveDropout, Layer: l.Name, Result: prev,
 					Text: sprintf("removed %s %s (the identity at inference)", l.ClassName, l.Name)})
 			}
 		}
