@@ -12,12 +12,14 @@
 //
 // Stages follow cnn2snn's pipeline: option checks, sequentialize (the graph
 // must be one branch), syncretize (BatchNormalization folding and the
-// swaps), check_sequential_compatibility (the layer order), the Akida 1.0
-// generator (bit widths, quantized types) and, for models quantized with
-// quantizeml, that path's checks. Rules of the first and fourth stages run
-// through CheckGraph and CheckSequence; the others are checked by
-// core/transform and core/convert as they rewrite the model, because their
-// check needs the state of that rewrite.
+// swaps), quantize (what a float layer must be to be quantized),
+// check_sequential_compatibility (the layer order), the Akida 1.0 generator
+// (bit widths, quantized types) and, for models quantized with quantizeml,
+// that path's checks. Rules of the sequentialize, quantize and
+// compatibility stages have a Check, run by CheckGraph, CheckQuantizable
+// and CheckSequence; the others are checked by core/transform and
+// core/convert as they rewrite the model, because their check needs the
+// state of that rewrite.
 package compat
 
 import (

@@ -98,6 +98,10 @@ func analyze(m *keras.Model, o Options) *analysis {
 		var warnings []string
 		a.ordered, p, warnings = checkQuantizeML(m, o.target())
 		a.report.Warnings = append(a.report.Warnings, warnings...)
+		if len(a.ordered) == 0 {
+			// The checks pass, but Convert cannot go further: say so here too.
+			a.report.Warnings = append(a.report.Warnings, ErrQuantizeML.Error())
+		}
 	} else {
 		p = a.legacy(m, o)
 	}

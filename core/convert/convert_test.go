@@ -653,7 +653,7 @@ func TestQuantizeMLModelThatPassesIsNotConverted(t *testing.T) {
 		Add("dequantizer", &keras.QMLDequantizer{}).
 		Model()
 	r, err := Check(m, Options{})
-	if err != nil || !r.Compatible || r.Origin != OriginQuantizeML {
+	if err != nil || !r.Compatible || r.Origin != OriginQuantizeML || !slices.Equal(r.Warnings, []string{ErrQuantizeML.Error()}) {
 		t.Fatalf("check: %v %+v", err, r)
 	}
 	// Float input (not uint8): no input pattern, an InputData comes first.
