@@ -58,6 +58,7 @@ func withQuantization(report *CheckReport, r *run) {
 	}
 	report.Diagnostics = merged
 	report.Compatible = false
+	report.Rules = map[string]string{} // the rules of the diagnostics kept
 	for i, b := range report.Blocks {
 		for _, name := range b.KerasLayers {
 			if layers[name] && !slices.Contains(b.Incompatible, name) {
