@@ -261,9 +261,6 @@ func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err e
 		report.Origin = origin
 		return nil, &ModelError{Report: &report, Err: &convert.Error{First: report.Diagnostics[0], Diagnostics: report.Diagnostics}}
 	}
-	if r.calibrationErr != nil {
-		return nil, r.calibrationErr
-	}
 	am, cr, err := convert.Convert(m, convertOptions(o))
 	if err != nil {
 		var ce *convert.Error
@@ -274,6 +271,11 @@ func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err e
 			return nil, &ModelError{Report: &report, Err: ce}
 		}
 		return nil, err
+	}
+	if r.calibrationErr != nil {
+		// The model converts, but with cnn2snn's default max_value where
+		// the calibration failed (its problems, if any, came first above).
+		return nil, r.calibrationErr
 	}
 	r.step("converted to %d Akida 1.0 layers", len(am.Layers))
 	r.enter("encode", 0.8)

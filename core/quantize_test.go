@@ -2,8 +2,10 @@ package core
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -126,6 +128,30 @@ func TestQuantizeProblemsInReports(t *testing.T) {
 	var me *ModelError
 	if !errors.As(err, &me) || err.Error() != want[0].Message || !slices.Equal(me.Report.Diagnostics, want) ||
 		!slices.Equal(me.Err.Diagnostics, want) || me.Report.Quantization == nil {
+		t.Errorf("convert: %v", err)
+	}
+}
+
+// TestCalibrationFailure: a calibration that fails (here, dense_relu's
+// huge weights give infinite outputs) is a warning for Check, which goes
+// on with cnn2snn's default max_value, and the error of Convert.
+func TestCalibrationFailure(t *testing.T) {
+	files := sequentialDense(t, nil)
+	bin := slices.Clone(files[1].Data)
+	for i := range 20 * 32 { // dense_relu/kernel comes first in the shard
+		binary.LittleEndian.PutUint32(bin[4*i:], math.Float32bits(3e38))
+	}
+	files[1].Data = bin
+	want := `model "sequential_dense": cannot calibrate the unbounded ReLUs (dense_relu/relu): the outputs of ReLU dense_relu/relu on the calibration batch are not finite (+Inf); check the model's weights and the calibration inputs; give a calibration batch of model inputs (a .npy file, batch first) or set max_value on these ReLUs`
+	r, err := Check(files, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(r.Warnings, []string{want + " (the check went on with cnn2snn's default max_value 2^bits − 1 for these ReLUs; a conversion stops here)"}) ||
+		r.Quantization.Calibration.Error != want {
+		t.Errorf("warnings %q", r.Warnings)
+	}
+	if _, err := Convert(files, Options{}); err == nil || err.Error() != want {
 		t.Errorf("convert: %v", err)
 	}
 }
