@@ -1,25 +1,29 @@
 // Command wasm is the converter's JavaScript API (cnn2snn.wasm). Built with
 // GOOS=js GOARCH=wasm, it installs globalThis.cnn2snn:
 //
-//	cnn2snn.version                     the converter's version
-//	cnn2snn.inspect(input)              → Promise of the Keras model's layers
-//	cnn2snn.summary(input)              → Promise of an .fbz model's summary and layers
+//	cnn2snn.version                 the converter's version
+//	cnn2snn.inspect(input)          → Promise of the Keras model's layers
+//	cnn2snn.check(input, options)   → Promise of the compatibility report
+//	cnn2snn.convert(input, options) → Promise of {fbz, file_name, report}
+//	cnn2snn.summary(input)          → Promise of an .fbz model's summary
 //
 // input is a Uint8Array or an array of {name, bytes} (a weights .h5 with its
-// .json, a TF.js model.json with its .bin shards). Every call returns a
-// Promise of plain objects; any error, and any panic, rejects it with an
-// Error carrying the user-facing message.
+// .json, a TF.js model.json with its .bin shards). The reports are the
+// core package's, in their JSON form (the shapes of `cnn2snn … --json`);
+// fbz is a Uint8Array. Every error, and any panic, rejects the Promise with
+// an Error carrying the user-facing message; a model that does not convert
+// rejects convert with an Error whose report property is its check report
+// (every diagnostic, the blocks).
 //
 // The page runs this binary in a Web Worker (web/cnn2snn.js) and talks to it
 // through a proxy with the same API, so conversion never blocks the page.
 package main
 
 import (
+	"errors"
 	"fmt"
 
-	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
-	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/fbz"
-	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
 )
 
 // A reply is what a call resolves to: value becomes a plain JavaScript
@@ -39,6 +43,8 @@ type call func(args []any, progress func(stage string, fraction float64)) (reply
 func calls() map[string]call {
 	return map[string]call{
 		"inspect": inspectCall,
+		"check":   checkCall,
+		"convert": convertCall,
 		"summary": summaryCall,
 	}
 }
@@ -50,12 +56,54 @@ func arg(args []any, i int) any {
 	return nil
 }
 
-// SummaryReport describes an Akida model read from an .fbz file.
-type SummaryReport struct {
-	File    string          `json:"file"`
-	Bytes   int             `json:"fbz_bytes"`
-	Summary string          `json:"summary"` // akida's Model.summary() text
-	Model   akida.ModelJSON `json:"model"`
+func inspectCall(args []any, _ func(string, float64)) (reply, error) {
+	files, err := filesFrom("inspect", arg(args, 0))
+	if err != nil {
+		return reply{}, err
+	}
+	r, err := core.Inspect(files)
+	if err != nil {
+		return reply{}, err
+	}
+	return reply{value: r}, nil
+}
+
+// filesAndOptions reads the (input, options) arguments of check and convert.
+func filesAndOptions(name string, args []any, progress func(string, float64)) ([]core.File, core.Options, error) {
+	files, err := filesFrom(name, arg(args, 0))
+	if err != nil {
+		return nil, core.Options{}, err
+	}
+	o, err := optionsFrom(name, arg(args, 1))
+	if err != nil {
+		return nil, core.Options{}, err
+	}
+	o.Progress = progress
+	return files, o, nil
+}
+
+func checkCall(args []any, progress func(string, float64)) (reply, error) {
+	files, o, err := filesAndOptions("check", args, progress)
+	if err != nil {
+		return reply{}, err
+	}
+	r, err := core.Check(files, o)
+	if err != nil {
+		return reply{}, err
+	}
+	return reply{value: r}, nil
+}
+
+func convertCall(args []any, progress func(string, float64)) (reply, error) {
+	files, o, err := filesAndOptions("convert", args, progress)
+	if err != nil {
+		return reply{}, err
+	}
+	r, err := core.Convert(files, o)
+	if err != nil {
+		return reply{}, err
+	}
+	return reply{value: r, bytes: map[string][]byte{"fbz": r.FBZ}}, nil
 }
 
 func summaryCall(args []any, _ func(string, float64)) (reply, error) {
@@ -66,48 +114,19 @@ func summaryCall(args []any, _ func(string, float64)) (reply, error) {
 	if len(files) != 1 {
 		return reply{}, fmt.Errorf("cnn2snn.summary: give one .fbz file; got %d files", len(files))
 	}
-	f := files[0]
-	m, err := fbz.Decode(f.Data)
+	r, err := core.Summarize(files[0].Data)
 	if err != nil {
-		return reply{}, fmt.Errorf("%s: %w", f.Name, err)
-	}
-	return reply{value: SummaryReport{File: f.Name, Bytes: len(f.Data), Summary: m.Summary(), Model: m.JSON()}}, nil
-}
-
-// InspectReport describes a Keras model as read from its files.
-type InspectReport struct {
-	Name         string         `json:"name"`
-	Class        string         `json:"class"`
-	Format       keras.Format   `json:"format"`
-	KerasVersion string         `json:"keras_version"`
-	Inputs       []string       `json:"inputs"`
-	Outputs      []string       `json:"outputs"`
-	Params       int            `json:"params"`
-	Layers       []InspectLayer `json:"layers"`
-}
-
-// InspectLayer is one Keras layer.
-type InspectLayer struct {
-	Name        string   `json:"name"`
-	Class       string   `json:"class"`
-	Inbound     []string `json:"inbound"`
-	OutputShape []int    `json:"output_shape"`
-	Params      int      `json:"params"`
-}
-
-func inspectCall(args []any, _ func(string, float64)) (reply, error) {
-	files, err := filesFrom("inspect", arg(args, 0))
-	if err != nil {
-		return reply{}, err
-	}
-	m, err := keras.Load(files)
-	if err != nil {
-		return reply{}, err
-	}
-	r := InspectReport{Name: m.Name, Class: m.Class, Format: m.Format, KerasVersion: m.KerasVersion,
-		Inputs: m.Inputs, Outputs: m.Outputs, Params: m.Params(), Layers: make([]InspectLayer, len(m.Layers))}
-	for i, l := range m.Layers {
-		r.Layers[i] = InspectLayer{Name: l.Name, Class: l.ClassName, Inbound: l.Inbound, OutputShape: l.OutputShape, Params: l.Params()}
+		return reply{}, fmt.Errorf("%s: %w", files[0].Name, err)
 	}
 	return reply{value: r}, nil
+}
+
+// errorReport returns what a rejected call carries besides its message:
+// the check report of a model that does not convert, or nil.
+func errorReport(err error) any {
+	var me *core.ModelError
+	if errors.As(err, &me) && me.Report != nil {
+		return me.Report
+	}
+	return nil
 }

@@ -2,11 +2,19 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/fixtures"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
+
+// The calls are the facade's, reached through the JavaScript argument
+// forms; these tests check that path natively (and under GOOS=js in Node).
 
 func TestSummaryOfRealFBZ(t *testing.T) {
 	data := fixtures.ReadShared(t, "akida", "v233_ei_pose_fc.fbz")
@@ -14,9 +22,9 @@ func TestSummaryOfRealFBZ(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := r.value.(SummaryReport)
-	if s.File != "pose.fbz" || s.Bytes != 6500 || s.Model.Version != "2.3.3" {
-		t.Errorf("file %q, %d bytes, version %q; want pose.fbz, 6500, 2.3.3", s.File, s.Bytes, s.Model.Version)
+	s := r.value.(*core.SummaryReport)
+	if s.FBZBytes != 6500 || s.Model.Version != "2.3.3" {
+		t.Errorf("%d bytes, version %q; want 6500, 2.3.3", s.FBZBytes, s.Model.Version)
 	}
 	// The fixture README: InputData + 4 FullyConnected, 51 features → 4 classes.
 	var layers []string
@@ -43,6 +51,7 @@ func TestSummaryOfRealFBZ(t *testing.T) {
 
 func TestSummaryErrors(t *testing.T) {
 	h5 := fixtures.ReadShared(t, "keras", "keras2.0_conv2d_model_weights.h5")
+	_, hdf5Err := core.Summarize(h5)
 	cases := []struct {
 		args []any
 		want string
@@ -50,7 +59,8 @@ func TestSummaryErrors(t *testing.T) {
 		{nil, "cnn2snn.summary: the first argument must be a Uint8Array or an array of {name, bytes}; got nothing (null or undefined)"},
 		{[]any{[]any{map[string]any{"name": "a.fbz", "bytes": []byte{}}, map[string]any{"name": "b.fbz", "bytes": []byte{}}}},
 			"cnn2snn.summary: give one .fbz file; got 2 files"},
-		{[]any{h5}, "model: file: this is an HDF5 file (a Keras .h5 model?), not an Akida .fbz model: convert a Keras model with 'cnn2snn convert' first"},
+		// The facade's message, prefixed with the file's name.
+		{[]any{h5}, "model: " + fmt.Sprint(hdf5Err)},
 	}
 	for _, c := range cases {
 		_, err := summaryCall(c.args, nil)
@@ -66,17 +76,122 @@ func TestInspectRealKeras3Zip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := r.value.(InspectReport)
+	m := r.value.(*keras.InspectReport)
 	// config.json of the fixture, read with Python's zipfile; params with h5py.
-	if m.Name != "sequential" || m.Class != "Sequential" || m.Params != 225034 {
-		t.Errorf("model %q %q %d params; want sequential Sequential 225034", m.Name, m.Class, m.Params)
+	if m.Name != "sequential" || m.TotalParams != 225034 {
+		t.Errorf("model %q, %d params; want sequential, 225034", m.Name, m.TotalParams)
 	}
 	var layers []string
 	for _, l := range m.Layers {
-		layers = append(layers, l.Name+":"+l.Class)
+		layers = append(layers, l.Name+":"+l.ClassName)
 	}
 	want := "input_layer:InputLayer conv2d:Conv2D max_pooling2d:MaxPooling2D conv2d_1:Conv2D max_pooling2d_1:MaxPooling2D flatten:Flatten dropout:Dropout dense:Dense dense_1:Dense"
 	if got := strings.Join(layers, " "); got != want {
 		t.Errorf("layers\n got  %s\n want %s", got, want)
+	}
+}
+
+// depthwiseLayers are mobilenetv1_vww_96's 13 DepthwiseConv2D layers (its
+// model_config, read with h5py).
+func depthwiseLayers() []string {
+	names := []string{"depthwise_conv2d"}
+	for i := 1; i <= 12; i++ {
+		names = append(names, fmt.Sprintf("depthwise_conv2d_%d", i))
+	}
+	return names
+}
+
+// diagnosedLayers returns the layers a report has diagnostics for, in order.
+func diagnosedLayers(r *core.CheckReport) []string {
+	var layers []string
+	for _, d := range r.Diagnostics {
+		if !slices.Contains(layers, d.Layer) {
+			layers = append(layers, d.Layer)
+		}
+	}
+	return layers
+}
+
+func TestCheckMobileNetOnAkida1(t *testing.T) {
+	data := fixtures.ReadShared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")
+	var stages []string
+	r, err := checkCall([]any{data, map[string]any{"target": "v1"}}, func(stage string, _ float64) { stages = append(stages, stage) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := r.value.(*core.CheckReport)
+	if report.Compatible || report.Target != "v1" {
+		t.Errorf("compatible %v, target %q; want false, v1", report.Compatible, report.Target)
+	}
+	diagnosed := diagnosedLayers(report)
+	for _, dw := range depthwiseLayers() {
+		if !slices.Contains(diagnosed, dw) {
+			t.Errorf("no diagnostic for the DepthwiseConv2D layer %s", dw)
+		}
+	}
+	for _, d := range report.Diagnostics {
+		if report.Rules[d.Rule] == "" {
+			t.Errorf("rule %q of %s has no documentation", d.Rule, d.Layer)
+		}
+	}
+	if len(stages) == 0 || stages[0] != "load" || stages[len(stages)-1] != "done" {
+		t.Errorf("progress stages %q, want load … done", stages)
+	}
+}
+
+func TestConvertMNISTSample(t *testing.T) {
+	data := fixtures.ReadShared(t, "keras", "mnist_cnn_sequential_keras3.15.keras")
+	input := []any{map[string]any{"name": "mnist_cnn_sequential_keras3.15.keras", "bytes": data}}
+	r, err := convertCall([]any{input, nil}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := r.value.(*core.ConvertResult)
+	if res.FileName != "mnist_cnn_sequential_keras3.15.fbz" {
+		t.Errorf("file name %q, want mnist_cnn_sequential_keras3.15.fbz", res.FileName)
+	}
+	// The bytes JavaScript gets are the facade's .fbz, as the CLI writes it.
+	direct, err := core.Convert([]core.File{{Name: "mnist_cnn_sequential_keras3.15.keras", Data: data}}, core.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fbz := r.bytes["fbz"]; len(fbz) == 0 || !slices.Equal(fbz, direct.FBZ) {
+		t.Errorf(".fbz of %d bytes differs from core.Convert's %d bytes", len(r.bytes["fbz"]), len(direct.FBZ))
+	}
+	if res.Report.FBZBytes != len(direct.FBZ) || !res.Report.Compatible {
+		t.Errorf("report: %d bytes, compatible %v", res.Report.FBZBytes, res.Report.Compatible)
+	}
+	text, _ := json.Marshal(r.value)
+	if strings.Contains(string(text), `"FBZ"`) || !strings.Contains(string(text), `"file_name":"mnist_cnn_sequential_keras3.15.fbz"`) {
+		t.Errorf("the JSON reply must hold file_name and no bytes: %.200s", text)
+	}
+}
+
+func TestConvertRefusalCarriesReport(t *testing.T) {
+	data := fixtures.ReadShared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")
+	_, err := convertCall([]any{data, map[string]any{"target": "v1"}}, nil)
+	var me *core.ModelError
+	if !errors.As(err, &me) {
+		t.Fatalf("error %v (%T), want a *core.ModelError", err, err)
+	}
+	report, ok := errorReport(err).(*core.CheckReport)
+	if !ok || report.Compatible || len(report.Diagnostics) == 0 {
+		t.Fatalf("errorReport = %#v, want the check report", errorReport(err))
+	}
+	// The message is the first problem, as cnn2snn raises it.
+	if err.Error() != report.Diagnostics[0].Message || !strings.Contains(err.Error(), "depthwise_conv2d") {
+		t.Errorf("message %q; first diagnostic %q", err.Error(), report.Diagnostics[0].Message)
+	}
+	if errorReport(errors.New("plain")) != nil {
+		t.Error("a plain error carries a report")
+	}
+}
+
+func TestOptionErrorsReachTheCaller(t *testing.T) {
+	data := fixtures.ReadShared(t, "keras", "mnist_cnn_sequential_keras3.15.keras")
+	_, want := core.Check([]core.File{{Name: "model", Data: data}}, core.Options{Quantize: core.QuantizeOptions{Weights: 3}})
+	_, err := checkCall([]any{data, map[string]any{"quantize": map[string]any{"weights": 3.0}}}, nil)
+	if err == nil || want == nil || err.Error() != want.Error() {
+		t.Errorf("got %v, want the facade's %v", err, want)
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
 )
 
 // The arguments of every API call arrive as plain Go values copied out of
@@ -26,10 +26,10 @@ const unnamedFile = "model"
 // filesFrom reads the first argument of a call: one Uint8Array, or an array
 // of {name, bytes} (a weights .h5 with its .json, a TF.js model.json with
 // its .bin shards).
-func filesFrom(call string, v any) ([]keras.File, error) {
+func filesFrom(call string, v any) ([]core.File, error) {
 	switch v := v.(type) {
 	case []byte:
-		return []keras.File{{Name: unnamedFile, Data: v}}, nil
+		return []core.File{{Name: unnamedFile, Data: v}}, nil
 	case []any:
 		if len(v) == 0 {
 			return nil, fmt.Errorf("cnn2snn.%s: the file list is empty; give a Uint8Array or an array of {name, bytes}", call)
@@ -37,7 +37,7 @@ func filesFrom(call string, v any) ([]keras.File, error) {
 		if len(v) > maxFiles {
 			return nil, fmt.Errorf("cnn2snn.%s: %d files is more than the %d one model can have; give only the model's own files", call, len(v), maxFiles)
 		}
-		files := make([]keras.File, len(v))
+		files := make([]core.File, len(v))
 		for i, item := range v {
 			f, err := fileFrom(item)
 			if err != nil {
@@ -50,48 +50,40 @@ func filesFrom(call string, v any) ([]keras.File, error) {
 	return nil, fmt.Errorf("cnn2snn.%s: the first argument must be a Uint8Array or an array of {name, bytes}; got %s", call, describe(v))
 }
 
-func fileFrom(v any) (keras.File, error) {
+func fileFrom(v any) (core.File, error) {
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return keras.File{}, fmt.Errorf("must be an object {name, bytes}; got %s", describe(v))
+		return core.File{}, fmt.Errorf("must be an object {name, bytes}; got %s", describe(v))
 	}
 	name, ok := obj["name"].(string)
 	if !ok || name == "" {
-		return keras.File{}, fmt.Errorf("needs a name (the file name, e.g. \"model.json\"); got %s", describe(obj["name"]))
+		return core.File{}, fmt.Errorf("needs a name (the file name, e.g. \"model.json\"); got %s", describe(obj["name"]))
 	}
 	data, ok := obj["bytes"].([]byte)
 	if !ok {
-		return keras.File{}, fmt.Errorf("%q: bytes must be a Uint8Array or an ArrayBuffer; got %s", name, describe(obj["bytes"]))
+		return core.File{}, fmt.Errorf("%q: bytes must be a Uint8Array or an ArrayBuffer; got %s", name, describe(obj["bytes"]))
 	}
-	return keras.File{Name: name, Data: data}, nil
-}
-
-// Options are the options of check and convert as the API takes them; the
-// names are the JavaScript ones (camelCase).
-type Options struct {
-	InputScaling *[2]float64 // inputScaling: [scale, offset]
-	InputIsImage *bool       // inputIsImage
-	Quantize     Bits        // quantize: {weights, activations, inputWeights}; 0 = the default
-	Calibration  []byte      // calibration: a .npy Uint8Array
-	Target       string      // target: "v1" (Akida 1.0) or "v2" (Akida 2.0); "" = the default
-}
-
-// Bits are the quantization bit widths of a float model, as
-// cnn2snn.quantize names them.
-type Bits struct {
-	Weights      int // weight_quantization
-	Activations  int // activ_quantization
-	InputWeights int // input_weight_quantization
+	return core.File{Name: name, Data: data}, nil
 }
 
 // optionNames lists the options for error messages. onProgress is taken
 // out by the JavaScript side before the rest is copied.
-const optionNames = "inputScaling, inputIsImage, quantize, calibration, target, onProgress"
+const optionNames = "inputScaling, inputIsImage, quantize, calibration, target, akidaVersion, onProgress"
 
-// optionsFrom reads the options object. Unknown keys are an error, so a
-// typo ("inputscaling") is not silently ignored.
-func optionsFrom(call string, v any) (Options, error) {
-	var o Options
+// optionsFrom reads the options object:
+//
+//	inputScaling  [scale, offset]
+//	inputIsImage  boolean
+//	quantize      {weights, activations, inputWeights}: bit widths for a float model
+//	calibration   Uint8Array: a .npy of sample inputs for the quantizer
+//	target        "v1" (Akida 1.0) or "v2" (Akida 2.0)
+//	akidaVersion  the akida version string written in the .fbz
+//
+// null or undefined means the default. Unknown keys are an error, so a
+// typo ("inputscaling") is not silently ignored. The converter checks the
+// values themselves (allowed bit widths, a positive scale).
+func optionsFrom(call string, v any) (core.Options, error) {
+	var o core.Options
 	if v == nil {
 		return o, nil
 	}
@@ -124,6 +116,12 @@ func optionsFrom(call string, v any) (Options, error) {
 			o.Calibration = b
 		case "target":
 			o.Target, err = targetFrom(val)
+		case "akidaVersion":
+			s, ok := val.(string)
+			if !ok {
+				err = fmt.Errorf("must be a version string such as \"2.19.1\"; got %s", describe(val))
+			}
+			o.AkidaVersion = s
 		case "onProgress":
 			// Handled by the JavaScript side; reaching here means it was
 			// not a function.
@@ -132,7 +130,7 @@ func optionsFrom(call string, v any) (Options, error) {
 			err = fmt.Errorf("is not an option; the options are %s", optionNames)
 		}
 		if err != nil {
-			return Options{}, fmt.Errorf("cnn2snn.%s: option %s %w", call, key, err)
+			return core.Options{}, fmt.Errorf("cnn2snn.%s: option %s %w", call, key, err)
 		}
 	}
 	return o, nil
@@ -152,24 +150,24 @@ func inputScalingFrom(v any) (*[2]float64, error) {
 
 // bitsFrom reads {weights, activations, inputWeights}. The converter checks
 // which widths Akida allows; here only the form is checked.
-func bitsFrom(v any) (Bits, error) {
+func bitsFrom(v any) (core.QuantizeOptions, error) {
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return Bits{}, fmt.Errorf("must be an object {weights, activations, inputWeights} of bit widths, e.g. {weights: 4, activations: 4, inputWeights: 8}; got %s", describe(v))
+		return core.QuantizeOptions{}, fmt.Errorf("must be an object {weights, activations, inputWeights} of bit widths, e.g. {weights: 4, activations: 4, inputWeights: 8}; got %s", describe(v))
 	}
-	var b Bits
+	var b core.QuantizeOptions
 	fields := map[string]*int{"weights": &b.Weights, "activations": &b.Activations, "inputWeights": &b.InputWeights}
 	for _, key := range sortedKeys(obj) {
 		dst, known := fields[key]
 		if !known {
-			return Bits{}, fmt.Errorf("has no field %q; its fields are weights, activations, inputWeights", key)
+			return core.QuantizeOptions{}, fmt.Errorf("has no field %q; its fields are weights, activations, inputWeights", key)
 		}
 		if obj[key] == nil {
 			continue
 		}
 		n, ok := finite(obj[key])
 		if !ok || n != math.Trunc(n) || n < 1 || n > 32 {
-			return Bits{}, fmt.Errorf("%s must be a whole number of bits such as 4 or 8; got %s", key, describe(obj[key]))
+			return core.QuantizeOptions{}, fmt.Errorf("%s must be a whole number of bits such as 4 or 8; got %s", key, describe(obj[key]))
 		}
 		*dst = int(n)
 	}

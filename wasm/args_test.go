@@ -4,7 +4,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
 )
 
 func TestFilesFrom(t *testing.T) {
@@ -13,7 +13,7 @@ func TestFilesFrom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []keras.File{{Name: "model", Data: h5}}; !reflect.DeepEqual(got, want) {
+	if want := []core.File{{Name: "model", Data: h5}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("bare bytes: got %+v, want %+v", got, want)
 	}
 
@@ -25,7 +25,7 @@ func TestFilesFrom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []keras.File{{Name: "model.json", Data: []byte("{}")}, {Name: "weights.h5", Data: h5}}
+	want := []core.File{{Name: "model.json", Data: []byte("{}")}, {Name: "weights.h5", Data: h5}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("pair: got %+v, want %+v", got, want)
 	}
@@ -61,14 +61,15 @@ func TestOptionsFrom(t *testing.T) {
 		"quantize":     map[string]any{"weights": 2.0, "activations": 1.0, "inputWeights": 8.0},
 		"calibration":  []byte("\x93NUMPY"),
 		"target":       "v1",
+		"akidaVersion": "2.18.2",
 	}
 	got, err := optionsFrom("convert", in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	no := false
-	want := Options{InputScaling: &[2]float64{255, 0}, InputIsImage: &no,
-		Quantize: Bits{Weights: 2, Activations: 1, InputWeights: 8}, Calibration: []byte("\x93NUMPY"), Target: "v1"}
+	want := core.Options{InputScaling: &[2]float64{255, 0}, InputIsImage: &no,
+		Quantize: core.QuantizeOptions{Weights: 2, Activations: 1, InputWeights: 8}, Calibration: []byte("\x93NUMPY"), Target: "v1", AkidaVersion: "2.18.2"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
@@ -76,7 +77,7 @@ func TestOptionsFrom(t *testing.T) {
 	// null, undefined and missing all mean "the default".
 	for _, in := range []any{nil, map[string]any{}, map[string]any{"target": nil, "inputScaling": nil}} {
 		got, err := optionsFrom("convert", in)
-		if err != nil || !reflect.DeepEqual(got, Options{}) {
+		if err != nil || !reflect.DeepEqual(got, core.Options{}) {
 			t.Errorf("optionsFrom(%s) = %+v, %v; want the zero Options", describe(in), got, err)
 		}
 	}
@@ -89,7 +90,7 @@ func TestOptionsFromErrors(t *testing.T) {
 	}{
 		{"v1", `cnn2snn.check: options must be an object such as {target: "v1"}; got the string "v1"`},
 		{map[string]any{"inputscaling": []any{1.0, 0.0}},
-			"cnn2snn.check: option inputscaling is not an option; the options are inputScaling, inputIsImage, quantize, calibration, target, onProgress"},
+			"cnn2snn.check: option inputscaling is not an option; the options are inputScaling, inputIsImage, quantize, calibration, target, akidaVersion, onProgress"},
 		{map[string]any{"inputScaling": []any{255.0}},
 			"cnn2snn.check: option inputScaling must be [scale, offset], two numbers, e.g. [255, 0] for 8-bit images; got an array of 1 items"},
 		{map[string]any{"inputScaling": []any{"255", 0.0}},
@@ -108,6 +109,8 @@ func TestOptionsFromErrors(t *testing.T) {
 			"cnn2snn.check: option calibration must be the bytes of a .npy file (a Uint8Array); got an array of 0 items"},
 		{map[string]any{"target": "akida2"},
 			`cnn2snn.check: option target must be "v1" (Akida 1.0) or "v2" (Akida 2.0); got the string "akida2"`},
+		{map[string]any{"akidaVersion": 2.19},
+			"cnn2snn.check: option akidaVersion must be a version string such as \"2.19.1\"; got the number 2.19"},
 		{map[string]any{"onProgress": true},
 			"cnn2snn.check: option onProgress must be a function (stage, fraction) => …; got the boolean true"},
 	}

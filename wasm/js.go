@@ -102,17 +102,37 @@ func bytesView(v js.Value) js.Value {
 // through JSON (the report types carry JSON tags, so every front end shows
 // the same field names) and each byte slice becomes a Uint8Array property.
 func jsReply(r reply) (js.Value, error) {
-	text, err := json.Marshal(r.value)
+	obj, err := jsJSON(r.value)
 	if err != nil {
-		return js.Value{}, fmt.Errorf("internal error: the result cannot be encoded: %v; please report this with the model file", err)
+		return js.Value{}, err
 	}
-	obj := js.Global().Get("JSON").Call("parse", string(text))
 	for name, b := range r.bytes {
 		arr := js.Global().Get("Uint8Array").New(len(b))
 		js.CopyBytesToJS(arr, b)
 		obj.Set(name, arr)
 	}
 	return obj, nil
+}
+
+// jsJSON is v's JSON form parsed in JavaScript.
+func jsJSON(v any) (js.Value, error) {
+	text, err := json.Marshal(v)
+	if err != nil {
+		return js.Value{}, fmt.Errorf("internal error: the result cannot be encoded: %v; please report this with the model file", err)
+	}
+	return js.Global().Get("JSON").Call("parse", string(text)), nil
+}
+
+// jsError is the Error a call rejects with: the message, and the report of
+// a model that does not convert.
+func jsError(err error) js.Value {
+	e := js.Global().Get("Error").New(err.Error())
+	if r := errorReport(err); r != nil {
+		if report, jerr := jsJSON(r); jerr == nil {
+			e.Set("report", report)
+		}
+	}
+	return e
 }
 
 // promise runs work on its own goroutine (so a call never blocks the
@@ -126,7 +146,7 @@ func promise(work func() (js.Value, error)) js.Value {
 		go func() {
 			v, err := safely(work)
 			if err != nil {
-				reject.Invoke(js.Global().Get("Error").New(err.Error()))
+				reject.Invoke(jsError(err))
 				return
 			}
 			resolve.Invoke(v)

@@ -112,6 +112,36 @@ func TestErrorsRejectWithMessage(t *testing.T) {
 		"this is not a Keras model file (it is a PDF document); give a .h5 or .keras file saved with model.save, a weights .h5 with its model .json, or a TF.js model.json with its .bin files")
 }
 
+func TestConvertThroughJS(t *testing.T) {
+	api := newAPI()
+	mnist := js.ValueOf([]any{map[string]any{"name": "mnist.keras", "bytes": uint8Array(fixtures.ReadShared(t, "keras", "mnist_cnn_sequential_keras3.15.keras"))}})
+	v, rej := await(t, api.Call("convert", mnist, js.ValueOf(map[string]any{"target": "v1"})))
+	if !rej.IsUndefined() {
+		t.Fatalf("rejected: %s", rej.Get("message"))
+	}
+	fbz := v.Get("fbz")
+	if !fbz.InstanceOf(js.Global().Get("Uint8Array")) || fbz.Length() != v.Get("report").Get("fbz_bytes").Int() {
+		t.Errorf("fbz %v of length %d, report says %d bytes", fbz.Type(), fbz.Length(), v.Get("report").Get("fbz_bytes").Int())
+	}
+	if got := v.Get("file_name").String(); got != "mnist.fbz" {
+		t.Errorf("file_name %q, want mnist.fbz", got)
+	}
+
+	// A model that does not convert: the Error carries the check report.
+	vww := uint8Array(fixtures.ReadShared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5"))
+	_, rej = await(t, api.Call("convert", vww))
+	if rej.IsUndefined() {
+		t.Fatal("mobilenetv1_vww converted to Akida 1.0")
+	}
+	report := rej.Get("report")
+	if report.Type() != js.TypeObject || report.Get("compatible").Bool() || report.Get("diagnostics").Length() == 0 {
+		t.Fatalf("the rejection's report is %v", js.Global().Get("JSON").Call("stringify", report))
+	}
+	if first := report.Get("diagnostics").Index(0).Get("message").String(); rej.Get("message").String() != first {
+		t.Errorf("message %q, first diagnostic %q", rej.Get("message"), first)
+	}
+}
+
 func TestPanicRejectsAndRuntimeSurvives(t *testing.T) {
 	boom := method(func([]any, func(string, float64)) (reply, error) { panic("index out of range [3] with length 3") })
 	defer boom.Release()
@@ -124,7 +154,7 @@ func TestPanicRejectsAndRuntimeSurvives(t *testing.T) {
 }
 
 func TestProgressAndBytesReply(t *testing.T) {
-	var gotOptions Options
+	var gotOptions core.Options
 	fn := method(func(args []any, progress func(string, float64)) (reply, error) {
 		var err error
 		if gotOptions, err = optionsFrom("convert", arg(args, 1)); err != nil {

@@ -54,7 +54,8 @@
         // Hand the .fbz over instead of copying it.
         postMessage({ id, result }, result && result.fbz instanceof Uint8Array ? [result.fbz.buffer] : []);
       } catch (err) {
-        postMessage({ id, error: message(err) });
+        // A model that does not convert: the Error carries its report.
+        postMessage({ id, error: message(err), report: err && err.report });
       }
     };
     return;
@@ -94,7 +95,7 @@
       return;
     }
     pending.delete(data.id);
-    if ("error" in data) call.reject(new Error(data.error));
+    if ("error" in data) call.reject(Object.assign(new Error(data.error), data.report ? { report: data.report } : {}));
     else call.resolve(data.result);
   };
   worker.onerror = (event) => {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 )
 
@@ -128,3 +129,68 @@ func writeTemp(tb testing.TB, name string, data []byte) string {
 }
 
 func squeeze(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// download clicks a download link and returns the file name the browser
+// was given and the bytes it saved.
+func (t *tab) download(tb testing.TB, selector string) (string, []byte) {
+	tb.Helper()
+	dir := tb.TempDir()
+	type begun struct{ guid, name string }
+	started := make(chan begun, 1)
+	done := make(chan string, 1)
+	chromedp.ListenTarget(t.ctx, func(ev any) {
+		switch ev := ev.(type) {
+		case *browser.EventDownloadWillBegin:
+			select {
+			case started <- begun{ev.GUID, ev.SuggestedFilename}:
+			default:
+			}
+		case *browser.EventDownloadProgress:
+			if ev.State == browser.DownloadProgressStateCompleted {
+				select {
+				case done <- ev.GUID:
+				default:
+				}
+			}
+		}
+	})
+	t.run(tb,
+		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllowAndName).WithDownloadPath(dir).WithEventsEnabled(true),
+		chromedp.Click(selector, chromedp.ByQuery))
+	var b begun
+	select {
+	case b = <-started:
+	case <-t.ctx.Done():
+		tb.Fatalf("clicking %s started no download", selector)
+	}
+	select {
+	case guid := <-done:
+		data, err := os.ReadFile(filepath.Join(dir, guid))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return b.name, data
+	case <-t.ctx.Done():
+		tb.Fatalf("the download of %s did not finish", b.name)
+	}
+	return "", nil
+}
+
+// downloadLink selects the download link whose file name ends in suffix.
+func downloadLink(suffix string) string {
+	return fmt.Sprintf(`.cnn2snn-download[download$=%q]`, suffix)
+}
+
+// setOption changes a form control of the options pane and fires change.
+func (t *tab) setOption(tb testing.TB, selector, value string) {
+	tb.Helper()
+	script := fmt.Sprintf(`(() => { const el = document.querySelector(%q); el.value = %q; el.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`, selector, value)
+	t.eval(tb, script, nil)
+}
+
+// marked returns the Keras layers the block list marks as incompatible.
+func (t *tab) marked(tb testing.TB) []string {
+	var names []string
+	t.eval(tb, `[...document.querySelectorAll(".cnn2snn-keras-layer.cnn2snn-incompatible")].map(e => e.textContent)`, &names)
+	return names
+}

@@ -1,6 +1,9 @@
 package browser
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -8,9 +11,56 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/fixtures"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
+
+// pageDefaults are the options the page converts with before the user
+// changes any: cnn2snn's defaults, float models quantized 4/4/8.
+func pageDefaults() core.Options {
+	image := true
+	return core.Options{InputIsImage: &image, Quantize: core.QuantizeOptions{Weights: 4, Activations: 4, InputWeights: 8}, Target: "v1"}
+}
+
+// nativeConvert is what the CLI does with the same files and options.
+func nativeConvert(t *testing.T, files []core.File, o core.Options) *core.ConvertResult {
+	t.Helper()
+	r, err := core.Convert(files, o)
+	if err != nil {
+		t.Fatalf("the converter refuses %s natively: %v", files[0].Name, err)
+	}
+	return r
+}
+
+func blockNames(blocks []compat.Block) []string {
+	names := make([]string, len(blocks))
+	for i, b := range blocks {
+		names[i] = b.AkidaLayer
+	}
+	return names
+}
+
+func diagnosticOf(r *core.CheckReport, layer string) compat.Diagnostic {
+	for _, d := range r.Diagnostics {
+		if d.Layer == layer {
+			return d
+		}
+	}
+	return compat.Diagnostic{}
+}
+
+// sizeText is the page's way of writing a byte count (web/ui).
+func sizeText(n int) string {
+	switch {
+	case n >= 1_000_000:
+		return fmt.Sprintf("%.2f MB", float64(n)/1e6)
+	case n >= 10_000:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
 
 func TestPage(t *testing.T) {
 	s := startSession(t)
@@ -43,7 +93,7 @@ func TestPage(t *testing.T) {
 			}
 		}
 		facts := tab.facts(t)
-		if facts[".fbz size"] != "6,500 bytes" || facts["Written by"] != "akida 2.3.3" || facts["Akida layers"] != "5" {
+		if facts[".fbz size"] != "6,500 bytes" || facts["akida version"] != "2.3.3" || facts["Akida layers"] != "5" {
 			t.Errorf("facts %v", facts)
 		}
 		if got := squeeze(tab.text(t, ".cnn2snn-downloads")); got != "Download the summary (JSON)" {
@@ -74,6 +124,192 @@ func TestPage(t *testing.T) {
 			t.Errorf("error\n got  %s\n want %s (as core says natively)", got, err.Error())
 		}
 		tab.screenshot(t, "broken-file")
+	})
+
+	// AkidaNet dropped on the page: its blocks, the input scaling taken
+	// from its Rescaling layer, and an .fbz equal to the converter's.
+	t.Run("AkidaNet by drop", func(t *testing.T) {
+		const name = "akidanet_imagenet_224_alpha_25_keras2.10.h5"
+		data := fixtures.ReadShared(t, "keras", name)
+		tab := s.newTab(t)
+		tab.open(t, "")
+		tab.drop(t, file{name, data})
+		tab.await(t, downloadLink(".fbz"))
+
+		// The fixture README: Conv2D×4 (the first one the input layer),
+		// SeparableConv2D×10, Dense(1000); names from its model_config.
+		want := []string{"conv_0", "conv_1", "conv_2", "conv_3"}
+		for i := 4; i <= 13; i++ {
+			want = append(want, fmt.Sprintf("separable_%d", i))
+		}
+		want = append(want, "classifier")
+		if got := tab.blocks(t); !slices.Equal(got, want) {
+			t.Errorf("blocks\n got  %q\n want %q", got, want)
+		}
+		var types []string
+		tab.eval(t, `[...document.querySelectorAll(".cnn2snn-akida-type")].map(e => e.textContent)`, &types)
+		if len(types) != 15 || types[0] != "InputConvolutional" || types[1] != "Convolutional" || types[4] != "SeparableConvolutional" || types[14] != "FullyConnected" {
+			t.Errorf("Akida types %q", types)
+		}
+		// Rescaling(scale=1/128, offset=-1): cnn2snn's input scaling is
+		// (1/scale, -offset/scale) = (128, 128).
+		if got := tab.text(t, ".cnn2snn-scaling-note"); got != "Used (128, 128), taken from the Rescaling layer rescaling." {
+			t.Errorf("scaling note %q", got)
+		}
+		if got := tab.text(t, ".cnn2snn-verdict"); got != "Compatible with Akida 1.0." {
+			t.Errorf("verdict %q", got)
+		}
+
+		want8 := nativeConvert(t, []core.File{{Name: name, Data: data}}, pageDefaults())
+		gotName, fbz := tab.download(t, downloadLink(".fbz"))
+		if gotName != "akidanet_imagenet_224_alpha_25_keras2.10.fbz" || gotName != want8.FileName {
+			t.Errorf("download name %q, converter's %q", gotName, want8.FileName)
+		}
+		if !bytes.Equal(fbz, want8.FBZ) {
+			t.Errorf("the downloaded .fbz (%d bytes) differs from the converter's (%d bytes)", len(fbz), len(want8.FBZ))
+		}
+		if facts := tab.facts(t); facts[".fbz size"] != sizeText(len(want8.FBZ)) || facts["Akida layers"] != "15" {
+			t.Errorf("facts %v", facts)
+		}
+		_, report := tab.download(t, downloadLink(".report.json"))
+		var r core.ConvertReport
+		if err := json.Unmarshal(report, &r); err != nil || r.FBZBytes != len(want8.FBZ) || len(r.Blocks) != 15 {
+			t.Errorf("report download: %v, %d bytes, %d blocks", err, r.FBZBytes, len(r.Blocks))
+		}
+		var ms float64
+		tab.eval(t, `performance.getEntriesByName("cnn2snn-convert")[0].duration`, &ms)
+		t.Logf("AkidaNet 0.25: inspect is done, convert took %.0f ms in Chromium (page → worker → page)", ms)
+		tab.screenshot(t, "akidanet")
+	})
+
+	// MobileNet on Akida 1.0: DepthwiseConv2D has no Akida 1.0 layer; each
+	// one is marked in its block with the rule's message and its Doc.
+	t.Run("MobileNet diagnostics by file input", func(t *testing.T) {
+		const name = "mobilenetv1_vww_96_keras2.4.h5"
+		path := fixtures.Shared(t, "keras", name)
+		tab := s.newTab(t)
+		tab.open(t, "")
+		tab.upload(t, path)
+		tab.await(t, ".cnn2snn-verdict.cnn2snn-incompatible")
+
+		check, err := core.Check([]core.File{{Name: name, Data: fixtures.ReadShared(t, "keras", name)}}, pageDefaults())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("Not convertible to Akida 1.0: %d problems, marked below.", len(check.Diagnostics))
+		if got := tab.text(t, ".cnn2snn-verdict"); got != want {
+			t.Errorf("verdict %q, want %q", got, want)
+		}
+		marked := tab.marked(t)
+		for i := 0; i <= 12; i++ {
+			dw := "depthwise_conv2d"
+			if i > 0 {
+				dw += fmt.Sprintf("_%d", i)
+			}
+			if !slices.Contains(marked, dw) {
+				t.Errorf("the DepthwiseConv2D layer %s is not marked", dw)
+			}
+			var shown struct{ Message, Doc string }
+			tab.eval(t, fmt.Sprintf(`(() => {
+				const li = [...document.querySelectorAll(".cnn2snn-block .cnn2snn-diagnostic")].find(li => li.querySelector(".cnn2snn-diagnostic-layer").textContent === %q);
+				return li ? {Message: li.querySelector(".cnn2snn-diagnostic-message").textContent, Doc: li.querySelector(".cnn2snn-rule p").textContent} : {};
+			})()`, dw+": "), &shown)
+			d := diagnosticOf(check, dw)
+			if shown.Message != d.Message || shown.Doc != check.Rules[d.Rule] || shown.Doc == "" {
+				t.Errorf("%s shows %+v; the converter says %q (rule %s)", dw, shown, d.Message, d.Rule)
+			}
+		}
+		if got := tab.text(t, ".cnn2snn-error"); got != "" {
+			t.Errorf("an incompatible model is a result, but the page shows the error %q", got)
+		}
+		if got := squeeze(tab.text(t, ".cnn2snn-downloads")); got != "Download the report (JSON)" {
+			t.Errorf("downloads %q", got)
+		}
+		tab.screenshot(t, "mobilenet-diagnostics")
+	})
+
+	// The sample button: the bundled MIT model converts at once with the
+	// default 4/4/8 bits, and its .fbz is the converter's.
+	t.Run("sample model", func(t *testing.T) {
+		tab := s.newTab(t)
+		tab.open(t, "")
+		tab.run(t, chromedp.Click(".cnn2snn-sample", chromedp.ByQuery))
+		tab.await(t, downloadLink(".fbz"))
+		const name = "mnist_cnn_sequential_keras3.15.keras"
+		want := nativeConvert(t, []core.File{{Name: name, Data: fixtures.ReadShared(t, "keras", name)}}, pageDefaults())
+		gotName, fbz := tab.download(t, downloadLink(".fbz"))
+		if gotName != "mnist_cnn_sequential_keras3.15.fbz" || !bytes.Equal(fbz, want.FBZ) {
+			t.Errorf("downloaded %s (%d bytes); the converter gives %s (%d bytes)", gotName, len(fbz), want.FileName, len(want.FBZ))
+		}
+		if got := tab.blocks(t); !slices.Equal(got, blockNames(want.Report.Blocks)) {
+			t.Errorf("blocks %q, want %q", got, blockNames(want.Report.Blocks))
+		}
+		if !strings.Contains(tab.text(t, ".cnn2snn-summary-text"), want.Report.Summary) {
+			t.Errorf("the summary pane lacks the converter's summary:\n%s", want.Report.Summary)
+		}
+		tab.screenshot(t, "sample")
+	})
+
+	// A weights .h5 with its model .json, dropped together, is one model.
+	t.Run("weights and JSON siblings", func(t *testing.T) {
+		files := []core.File{
+			{Name: "keras2.0_conv2d_model.json", Data: fixtures.ReadShared(t, "keras", "keras2.0_conv2d_model.json")},
+			{Name: "keras2.0_conv2d_model_weights.h5", Data: fixtures.ReadShared(t, "keras", "keras2.0_conv2d_model_weights.h5")},
+		}
+		tab := s.newTab(t)
+		tab.open(t, "")
+		tab.drop(t, file{files[0].Name, files[0].Data}, file{files[1].Name, files[1].Data})
+		tab.await(t, ".cnn2snn-verdict")
+		check, err := core.Check(files, pageDefaults())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tab.blocks(t); !slices.Equal(got, blockNames(check.Blocks)) {
+			t.Errorf("blocks %q, want %q", got, blockNames(check.Blocks))
+		}
+		if got := tab.text(t, ".cnn2snn-file-list"); !strings.Contains(got, "keras2.0_conv2d_model.json") || !strings.Contains(got, "keras2.0_conv2d_model_weights.h5") {
+			t.Errorf("file list %q", got)
+		}
+	})
+
+	// Options convert again at once: a scaling given on top of the model's
+	// Rescaling layer is cnn2snn's error, and Akida 2.0 is the converter's
+	// answer for this model.
+	t.Run("options", func(t *testing.T) {
+		const name = "akidanet_imagenet_224_alpha_25_keras2.10.h5"
+		data := fixtures.ReadShared(t, "keras", name)
+		files := []core.File{{Name: name, Data: data}}
+		tab := s.newTab(t)
+		tab.open(t, "")
+		tab.upload(t, fixtures.Shared(t, "keras", name))
+		tab.await(t, downloadLink(".fbz"))
+
+		tab.setOption(t, ".cnn2snn-scale", "255")
+		tab.setOption(t, ".cnn2snn-shift", "0")
+		o := pageDefaults()
+		o.InputScaling = &[2]float64{255, 0}
+		_, want := core.Convert(files, o)
+		if want == nil {
+			t.Fatal("the converter takes a scaling on top of a Rescaling layer")
+		}
+		tab.run(t, chromedp.Poll(`!document.querySelector(".cnn2snn-progress")`, nil))
+		if got := tab.text(t, ".cnn2snn-diagnostic-message") + tab.text(t, ".cnn2snn-error"); got != want.Error() {
+			t.Errorf("with input scaling (255, 0): page %q, converter %q", got, want.Error())
+		}
+
+		tab.setOption(t, ".cnn2snn-scale", "")
+		tab.setOption(t, ".cnn2snn-shift", "")
+		tab.setOption(t, ".cnn2snn-target", "v2")
+		o = pageDefaults()
+		o.Target = "v2"
+		_, want = core.Convert(files, o)
+		tab.run(t, chromedp.Poll(`!document.querySelector(".cnn2snn-progress")`, nil))
+		if want == nil {
+			tab.await(t, downloadLink(".fbz"))
+		} else if got := tab.text(t, ".cnn2snn-diagnostic-message") + tab.text(t, ".cnn2snn-error"); got != want.Error() {
+			t.Errorf("target v2: page %q, converter %q", got, want.Error())
+		}
+		tab.screenshot(t, "options-v2")
 	})
 
 	// The embed: two lines in a documentation page mount the converter.

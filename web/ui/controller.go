@@ -217,15 +217,15 @@ func (c *Controller) summarize(run int, input js.Value) {
 		c.fail(run, err)
 		return
 	}
-	report := blobURL(js.Global().Get("JSON").Call("stringify", v, nil, 2), "application/json")
+	report := jsonBlobURL(v)
 	c.update(run, func(p *Page) {
 		p.Summary, p.Busy = &s, false
-		c.addDownload("Download the summary (JSON)", strings.TrimSuffix(s.File, path.Ext(s.File))+".summary.json", report, 0)
+		c.addDownload("Download the summary (JSON)", stem(p.Files)+".summary.json", report, 0)
 	})
 }
 
-// convert inspects, checks and, when the model is compatible, converts the
-// Keras model; an incompatible model shows its blocks and diagnostics.
+// convert inspects the Keras model, then converts it; a model that does
+// not convert shows its blocks and diagnostics.
 func (c *Controller) convert(run int, input js.Value) {
 	defer c.recoverRun(run)
 	var form Form
@@ -236,60 +236,93 @@ func (c *Controller) convert(run int, input js.Value) {
 		return
 	}
 
-	c.stage(run, "Reading the Keras model", 0.1)
+	c.stage(run, "Reading the Keras model", 0.05)
 	var inspect InspectReport
-	if err := c.call(run, "inspect", input, nil, &inspect); err != nil {
+	if err := c.call("inspect", input, nil, &inspect); err != nil {
 		c.fail(run, err)
 		return
 	}
 	c.update(run, func(p *Page) { p.Inspect = &inspect })
 
-	c.stage(run, "Checking the model against Akida "+targetName(form.Target), 0.2)
-	var check Report
-	if err := c.call(run, "check", input, opts, &check); err != nil {
-		c.fail(run, err)
-		return
-	}
-	c.update(run, func(p *Page) {
-		p.Report = &check
-		p.Busy = check.Compatible
-	})
-	if !check.Compatible {
-		return
-	}
-
-	c.stage(run, "Converting", 0.3)
 	mark("cnn2snn-convert-start")
 	v, err := callAPI(c.api, "convert", input, opts, func(stage string, fraction float64) {
-		c.stage(run, stage, 0.3+0.7*fraction)
+		c.stage(run, stageText(stage, form.Target), 0.1+0.9*fraction)
 	})
+	if report, refused := refusalReport(err); refused {
+		c.refused(run, report)
+		return
+	}
 	if err != nil {
 		c.fail(run, err)
 		return
 	}
 	measure("cnn2snn-convert", "cnn2snn-convert-start")
-	var result struct {
-		FileName string        `json:"file_name"`
-		Report   Report        `json:"report"`
-		Summary  SummaryReport `json:"summary"`
-	}
+	var result ConvertResult
 	if err := decode(v, &result); err != nil {
 		c.fail(run, err)
 		return
 	}
 	fbz := blobURL(v.Get("fbz"), "application/octet-stream")
-	report := blobURL(js.Global().Get("JSON").Call("stringify", v.Get("report"), nil, 2), "application/json")
-	size := v.Get("fbz").Get("byteLength").Int()
+	report := jsonBlobURL(v.Get("report"))
 	c.update(run, func(p *Page) {
-		p.Report, p.Summary, p.FBZName, p.Busy = &result.Report, &result.Summary, result.FileName, false
+		r := result.Report
+		check := r.Report.withDocs()
+		p.Report, p.FBZName, p.Busy = &check, result.FileName, false
+		p.Summary = &SummaryReport{Bytes: r.FBZBytes, Summary: r.Summary, Model: r.Akida}
 		p.Progress = Progress{Stage: "Converted", Fraction: 1}
-		c.addDownload("Download "+result.FileName, result.FileName, fbz, size)
+		c.addDownload("Download "+result.FileName, result.FileName, fbz, r.FBZBytes)
 		c.addDownload("Download the report (JSON)", strings.TrimSuffix(result.FileName, ".fbz")+".report.json", report, 0)
 	})
 }
 
+// refused shows the report of a model that does not convert: its blocks
+// with the problems marked in place. It is a result, not an error.
+func (c *Controller) refused(run int, v js.Value) {
+	var r Report
+	if err := decode(v, &r); err != nil {
+		c.fail(run, err)
+		return
+	}
+	r = r.withDocs()
+	report := jsonBlobURL(v)
+	c.update(run, func(p *Page) {
+		p.Report, p.Busy = &r, false
+		c.addDownload("Download the report (JSON)", stem(p.Files)+".report.json", report, 0)
+	})
+}
+
+// stageText names a stage of the converter for the progress bar.
+func stageText(stage, target string) string {
+	switch stage {
+	case "load":
+		return "Reading the Keras model"
+	case "quantize":
+		return "Quantizing"
+	case "check":
+		return "Checking the model against Akida " + targetName(target)
+	case "convert":
+		return "Converting to Akida " + targetName(target)
+	case "encode":
+		return "Writing the .fbz"
+	case "done":
+		return "Done"
+	}
+	return stage
+}
+
+// stem is the name downloads are given: the first model file's name
+// without its extension (TF.js shards aside).
+func stem(files []FileInfo) string {
+	for _, f := range files {
+		if !strings.HasSuffix(strings.ToLower(f.Name), ".bin") {
+			return strings.TrimSuffix(f.Name, path.Ext(f.Name))
+		}
+	}
+	return "model"
+}
+
 // call calls the API and decodes its answer into dst.
-func (c *Controller) call(run int, fn string, input js.Value, opts map[string]any, dst any) error {
+func (c *Controller) call(fn string, input js.Value, opts map[string]any, dst any) error {
 	v, err := callAPI(c.api, fn, input, opts, nil)
 	if err != nil {
 		return err

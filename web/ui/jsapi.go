@@ -39,12 +39,31 @@ func first(args []js.Value) js.Value {
 	return args[0]
 }
 
-// jsError turns a rejection into a Go error with the Error's message.
+// apiError is a rejected Promise: the Error's message and, for a
+// conversion the model refuses, the check report it carries (undefined
+// otherwise).
+type apiError struct {
+	msg    string
+	report js.Value
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+// jsError turns a rejection into an *apiError.
 func jsError(v js.Value) error {
 	if v.Type() == js.TypeObject && v.Get("message").Type() == js.TypeString {
-		return errors.New(v.Get("message").String())
+		return &apiError{msg: v.Get("message").String(), report: v.Get("report")}
 	}
-	return errors.New(js.Global().Get("String").Invoke(v).String())
+	return &apiError{msg: js.Global().Get("String").Invoke(v).String(), report: js.Undefined()}
+}
+
+// refusalReport returns the report of a conversion the model refused.
+func refusalReport(err error) (js.Value, bool) {
+	var e *apiError
+	if errors.As(err, &e) && e.report.Type() == js.TypeObject {
+		return e.report, true
+	}
+	return js.Undefined(), false
 }
 
 // callAPI calls a function of globalThis.cnn2snn and waits for its result.
@@ -88,6 +107,11 @@ func blobURL(data js.Value, mime string) string {
 	parts.Call("push", data)
 	blob := js.Global().Get("Blob").New(parts, map[string]any{"type": mime})
 	return js.Global().Get("URL").Call("createObjectURL", blob).String()
+}
+
+// jsonBlobURL makes a blob: URL of v's JSON, indented for people.
+func jsonBlobURL(v js.Value) string {
+	return blobURL(js.Global().Get("JSON").Call("stringify", v, nil, 2), "application/json")
 }
 
 func revokeURL(url string) { js.Global().Get("URL").Call("revokeObjectURL", url) }

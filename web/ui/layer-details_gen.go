@@ -29,7 +29,7 @@ func (c *LayerDetails) row() BlockRow {
 
 func (c *LayerDetails) kerasClassName(name string) string {
 	l, _ := c.Page.KerasLayer(name)
-	return l.Class
+	return l.ClassName
 }
 
 func (c *LayerDetails) kerasShape(name string) string {
@@ -37,7 +37,7 @@ func (c *LayerDetails) kerasShape(name string) string {
 	if !ok {
 		return ""
 	}
-	return shapeText(l.OutputShape)
+	return l.OutputShape.String()
 }
 
 func (c *LayerDetails) kerasParams(name string) string {

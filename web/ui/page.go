@@ -285,9 +285,9 @@ func (p *Page) Facts() [][2]string {
 	var facts [][2]string
 	add := func(name, value string) { facts = append(facts, [2]string{name, value}) }
 	if m := p.Inspect; m != nil {
-		add("Keras model", m.Class+" "+m.Name+", "+formatName(m.Format, m.KerasVersion))
+		add("Keras model", m.Name+" ("+formatName(m.Format, m.KerasVersion)+")")
 		add("Keras layers", strconv.Itoa(len(m.Layers)))
-		add("Keras parameters", groupDigits(m.Params))
+		add("Keras parameters", groupDigits(m.TotalParams))
 	}
 	if r := p.Report; r != nil {
 		add("Akida target", "Akida "+targetName(r.Target))
@@ -299,31 +299,15 @@ func (p *Page) Facts() [][2]string {
 		}
 		add("Input shape", shapeText(s.Model.InputShape))
 		add("Output shape", shapeText(s.Model.OutputShape))
+		add("Akida weights", groupDigits(weightCount(s.Model)))
 		if s.Model.Version != "" {
-			add("Written by", "akida "+s.Model.Version)
+			add("akida version", s.Model.Version)
 		}
-		add("Akida variables", groupDigits(variableCount(s.Model)))
 		if s.Bytes > 0 {
 			add(".fbz size", sizeText(s.Bytes))
 		}
 	}
 	return facts
-}
-
-// variableCount is the number of values in the model's variables (weights,
-// thresholds, steps), the Akida side's parameter count.
-func variableCount(m AkidaModel) int {
-	n := 0
-	for _, l := range m.Layers {
-		for _, v := range l.Variables {
-			size := 1
-			for _, d := range v.Shape {
-				size *= d
-			}
-			n += size
-		}
-	}
-	return n
 }
 
 // formatName names a Keras file format for people.

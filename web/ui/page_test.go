@@ -2,6 +2,7 @@ package ui
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -75,17 +76,26 @@ func TestFormOptions(t *testing.T) {
 	}
 }
 
+// batchShape is a Keras shape with an open batch dimension.
+func batchShape(dims ...int) BatchShape {
+	s := BatchShape{nil}
+	for _, d := range dims {
+		s = append(s, &d)
+	}
+	return s
+}
+
 // incompatiblePage is a check of a MobileNet-like model on Akida 1.0: the
 // depthwise block cannot convert, and the model has a whole-model problem.
 func incompatiblePage() *Page {
 	return &Page{
 		Kind: KindKeras,
-		Inspect: &InspectReport{Name: "mobilenet", Class: "Functional", Format: "keras2-h5", KerasVersion: "2.4.0", Params: 221794,
+		Inspect: &InspectReport{Name: "mobilenet", Format: "keras2-h5", KerasVersion: "2.4.0", TotalParams: 221794,
 			Layers: []InspectLayer{
-				{Name: "input_1", Class: "InputLayer", OutputShape: []int{96, 96, 3}},
-				{Name: "conv1", Class: "Conv2D", OutputShape: []int{48, 48, 8}, Params: 216},
-				{Name: "conv1_bn", Class: "BatchNormalization", OutputShape: []int{48, 48, 8}, Params: 32},
-				{Name: "dw1", Class: "DepthwiseConv2D", OutputShape: []int{48, 48, 8}, Params: 72},
+				{Name: "input_1", ClassName: "InputLayer", OutputShape: batchShape(96, 96, 3)},
+				{Name: "conv1", ClassName: "Conv2D", OutputShape: batchShape(48, 48, 8), Params: 216},
+				{Name: "conv1_bn", ClassName: "BatchNormalization", OutputShape: batchShape(48, 48, 8), Params: 32},
+				{Name: "dw1", ClassName: "DepthwiseConv2D", OutputShape: batchShape(48, 48, 8), Params: 72},
 			}},
 		Report: &Report{Model: "mobilenet", Origin: "float", Target: "v1",
 			Blocks: []Block{
@@ -127,7 +137,7 @@ func TestBlockRows(t *testing.T) {
 }
 
 func TestBlockRowsOfFBZ(t *testing.T) {
-	p := &Page{Kind: KindAkida, Summary: &SummaryReport{File: "pose.fbz", Bytes: 6500, Model: AkidaModel{
+	p := &Page{Kind: KindAkida, Summary: &SummaryReport{Bytes: 6500, Model: AkidaModel{
 		Version: "2.3.3", InputShape: []int{1, 1, 51}, OutputShape: []int{1, 1, 4},
 		Layers: []AkidaLayer{
 			{Name: "in", Type: "InputData", OutputShape: []int{1, 1, 51}, Params: map[string]int32{"layer_type": 1, "input_bits": 8}},
@@ -151,7 +161,7 @@ func TestBlockRowsOfFBZ(t *testing.T) {
 	}
 	facts := p.Facts()
 	wantFacts := [][2]string{{"Akida layers", "3"}, {"Input shape", "[1, 1, 51]"}, {"Output shape", "[1, 1, 4]"},
-		{"Written by", "akida 2.3.3"}, {"Akida variables", "1,820"}, {".fbz size", "6,500 bytes"}}
+		{"Akida weights", "1,785"}, {"akida version", "2.3.3"}, {".fbz size", "6,500 bytes"}}
 	if !reflect.DeepEqual(facts, wantFacts) {
 		t.Errorf("facts\n got  %v\n want %v", facts, wantFacts)
 	}
@@ -163,12 +173,39 @@ func TestBlockRowsOfFBZ(t *testing.T) {
 func TestKerasFacts(t *testing.T) {
 	p := incompatiblePage()
 	want := [][2]string{
-		{"Keras model", "Functional mobilenet, Keras 2 .h5, saved by Keras 2.4.0"},
+		{"Keras model", "mobilenet (Keras 2 .h5, saved by Keras 2.4.0)"},
 		{"Keras layers", "4"}, {"Keras parameters", "221,794"},
 		{"Akida target", "Akida 1.0"}, {"Akida layers", "2"},
 	}
 	if got := p.Facts(); !reflect.DeepEqual(got, want) {
 		t.Errorf("facts\n got  %v\n want %v", got, want)
+	}
+}
+
+func TestReportWithDocs(t *testing.T) {
+	r := Report{Diagnostics: []Diagnostic{{Layer: "dw", Rule: "unsupported-layer"}, {Layer: "x", Rule: "unknown-rule"}},
+		Rules: map[string]string{"unsupported-layer": "Replace it by SeparableConv2D."}}
+	got := r.withDocs().Diagnostics
+	if got[0].Doc != "Replace it by SeparableConv2D." || got[1].Doc != "" {
+		t.Errorf("docs %q, %q", got[0].Doc, got[1].Doc)
+	}
+}
+
+func TestStageTextAndStem(t *testing.T) {
+	if got := stageText("check", "v2"); got != "Checking the model against Akida 2.0" {
+		t.Errorf("stageText = %q", got)
+	}
+	if got := stageText("calibrate", "v1"); got != "calibrate" {
+		t.Errorf("an unknown stage shows as %q", got)
+	}
+	for files, want := range map[string]string{"group1-shard1of1.bin model.json": "model", "akidanet.h5": "akidanet", "a.b.keras": "a.b", "x.bin": "model"} {
+		var infos []FileInfo
+		for _, n := range strings.Fields(files) {
+			infos = append(infos, FileInfo{Name: n})
+		}
+		if got := stem(infos); got != want {
+			t.Errorf("stem(%s) = %q, want %q", files, got, want)
+		}
 	}
 }
 
@@ -200,6 +237,9 @@ func TestFormatting(t *testing.T) {
 	}
 	if got := shapeText([]int{-1, 28, 28, 1}); got != "[None, 28, 28, 1]" {
 		t.Errorf("shapeText = %q", got)
+	}
+	if got := batchShape(28, 28, 1).String(); got != "(None, 28, 28, 1)" {
+		t.Errorf("BatchShape.String = %q", got)
 	}
 	if got := shapeText(nil); got != "unknown" {
 		t.Errorf("shapeText(nil) = %q", got)

@@ -135,7 +135,7 @@ func TestRenderIncompatibleModel(t *testing.T) {
 	}
 	// The details pane shows the selected block's Keras layer.
 	details := one(t, doc, "cnn2snn-details")
-	if got := text(one(t, details, "cnn2snn-keras-table")); got != "Layer Class Output shape Parameters dw1 DepthwiseConv2D [48, 48, 8] 72" {
+	if got := text(one(t, details, "cnn2snn-keras-table")); got != "Layer Class Output shape Parameters dw1 DepthwiseConv2D (None, 48, 48, 8) 72" {
 		t.Errorf("details table %q", got)
 	}
 	// Options show the defaults; no download before a conversion.

@@ -1,38 +1,80 @@
 package ui
 
-// The reports as the converter's API returns them (the JSON shapes of the
-// core package, the same as `cnn2snn … --json`). Only the fields the page
-// shows are listed.
+import (
+	"strconv"
+	"strings"
+)
+
+// The reports as the converter's API returns them: the JSON of the core
+// package's report types (the shapes of `cnn2snn … --json`). Only the
+// fields the page shows are listed.
 
 // InspectReport describes a Keras model as read from its files.
 type InspectReport struct {
 	Name         string         `json:"name"`
-	Class        string         `json:"class"`
 	Format       string         `json:"format"`
 	KerasVersion string         `json:"keras_version"`
-	Params       int            `json:"params"`
+	TotalParams  int            `json:"total_params"`
 	Layers       []InspectLayer `json:"layers"`
 }
 
 // InspectLayer is one Keras layer.
 type InspectLayer struct {
-	Name        string   `json:"name"`
-	Class       string   `json:"class"`
-	Inbound     []string `json:"inbound"`
-	OutputShape []int    `json:"output_shape"`
-	Params      int      `json:"params"`
+	Name        string     `json:"name"`
+	ClassName   string     `json:"class_name"`
+	Inbound     []string   `json:"inbound"`
+	OutputShape BatchShape `json:"output_shape"`
+	Params      int        `json:"params"`
 }
 
-// Report is a check or a conversion of a Keras model.
+// BatchShape is a Keras shape with its batch dimension; null (nil) is a
+// dimension Keras leaves open.
+type BatchShape []*int
+
+// String writes the shape as Keras prints it: (None, 28, 28, 1).
+func (s BatchShape) String() string {
+	if s == nil {
+		return "unknown"
+	}
+	parts := make([]string, len(s))
+	for i, d := range s {
+		if d == nil {
+			parts[i] = "None"
+		} else {
+			parts[i] = strconv.Itoa(*d)
+		}
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// Report is a check of a Keras model (core.CheckReport).
 type Report struct {
-	Model        string        `json:"model"`
-	Origin       string        `json:"origin"` // "float", "cnn2snn" or "quantizeml"
-	Target       string        `json:"target"`
-	Compatible   bool          `json:"compatible"`
-	InputScaling *InputScaling `json:"input_scaling"`
-	Blocks       []Block       `json:"blocks"`
-	Diagnostics  []Diagnostic  `json:"diagnostics"`
-	Warnings     []string      `json:"warnings"`
+	Model        string            `json:"model"`
+	Compatible   bool              `json:"compatible"`
+	Origin       string            `json:"origin"` // "float", "cnn2snn" or "quantizeml"
+	Target       string            `json:"target"`
+	InputScaling *InputScaling     `json:"input_scaling"`
+	Blocks       []Block           `json:"blocks"`
+	Diagnostics  []Diagnostic      `json:"diagnostics"`
+	Rules        map[string]string `json:"rules"` // rule name → its documentation
+	Steps        []string          `json:"steps"`
+	Warnings     []string          `json:"warnings"`
+}
+
+// ConvertResult is what convert resolves to (besides the .fbz bytes).
+type ConvertResult struct {
+	FileName string        `json:"file_name"`
+	Report   ConvertReport `json:"report"`
+}
+
+// ConvertReport is the check of a converted model and what it produced.
+type ConvertReport struct {
+	Report
+	Summary  string     `json:"summary"`
+	Akida    AkidaModel `json:"akida"`
+	Layers   int        `json:"layers"`
+	Weights  int        `json:"weights"`
+	FBZBytes int        `json:"fbz_bytes"`
 }
 
 // InputScaling is the input scaling a conversion used and where it came
@@ -56,18 +98,26 @@ type Block struct {
 	Incompatible   []string `json:"incompatible_layers"`
 }
 
-// Diagnostic is one problem, with the rule that found it and the rule's
-// documentation.
+// Diagnostic is one problem and the rule that found it; Doc is the rule's
+// documentation, taken from the report's rules.
 type Diagnostic struct {
 	Layer   string `json:"layer"`
 	Rule    string `json:"rule"`
 	Message string `json:"message"`
-	Doc     string `json:"doc"`
+	Doc     string `json:"-"`
 }
 
-// SummaryReport describes an Akida model.
+// withDocs returns the report with each diagnostic's rule documentation.
+func (r Report) withDocs() Report {
+	for i, d := range r.Diagnostics {
+		r.Diagnostics[i].Doc = r.Rules[d.Rule]
+	}
+	return r
+}
+
+// SummaryReport describes an Akida model: an opened .fbz, or the result
+// of a conversion.
 type SummaryReport struct {
-	File    string     `json:"file"`
 	Bytes   int        `json:"fbz_bytes"`
 	Summary string     `json:"summary"`
 	Model   AkidaModel `json:"model"`
@@ -97,4 +147,23 @@ type AkidaVariable struct {
 	Name  string `json:"name"`
 	Type  string `json:"type"`
 	Shape []int  `json:"shape"`
+}
+
+// weightCount counts the weight values of an Akida model, as the
+// converter's report does: the "weights" and "weights_pw" variables.
+func weightCount(m AkidaModel) int {
+	n := 0
+	for _, l := range m.Layers {
+		for _, v := range l.Variables {
+			if v.Name != "weights" && v.Name != "weights_pw" {
+				continue
+			}
+			size := 1
+			for _, d := range v.Shape {
+				size *= d
+			}
+			n += size
+		}
+	}
+	return n
 }

@@ -11,7 +11,7 @@ import js "github.com/vugu/vugu/js"
 import "log"
 
 // SummaryPane shows the model at a glance: the facts (layers, parameters,
-// .fbz size …) and akida's summary() text of the Akida model.
+// .fbz size …), the converter's warnings and what it did.
 type SummaryPane struct {
 	Page *Page
 }
@@ -95,8 +95,8 @@ func (c *SummaryPane) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 		}
 		vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n  "}
 		vgparent.AppendChild(vgn)
-		if c.Page.Summary != nil {
-			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "details", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "cnn2snn-summary-details"}, vugu.VGAttribute{Namespace: "", Key: "open", Val: "open"}}}
+		if c.Page.Report != nil && len(c.Page.Report.Steps) > 0 {
+			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "details", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "cnn2snn-steps"}}}
 			vgparent.AppendChild(vgn)
 			{
 				vgparent := vgn
@@ -105,12 +105,24 @@ func (c *SummaryPane) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 				vgparent.AppendChild(vgn)
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "summary", Attr: []vugu.VGAttribute(nil)}
 				vgparent.AppendChild(vgn)
-				vgn.SetInnerHTML(vugu.HTML("Akida model summary"))
+				vgn.SetInnerHTML(vugu.HTML("What the converter did"))
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n    "}
 				vgparent.AppendChild(vgn)
-				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "pre", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "cnn2snn-summary-text"}}}
+				vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "ol", Attr: []vugu.VGAttribute(nil)}
 				vgparent.AppendChild(vgn)
-				vgn.SetInnerHTML(c.Page.Summary.Summary)
+				{
+					vgparent := vgn
+					_ = vgparent
+					for vgiterkeyt, s := range c.Page.Report.Steps {
+						var vgiterkey interface{} = vgiterkeyt
+						_ = vgiterkey
+						s := s
+						_ = s
+						vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "li", Attr: []vugu.VGAttribute(nil)}
+						vgparent.AppendChild(vgn)
+						vgn.SetInnerHTML(s)
+					}
+				}
 				vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n  "}
 				vgparent.AppendChild(vgn)
 			}
