@@ -7,7 +7,7 @@ FUZZTIME ?= 10s
 # package:FuzzTarget pairs run briefly by `make test` and longer by `make fuzz`.
 FUZZ_TARGETS := core/hdf5:FuzzOpen core/keras:FuzzLoad core/akida/fbz:FuzzDecode core/npy:FuzzDecode core/infer:FuzzRunTFJS wasm/worker/api:FuzzHandler
 
-.PHONY: keras-testdata reference all build cli test test-go test-wasm test-fuzz fuzz bench generate check-generated lint serve dist clean
+.PHONY: convert-testdata keras-testdata reference all build cli test test-go test-wasm test-fuzz fuzz bench generate check-generated lint serve dist clean
 
 all: build
 
@@ -67,6 +67,11 @@ keras-testdata:
 	/usr/bin/python3 tools/kerasgen/expected.py
 	/usr/bin/python3 tools/kerasgen/make_testdata.py
 	$(GO) run ./tools/kerasgen/fuzzcorpus
+
+## convert-testdata: regenerate core/convert's project-made cnn2snn-quantized model and re-check the tests' hand arithmetic
+## (Debian python3-h5py, python3-numpy)
+convert-testdata:
+	cd core/convert/testdata && /usr/bin/python3 make_cnn2snn_tiny.py && /usr/bin/python3 hand_values.py
 
 clean:
 	rm -rf bin dist build wasm/worker/build artifacts
