@@ -90,7 +90,7 @@ func TestQuantizeOptionsReachTheQuantizer(t *testing.T) {
 	if err := npy.EncodeFloat32(&b, []int{1, 3}, []float32{1, 2, 3}); err != nil {
 		t.Fatal(err)
 	}
-	want := `model "sequential_dense": the calibration batch has shape (1, 3) but the model takes (None, 20): give a batch of at least one model input, batch first`
+	want := `the calibration batch has shape (1, 3) but the model takes (None, 20): give a batch of at least one model input, batch first`
 	if _, err := Check(sequentialDense(t, nil), Options{Calibration: b.Bytes()}); err == nil || err.Error() != want {
 		t.Errorf("check: %v", err)
 	}
@@ -142,7 +142,7 @@ func TestCalibrationFailure(t *testing.T) {
 		binary.LittleEndian.PutUint32(bin[4*i:], math.Float32bits(3e38))
 	}
 	files[1].Data = bin
-	want := `model "sequential_dense": cannot calibrate the unbounded ReLUs (dense_relu/relu): the outputs of ReLU dense_relu/relu on the calibration batch are not finite (+Inf); check the model's weights and the calibration inputs; give a calibration batch of model inputs (a .npy file, batch first) or set max_value on these ReLUs`
+	want := `cannot calibrate the unbounded ReLUs (dense_relu/relu) of model "sequential_dense": the outputs of ReLU dense_relu/relu on the calibration batch are not finite (+Inf); check the model's weights and the calibration inputs; give a calibration batch of model inputs (a .npy file, batch first) or set max_value on these ReLUs`
 	r, err := Check(files, Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -129,8 +129,8 @@ func (q *quantizer) calibrate(seq *transform.Sequence) (map[string]float64, erro
 		if cal.Source == CalibrationNPY {
 			remedy = "check the calibration batch"
 		}
-		err = fmt.Errorf("model %q: cannot calibrate the unbounded ReLUs (%s): %w; %s or set max_value on these ReLUs",
-			q.model.Name, strings.Join(names, ", "), err, remedy)
+		err = fmt.Errorf("cannot calibrate the unbounded ReLUs (%s) of %s: %w; %s or set max_value on these ReLUs",
+			strings.Join(names, ", "), modelLabel(q.model.Name), err, remedy)
 		cal.Error = err.Error()
 		cal.Text = "calibration failed: " + cal.Error
 		return nil, err

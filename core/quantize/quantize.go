@@ -143,7 +143,7 @@ func Model(m *keras.Model, o Options) (*keras.Model, *Report, error) {
 	rep := newReport(m, o)
 	for _, l := range m.Layers {
 		if l.Origin() == keras.OriginQuantizeML {
-			return nil, rep, fmt.Errorf("model %q (layer %q is %s from quantizeml): %w", m.Name, l.Name, l.ClassName, ErrQuantizeML)
+			return nil, rep, fmt.Errorf("%s (layer %q is %s from quantizeml): %w", modelLabel(m.Name), l.Name, l.ClassName, ErrQuantizeML)
 		}
 	}
 	var problems []compat.Diagnostic
@@ -151,7 +151,7 @@ func Model(m *keras.Model, o Options) (*keras.Model, *Report, error) {
 	problems = appendProblems(problems, err)
 	if chain == nil {
 		if err == nil {
-			err = fmt.Errorf("model %q: it has no input layer to start from; re-save it with an Input", m.Name)
+			err = fmt.Errorf("%s has no input layer to start from; re-save it with an Input", modelLabel(m.Name))
 		}
 		return nil, rep, asError(problems, err)
 	}
@@ -161,7 +161,7 @@ func Model(m *keras.Model, o Options) (*keras.Model, *Report, error) {
 		// A calibration batch that does not fit is the caller's mistake,
 		// found before any work (and even when no ReLU needs it).
 		if q.batch, err = npyBatch(o.Calibration, modelInputShape(chain.Input)); err != nil {
-			return nil, rep, fmt.Errorf("model %q: %w", m.Name, err)
+			return nil, rep, err
 		}
 	}
 	layers := q.splitActivations(chain.Layers)
@@ -187,6 +187,15 @@ func Model(m *keras.Model, o Options) (*keras.Model, *Report, error) {
 		return qm, rep, calibErr
 	}
 	return qm, rep, nil
+}
+
+// modelLabel names a model in messages: model "name", or "the model" when
+// the file gives no name.
+func modelLabel(name string) string {
+	if name == "" {
+		return "the model"
+	}
+	return fmt.Sprintf("model %q", name)
 }
 
 // appendProblems adds the diagnostics of a transform error.

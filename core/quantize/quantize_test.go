@@ -700,11 +700,11 @@ func TestOptionErrors(t *testing.T) {
 		{quantize.Options{WeightBits: 4, ActivationBits: -1, InputWeightBits: 8}, "quantize: activation bitwidth -1 is not supported: cnn2snn quantizes activations with 1 to 8 bits (0 leaves them float)"},
 		{quantize.Options{WeightBits: 4, ActivationBits: 4, InputWeightBits: 8, CalibrationSamples: 5000}, "quantize: 5000 calibration samples requested: use 1 to 1024 (0 means 16)"},
 		{quantize.Options{WeightBits: 4, ActivationBits: 4, InputWeightBits: 8, Calibration: []byte("not npy")},
-			`model "fused": the calibration batch: npy: not a NumPy .npy file (the file does not start with \x93NUMPY); save arrays with numpy.save`},
+			`the calibration batch: npy: not a NumPy .npy file (the file does not start with \x93NUMPY); save arrays with numpy.save`},
 		{quantize.Options{WeightBits: 4, ActivationBits: 4, InputWeightBits: 8, Calibration: npyBatch(t, []int{2, 4, 4}, make([]float32, 32))},
-			`model "fused": the calibration batch has shape (2, 4, 4) but the model takes (None, 4, 4, 1): give a batch of at least one model input, batch first`},
+			`the calibration batch has shape (2, 4, 4) but the model takes (None, 4, 4, 1): give a batch of at least one model input, batch first`},
 		{quantize.Options{WeightBits: 4, ActivationBits: 4, InputWeightBits: 8, Calibration: npyBatch(t, []int{0, 4, 4, 1}, nil)},
-			`model "fused": the calibration batch has shape (0, 4, 4, 1) but the model takes (None, 4, 4, 1): give a batch of at least one model input, batch first`},
+			`the calibration batch has shape (0, 4, 4, 1) but the model takes (None, 4, 4, 1): give a batch of at least one model input, batch first`},
 	} {
 		q, _, err := quantize.Model(m, c.o)
 		if err == nil || err.Error() != c.want || q != nil {
@@ -721,7 +721,7 @@ func TestCalibrationFailures(t *testing.T) {
 		Add("relu", relu(0)).
 		Model()
 	q, rep, err := quantize.Model(huge, quantize.DefaultOptions())
-	want := `model "huge": cannot calibrate the unbounded ReLUs (relu): the outputs of ReLU relu on the calibration batch are not finite (+Inf); check the model's weights and the calibration inputs; give a calibration batch of model inputs (a .npy file, batch first) or set max_value on these ReLUs`
+	want := `cannot calibrate the unbounded ReLUs (relu) of model "huge": the outputs of ReLU relu on the calibration batch are not finite (+Inf); check the model's weights and the calibration inputs; give a calibration batch of model inputs (a .npy file, batch first) or set max_value on these ReLUs`
 	if err == nil || err.Error() != want {
 		t.Fatalf("error:\n got  %v\n want %s", err, want)
 	}
@@ -738,7 +738,7 @@ func TestCalibrationFailures(t *testing.T) {
 		Model()
 	unknown.Layers[0].Config.(*keras.InputLayer).BatchShape = []int{-1, -1, -1, 1}
 	_, _, err = quantize.Model(unknown, quantize.DefaultOptions())
-	want = `model "unknown": cannot calibrate the unbounded ReLUs (relu): the model input (None, None, None, 1) has dimensions of unknown size, so seeded inputs cannot be drawn; give a calibration batch of model inputs (a .npy file, batch first) or set max_value on these ReLUs`
+	want = `cannot calibrate the unbounded ReLUs (relu) of model "unknown": the model input (None, None, None, 1) has dimensions of unknown size, so seeded inputs cannot be drawn; give a calibration batch of model inputs (a .npy file, batch first) or set max_value on these ReLUs`
 	if err == nil || err.Error() != want {
 		t.Errorf("error:\n got  %v\n want %s", err, want)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/quantize"
 )
 
 // Exit statuses of `cnn2snn check`.
@@ -33,7 +34,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	asJSON := fl.Bool("json", false, "print the report as JSON")
 	cf := addConversionFlags(fl)
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: cnn2snn check [--json] [--input-scaling A,B] [--input-is-image=false] [--quantize W,A,I] [--target v1] FILE [FILE...]")
+		fmt.Fprintln(stderr, "usage: cnn2snn check [--json] [--input-scaling A,B] [--input-is-image=false] [--quantize W,A,I] [--calibration X.npy] [--target v1] FILE [FILE...]")
 		fmt.Fprintln(stderr, "\nFILE is a Keras .h5 or .keras model, a weights .h5 with its model .json,\nor a TF.js model.json with its .bin files.\nExit status: 0 compatible, 2 not compatible, 1 error.")
 		fl.PrintDefaults()
 	}
@@ -114,8 +115,23 @@ func printCheckReport(w io.Writer, r *core.CheckReport) {
 			fmt.Fprintf(w, "  %s: %s\n", rule, r.Rules[rule])
 		}
 	}
+	printQuantization(w, r.Quantization)
 	for _, warning := range r.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warning)
+	}
+}
+
+// printQuantization says what the quantization of a float model did, one
+// line per action (nothing for a model that was already quantized).
+func printQuantization(w io.Writer, q *quantize.Report) {
+	if q == nil {
+		return
+	}
+	fmt.Fprintf(w, "\nquantization (%d-bit weights, %d-bit activations, %d-bit input weights):\n", q.Bits.Weights, q.Bits.Activations, q.Bits.InputWeights)
+	for _, line := range strings.Split(strings.TrimSuffix(q.Text(), "\n"), "\n") {
+		if line != "" {
+			fmt.Fprintf(w, "  %s\n", line)
+		}
 	}
 }
 
@@ -175,7 +191,7 @@ func addConversionFlags(fl *flag.FlagSet) *conversionFlags {
 	fl.Var(&c.inputIsImage, "input-is-image", "false: feed the first layer from an InputData layer even for 1 or 3-channel inputs (cnn2snn 2.3.7's input_is_image)")
 	fl.StringVar(&c.quantize, "quantize", "", "W,A,I: bit widths to quantize a float model with: weights, activations, first-layer weights (default 4,4,8)")
 	fl.StringVar(&c.target, "target", "v1", "Akida IP version: v1 (Akida 1.0) or v2")
-	fl.StringVar(&c.calibration, "calibration", "", "a NumPy .npy of sample inputs for the quantizer")
+	fl.StringVar(&c.calibration, "calibration", "", "X.npy: a batch of model inputs (batch first) on which the quantizer calibrates unbounded ReLUs (default: 16 seeded inputs)")
 	return c
 }
 

@@ -109,6 +109,7 @@ func convertKeras(paths []string, out string, asJSON bool, cf *conversionFlags, 
 	r := res.Report
 	fmt.Fprintf(stdout, "wrote %s: %d Akida layers, %d weights, %d bytes (akida %s)\n", path, r.Layers, r.Weights, r.FBZBytes, r.AkidaVersion)
 	printBlocks(stdout, r.Blocks)
+	printQuantization(stdout, r.Quantization)
 	return 0
 }
 
