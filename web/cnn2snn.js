@@ -3,7 +3,10 @@
 // In a page, it defines globalThis.cnn2snn: the same API as cnn2snn.wasm
 // (inspect, check, convert, summary; see wasm/api.go), as a proxy that runs
 // every call in a Web Worker so the page never freezes. cnn2snn.ready is a
-// Promise that settles when the worker has started (or failed to).
+// Promise that settles when the worker has started (or failed to);
+// cnn2snn.lastCall is {fn, workerMs, memory} of the last call answered: the
+// time the worker spent on it and the size of the worker's WebAssembly
+// memory, which only grows, so it is the worker's peak.
 // With data-mount="#selector" on its script tag, it also starts the
 // converter page (ui.wasm) inside that element.
 //
@@ -33,7 +36,9 @@
     // The Web Worker: run cnn2snn.wasm, which sets self.cnn2snn.
     importScripts("wasm_exec.js");
     const go = new Go();
+    let memory = () => 0;
     const started = instantiate("cnn2snn.wasm", go).then((instance) => {
+      memory = () => instance.exports.mem.buffer.byteLength;
       go.run(instance); // runs main up to its wait for calls
       return self.cnn2snn;
     });
@@ -42,6 +47,8 @@
       (err) => postMessage({ fatal: `the converter could not start: ${message(err)}` })
     );
     onmessage = async ({ data: { id, fn, args, progress } }) => {
+      const t0 = performance.now();
+      const stats = () => ({ workerMs: performance.now() - t0, memory: memory() });
       try {
         const api = await started;
         if (!CALLS.includes(fn) || typeof api[fn] !== "function") {
@@ -52,10 +59,10 @@
         }
         const result = await api[fn](...args);
         // Hand the .fbz over instead of copying it.
-        postMessage({ id, result }, result && result.fbz instanceof Uint8Array ? [result.fbz.buffer] : []);
+        postMessage({ id, result, stats: stats() }, result && result.fbz instanceof Uint8Array ? [result.fbz.buffer] : []);
       } catch (err) {
         // A model that does not convert: the Error carries its report.
-        postMessage({ id, error: message(err), report: err && err.report });
+        postMessage({ id, error: message(err), report: err && err.report, stats: stats() });
       }
     };
     return;
@@ -71,6 +78,7 @@
   let settle;
   const api = {
     version: undefined,
+    lastCall: undefined,
     ready: new Promise((resolve, reject) => (settle = { resolve, reject })),
   };
   api.ready.catch(() => {}); // a failure also rejects every call, which reports it
@@ -95,6 +103,7 @@
       return;
     }
     pending.delete(data.id);
+    api.lastCall = { fn: call.fn, ...data.stats };
     if ("error" in data) call.reject(Object.assign(new Error(data.error), data.report ? { report: data.report } : {}));
     else call.resolve(data.result);
   };
@@ -119,7 +128,7 @@
         reject(new Error(`cnn2snn.${fn}: ${message(err)}`));
         return;
       }
-      pending.set(id, { resolve, reject, onProgress });
+      pending.set(id, { fn, resolve, reject, onProgress });
     });
   };
   for (const fn of CALLS) api[fn] = call(fn);

@@ -28,10 +28,13 @@ serve: dist
 test-browser: dist
 	CNN2SNN_DIST=$(abspath $(DIST)) CNN2SNN_ARTIFACTS=$(abspath artifacts) $(GO) test ./web/browser/ -count=1 -v
 
-## bench-web: wasm sizes (raw, gzip -9) and the page's timings and memory in Chromium
+## bench-web: wasm sizes against the budgets (gzip -9: API ≤ 1.5 MB, UI ≤ 2.5 MB; MB = 10^6 bytes),
+## then the page in Chromium: navigation → ready, AkidaNet 0.25 conversion, memory on the largest fixtures
 bench-web: dist
-	@for f in $(DIST)/cnn2snn.wasm $(DIST)/ui.wasm; do \
-	  printf '%-22s %9d bytes raw %9d bytes gzip -9\n' "$$(basename $$f)" "$$(stat -c %s $$f)" "$$(gzip -9 -c $$f | wc -c)"; done
+	@printf '%-14s %10s %10s %10s\n' file raw gzip-9 budget
+	@for spec in cnn2snn.wasm:1500000 ui.wasm:2500000; do f=$(DIST)/$${spec%%:*}; budget=$${spec##*:}; \
+	  raw=$$(stat -c %s $$f); gz=$$(gzip -9 -c $$f | wc -c); verdict=ok; [ $$gz -le $$budget ] || verdict=OVER; \
+	  printf '%-14s %10d %10d %10d %s\n' $${spec%%:*} $$raw $$gz $$budget $$verdict; done
 	CNN2SNN_DIST=$(abspath $(DIST)) $(GO) test ./web/browser/ -count=1 -run '^$$' -bench . -benchtime 5x
 
 ## generate-web: regenerate the Vugu components' Go code (web/ui/*_gen.go); vugugen does not gofmt it

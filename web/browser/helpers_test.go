@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -193,4 +194,26 @@ func (t *tab) marked(tb testing.TB) []string {
 	var names []string
 	t.eval(tb, `[...document.querySelectorAll(".cnn2snn-keras-layer.cnn2snn-incompatible")].map(e => e.textContent)`, &names)
 	return names
+}
+
+// evalAsync evaluates an expression whose value is a Promise and waits
+// for it.
+func (t *tab) evalAsync(tb testing.TB, expr string, res any) {
+	tb.Helper()
+	t.run(tb, chromedp.Evaluate(expr, res, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+		return p.WithAwaitPromise(true)
+	}))
+}
+
+// setBytes stores data in the page as window[name], a Uint8Array, for
+// scripts that call the API directly.
+func (t *tab) setBytes(tb testing.TB, name string, data []byte) {
+	tb.Helper()
+	script := fmt.Sprintf(`(() => { const bin = atob(%q); const b = new Uint8Array(bin.length); for (let i = 0; i < bin.length; i++) b[i] = bin.charCodeAt(i); window[%q] = b; return b.length; })()`,
+		base64.StdEncoding.EncodeToString(data), name)
+	var n int
+	t.eval(tb, script, &n)
+	if n != len(data) {
+		tb.Fatalf("window.%s holds %d bytes, want %d", name, n, len(data))
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -49,6 +51,34 @@ func diagnosticOf(r *core.CheckReport, layer string) compat.Diagnostic {
 		}
 	}
 	return compat.Diagnostic{}
+}
+
+// distWithout copies the built site without one file.
+func distWithout(t *testing.T, missing string) string {
+	t.Helper()
+	src := os.Getenv("CNN2SNN_DIST")
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		if rel == missing {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
 }
 
 // sizeText is the page's way of writing a byte count (web/ui).
@@ -272,6 +302,83 @@ func TestPage(t *testing.T) {
 		}
 	})
 
+	// A TF.js model.json with its three .bin shards, picked together, is
+	// one model.
+	t.Run("TF.js model and shards by file input", func(t *testing.T) {
+		dir := fixtures.Repo(t, "core", "keras", "testdata", "tfjs", "tiny_cnn")
+		names := []string{"model.json", "group1-shard1of3.bin", "group1-shard2of3.bin", "group1-shard3of3.bin"}
+		var paths []string
+		var files []core.File
+		for _, n := range names {
+			p := filepath.Join(dir, n)
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			paths = append(paths, p)
+			files = append(files, core.File{Name: n, Data: data})
+		}
+		tab := s.newTab(t)
+		tab.open(t, "")
+		tab.upload(t, paths...)
+		tab.await(t, ".cnn2snn-verdict")
+		check, err := core.Check(files, pageDefaults())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tab.blocks(t); !slices.Equal(got, blockNames(check.Blocks)) {
+			t.Errorf("blocks %q, want %q", got, blockNames(check.Blocks))
+		}
+		var diagnostics int
+		tab.eval(t, `document.querySelectorAll(".cnn2snn-diagnostic").length`, &diagnostics)
+		if diagnostics != len(check.Diagnostics) {
+			t.Errorf("%d diagnostics shown, the converter reports %d", diagnostics, len(check.Diagnostics))
+		}
+		if facts := tab.facts(t); facts["Keras model"] == "" || !strings.Contains(facts["Keras model"], "TF.js layers model") {
+			t.Errorf("facts %v", facts)
+		}
+	})
+
+	// The page stays responsive while the worker converts: timers on the
+	// main thread keep firing during a conversion that takes longer than
+	// the largest gap allowed.
+	t.Run("responsive while converting", func(t *testing.T) {
+		tab := s.newTab(t)
+		tab.open(t, "")
+		tab.setBytes(t, "vww", fixtures.ReadShared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5"))
+		var got struct{ CallMs, MaxGapMs float64 }
+		tab.evalAsync(t, `(async () => {
+			let last = performance.now(), maxGap = 0, running = true;
+			const tick = () => { const now = performance.now(); maxGap = Math.max(maxGap, now - last); last = now; if (running) setTimeout(tick, 5); };
+			setTimeout(tick, 5);
+			const t0 = performance.now();
+			try { await cnn2snn.convert(vww, {}); } catch (e) { if (!e.report) throw e; }
+			running = false;
+			return {CallMs: performance.now() - t0, MaxGapMs: maxGap};
+		})()`, &got)
+		t.Logf("mobilenetv1_vww conversion: %.0f ms in the worker's call; longest main-thread timer gap %.0f ms", got.CallMs, got.MaxGapMs)
+		if got.MaxGapMs >= 100 || got.CallMs < 100 {
+			t.Errorf("the main thread stalled %.0f ms during a %.0f ms conversion; want gaps under 100 ms and a call of 100 ms or more", got.MaxGapMs, got.CallMs)
+		}
+	})
+
+	// A broken deployment still shows a message: without cnn2snn.wasm
+	// the worker cannot start; without ui.wasm the page cannot.
+	t.Run("broken deployment", func(t *testing.T) {
+		for _, c := range []struct{ missing, selector, want string }{
+			{"cnn2snn.wasm", ".cnn2snn-error", "the converter could not start: cnn2snn.wasm: HTTP 404 Not Found"},
+			{"ui.wasm", ".cnn2snn-failed", "The converter could not start: " + "SITE" + "ui.wasm: HTTP 404 Not Found"},
+		} {
+			site := startServer(t, distWithout(t, c.missing))
+			tab := s.newTab(t)
+			tab.run(t, chromedp.Navigate(site), chromedp.WaitVisible(c.selector, chromedp.ByQuery))
+			want := strings.ReplaceAll(c.want, "SITE", site)
+			if got := tab.text(t, c.selector); got != want {
+				t.Errorf("without %s: %q, want %q", c.missing, got, want)
+			}
+		}
+	})
+
 	// Options convert again at once: a scaling given on top of the model's
 	// Rescaling layer is cnn2snn's error, and Akida 2.0 is the converter's
 	// answer for this model.
@@ -310,6 +417,63 @@ func TestPage(t *testing.T) {
 			t.Errorf("target v2: page %q, converter %q", got, want.Error())
 		}
 		tab.screenshot(t, "options-v2")
+	})
+
+	// The JavaScript API as a documentation page's script uses it: the
+	// proxy's calls, progress, a refusal's report and the call statistics.
+	t.Run("API from a script", func(t *testing.T) {
+		tab := s.newTab(t)
+		tab.open(t, "embed.html")
+		tab.setBytes(t, "pose", fixtures.ReadShared(t, "akida", "v233_ei_pose_fc.fbz"))
+		tab.setBytes(t, "vww", fixtures.ReadShared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5"))
+		var got struct {
+			Version    string
+			SummaryLen int
+			Stages     []string
+			FileName   string
+			FBZLen     int
+			ReportLen  int
+			Refusal    string
+			Diagnosed  int
+			BadInput   string
+			LastFn     string
+			Memory     int
+		}
+		tab.evalAsync(t, `(async () => {
+			const api = await cnn2snn.ready;
+			const out = {Version: api.version};
+			out.SummaryLen = (await cnn2snn.summary(pose)).fbz_bytes;
+			const sample = new Uint8Array(await (await fetch("sample/mnist_cnn_sequential_keras3.15.keras")).arrayBuffer());
+			out.Stages = [];
+			const r = await cnn2snn.convert([{name: "mnist.keras", bytes: sample}], {onProgress: (stage) => out.Stages.push(stage)});
+			out.FileName = r.file_name; out.FBZLen = r.fbz.length; out.ReportLen = r.report.fbz_bytes;
+			try { await cnn2snn.convert(vww, {target: "v1"}); } catch (e) { out.Refusal = e.message; out.Diagnosed = e.report.diagnostics.length; }
+			try { await cnn2snn.inspect("model.h5"); } catch (e) { out.BadInput = e.message; }
+			out.LastFn = cnn2snn.lastCall.fn; out.Memory = cnn2snn.lastCall.memory;
+			return out;
+		})()`, &got)
+		if got.Version != "0.1.0" || got.SummaryLen != 6500 {
+			t.Errorf("version %q, summary of %d bytes", got.Version, got.SummaryLen)
+		}
+		if got.FileName != "mnist.fbz" || got.FBZLen == 0 || got.FBZLen != got.ReportLen {
+			t.Errorf("convert: %s, %d bytes, report says %d", got.FileName, got.FBZLen, got.ReportLen)
+		}
+		if len(got.Stages) < 3 || got.Stages[0] != "load" || got.Stages[len(got.Stages)-1] != "done" {
+			t.Errorf("progress stages %q, want load … done", got.Stages)
+		}
+		check, err := core.Check([]core.File{{Name: "model", Data: fixtures.ReadShared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")}}, core.Options{Target: "v1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Refusal != check.Diagnostics[0].Message || got.Diagnosed != len(check.Diagnostics) {
+			t.Errorf("refusal %q with %d diagnostics; the converter: %q, %d", got.Refusal, got.Diagnosed, check.Diagnostics[0].Message, len(check.Diagnostics))
+		}
+		if want := `cnn2snn.inspect: the first argument must be a Uint8Array or an array of {name, bytes}; got the string "model.h5"`; got.BadInput != want {
+			t.Errorf("bad input: %q, want %q", got.BadInput, want)
+		}
+		if got.LastFn != "inspect" || got.Memory < 1<<20 {
+			t.Errorf("lastCall %s with %d bytes of worker memory", got.LastFn, got.Memory)
+		}
 	})
 
 	// The embed: two lines in a documentation page mount the converter.

@@ -119,14 +119,22 @@ const chromiumServices = "*.googleapis.com;*.google.com"
 
 func startBrowser(tb testing.TB, chromium, proxy string) context.Context {
 	tb.Helper()
+	// Chromium's profile is removed by hand after the browser is gone:
+	// its helper processes may still be writing when TempDir's cleanup
+	// would run.
+	profile, err := os.MkdirTemp("", "cnn2snn-chromium-")
+	if err != nil {
+		tb.Fatal(err)
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
-		chromedp.UserDataDir(tb.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("enable-precise-memory-info", true), // unrounded performance.memory for the benchmarks
 		// Every host but 127.0.0.1 goes to the trap, except Chromium's own
 		// services, which it calls on its own from any page (even
 		// about:blank): they are sent around the trap to an address that
@@ -137,14 +145,19 @@ func startBrowser(tb testing.TB, chromium, proxy string) context.Context {
 	)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	browser, cancelBrowser := chromedp.NewContext(alloc, chromedp.WithErrorf(quietErrorf))
-	if err := chromedp.Run(browser); err != nil {
-		cancelAlloc()
-		tb.Fatalf("starting %s: %v", chromium, err)
-	}
 	tb.Cleanup(func() {
 		cancelBrowser()
 		cancelAlloc()
+		for range 50 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	})
+	if err := chromedp.Run(browser); err != nil {
+		tb.Fatalf("starting %s: %v", chromium, err)
+	}
 	return browser
 }
 
