@@ -33,6 +33,48 @@ type session struct {
 	artifacts string          // where screenshots go
 	requests  *requestLog     // what the pages requested (not their workers)
 	offsite   *requestLog     // requests that tried to leave 127.0.0.1
+
+	cliOnce sync.Once
+	cliPath string // the native CLI, built on first use
+}
+
+// cli returns the path of the native CLI (tools/cnn2snn), building it on
+// first use.
+func (s *session) cli(tb testing.TB) string {
+	tb.Helper()
+	s.cliOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "cnn2snn-cli-")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		bin := filepath.Join(dir, "cnn2snn")
+		build := exec.Command("go", "build", "-o", bin, "./tools/cnn2snn")
+		build.Dir = fixtures.RepoRoot(tb)
+		if out, err := build.CombinedOutput(); err != nil {
+			tb.Fatalf("building tools/cnn2snn: %v\n%s", err, out)
+		}
+		s.cliPath = bin
+	})
+	if s.cliPath == "" {
+		tb.Fatal("the CLI did not build")
+	}
+	return s.cliPath
+}
+
+// cliConvert runs `cnn2snn convert -m MODEL -o OUT` with the CLI's
+// defaults (the page's too) and returns the .fbz it wrote.
+func (s *session) cliConvert(tb testing.TB, model string) []byte {
+	tb.Helper()
+	out := filepath.Join(tb.TempDir(), "out.fbz")
+	cmd := exec.Command(s.cli(tb), "convert", "-m", model, "-o", out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("cnn2snn convert -m %s: %v\n%s", model, err, msg)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data
 }
 
 // startSession serves $CNN2SNN_DIST with tools/serve on a free port and
@@ -58,13 +100,19 @@ func startSession(tb testing.TB) *session {
 		tb.Fatal(err)
 	}
 	offsite := &requestLog{}
-	return &session{
+	s := &session{
 		site:      startServer(tb, dist),
 		browser:   startBrowser(tb, chromium, startTrap(tb, offsite)),
 		artifacts: artifacts,
 		requests:  &requestLog{},
 		offsite:   offsite,
 	}
+	tb.Cleanup(func() {
+		if s.cliPath != "" {
+			os.RemoveAll(filepath.Dir(s.cliPath))
+		}
+	})
+	return s
 }
 
 // startTrap starts the browser's proxy: Chromium sends it every request
