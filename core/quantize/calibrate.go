@@ -243,10 +243,19 @@ func fits(got, want []int) bool {
 	return true
 }
 
-// maxSeededValues bounds one seeded sample (a 1024×1024×3 image is 3M).
-const maxSeededValues = 1 << 24
+// Bounds on the seeded batch, which the model's few config bytes (its
+// input shape) would otherwise size: one sample holds at most
+// maxSeededValues values (a 640×480×3 image is 921,600), and the batch at
+// most seededBatchValues, so a large input is calibrated on fewer samples
+// (16 of 224×224×3, 4 of 640×480×3). A user's .npy batch is the user's
+// own data and is not bounded here.
+const (
+	maxSeededValues   = 1 << 20
+	seededBatchValues = 1 << 22
+)
 
-// seededBatch draws n inputs in the model's input range.
+// seededBatch draws n inputs in the model's input range (fewer for a large
+// input, see seededBatchValues).
 func seededBatch(want []int, n int, cal *Calibration) (*calibrationBatch, error) {
 	if n == 0 {
 		n = DefaultCalibrationSamples
@@ -256,11 +265,12 @@ func seededBatch(want []int, n int, cal *Calibration) (*calibrationBatch, error)
 		if d <= 0 {
 			return nil, fmt.Errorf("the model input %s has dimensions of unknown size, so seeded inputs cannot be drawn", compat.PyBatchShape(want))
 		}
-		per *= d
-		if per > maxSeededValues {
-			return nil, fmt.Errorf("the model input %s is too large for seeded inputs (more than %d values)", compat.PyBatchShape(want), maxSeededValues)
+		if per > maxSeededValues/d {
+			return nil, fmt.Errorf("the model input %s has more than %d values, too many for seeded inputs", compat.PyBatchShape(want), maxSeededValues)
 		}
+		per *= d
 	}
+	n = min(n, max(seededBatchValues/per, 1))
 	image := len(want) == 3 && (want[2] == 1 || want[2] == 3)
 	cal.Samples, cal.Seed = n, CalibrationSeed
 	cal.Inputs = "uniform floats in [0, 1)"

@@ -1,6 +1,9 @@
 package quantize
 
 import (
+	"bytes"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/npy"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -77,4 +80,30 @@ func TestRoundUpTwoDigits(t *testing.T) {
 			t.Errorf("roundUpTwoDigits(%v) = %v, want %v", c.in, got, c.want)
 		}
 	}
+}
+
+// FuzzCalibrationBatch: a hostile .npy batch gives an error or a batch
+// whose samples hold exactly one model input each, never a panic.
+func FuzzCalibrationBatch(f *testing.F) {
+	var b bytes.Buffer
+	if err := npy.EncodeFloat32(&b, []int{2, 2, 3}, make([]float32, 12)); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b.Bytes())
+	f.Add([]byte("\x93NUMPY\x01\x00\x46\x00{'descr': '<f4', 'fortran_order': False, 'shape': (2147483647, 2, 3), }    \n"))
+	f.Add([]byte("\x93NUMPY\x01\x00\x46\x00{'descr': '|u1', 'fortran_order': False, 'shape': (1, 2, 3), }          \n\x01\x02\x03\x04\x05\x06"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, want := range [][]int{{2, 3}, {-1, 3}, {-1, -1}} {
+			batch, err := npyBatch(data, want)
+			if err != nil {
+				continue
+			}
+			for i := range batch.n {
+				x := batch.sample(i)
+				if len(x.Shape) != 3 || x.Shape[0] != 1 || len(x.Data) != x.Shape[1]*x.Shape[2] || (want[0] > 0 && x.Shape[1] != want[0]) {
+					t.Fatalf("sample %d of %v: shape %v, %d values", i, want, x.Shape, len(x.Data))
+				}
+			}
+		}
+	})
 }

@@ -31,7 +31,7 @@ func sharedFiles(t *testing.T, names ...string) []core.File {
 }
 
 // tfjsFiles reads a project-made TF.js model of core/keras/testdata/tfjs.
-func tfjsFiles(t *testing.T, name string) []core.File {
+func tfjsFiles(t testing.TB, name string) []core.File {
 	t.Helper()
 	dir := fixtures.Repo(t, "core", "keras", "testdata", "tfjs", name)
 	entries, err := os.ReadDir(dir)

@@ -60,7 +60,7 @@ type Options struct {
 	// (CalibrationSamples of them, see calibrate.go).
 	Calibration []byte
 	// CalibrationSamples is the number of seeded inputs; 0 means
-	// DefaultCalibrationSamples.
+	// DefaultCalibrationSamples. Large inputs get fewer (calibrate.go).
 	CalibrationSamples int
 }
 
@@ -176,6 +176,7 @@ func Model(m *keras.Model, o Options) (*keras.Model, *Report, error) {
 		q.maxValues, calibErr = q.calibrate(synced)
 	}
 	out, err := q.quantizeLayers(synced.Layers)
+	rep.Changed = rep.changed()
 	if err != nil {
 		return nil, rep, err
 	}

@@ -231,7 +231,7 @@ func TestFusedActivations(t *testing.T) {
 		r.Max != float64(float32(3.17)) || r.MaxValue != 3.2 {
 		t.Errorf("relu calibration %+v", r)
 	}
-	if got := rep.Changed(); !slices.Equal(got, []string{"conv", "conv/relu", "dense", "dense/softmax"}) {
+	if got := rep.Changed; !slices.Equal(got, []string{"conv", "conv/relu", "dense", "dense/softmax"}) {
 		t.Errorf("changed %v", got)
 	}
 
@@ -775,5 +775,29 @@ func TestCalibrationIgnoresOutliers(t *testing.T) {
 	}
 	if r := rep.Calibration.ReLUs[0]; r.Outputs != 20000 || math.Abs(r.Percentile-1.0049) > 1e-9 || r.Max != 60 {
 		t.Errorf("calibration %+v", r)
+	}
+}
+
+// TestSeededBatchBounds: a large input is calibrated on fewer seeded
+// samples (at most 4M values in all), a huge one needs a batch.
+func TestSeededBatchBounds(t *testing.T) {
+	image := func(h, w int) *keras.Model {
+		return modeltest.New("large", h, w, 3).
+			Add("conv", conv2D(1, 1, "linear"), ones("kernel", 1, 1, 3, 1), zeros("bias", 1)).
+			Add("relu", relu(0)).
+			Model()
+	}
+	_, rep, err := quantize.Model(image(512, 512), quantize.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 4194304 / (512·512·3) = 5 samples.
+	if c := rep.Calibration; c.Samples != 5 || c.ReLUs[0].Outputs != 5*512*512 {
+		t.Errorf("calibration %+v", c)
+	}
+	_, _, err = quantize.Model(image(600, 600), quantize.DefaultOptions())
+	want := `cannot calibrate the unbounded ReLUs (relu) of model "large": the model input (None, 600, 600, 3) has more than 1048576 values, too many for seeded inputs; give a calibration batch of model inputs (a .npy file, batch first) or set max_value on these ReLUs`
+	if err == nil || err.Error() != want {
+		t.Errorf("error:\n got  %v\n want %s", err, want)
 	}
 }

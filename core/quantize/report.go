@@ -22,6 +22,9 @@ type Report struct {
 	// Calibration describes how unbounded ReLUs were calibrated; nil when
 	// no ReLU needed it.
 	Calibration *Calibration `json:"calibration,omitempty"`
+	// Changed names the layers the quantization changed, removed or added,
+	// in the order of the actions.
+	Changed []string `json:"changed"`
 }
 
 // Bits are the bit widths of a quantization (0 = left float).
@@ -82,7 +85,7 @@ const (
 )
 
 func newReport(m *keras.Model, o Options) *Report {
-	r := &Report{Model: m.Name, Origin: "float", Actions: []Action{},
+	r := &Report{Model: m.Name, Origin: "float", Actions: []Action{}, Changed: []string{},
 		Bits: Bits{Weights: o.WeightBits, Activations: o.ActivationBits, InputWeights: o.InputWeightBits}}
 	for _, l := range m.Layers {
 		if l.Origin() == keras.OriginCNN2SNN {
@@ -109,10 +112,10 @@ func (r *Report) Text() string {
 	return b.String()
 }
 
-// Changed returns the names of the layers the quantization changed,
-// removed or added, in the order of the actions.
-func (r *Report) Changed() []string {
-	var out []string
+// changed returns the names of the layers the actions changed, removed or
+// added, in the order of the actions.
+func (r *Report) changed() []string {
+	out := []string{}
 	seen := map[string]bool{}
 	for _, a := range r.Actions {
 		for _, name := range []string{a.Layer, a.Result} {
