@@ -212,7 +212,7 @@ func (c *BlockList) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 							}
 							vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}
 							vgparent.AppendChild(vgn)
-							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute(nil)}
+							vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "cnn2snn-shape"}}}
 							vgparent.AppendChild(vgn)
 							vgn.SetInnerHTML(shapeText(row.OutputShape))
 							vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n        "}

@@ -175,7 +175,7 @@ func (c *LayerDetails) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 										vgn.SetInnerHTML(c.kerasClassName(name))
 										vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
 										vgparent.AppendChild(vgn)
-										vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute(nil)}
+										vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "td", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "cnn2snn-shape"}}}
 										vgparent.AppendChild(vgn)
 										vgn.SetInnerHTML(c.kerasShape(name))
 										vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n            "}
