@@ -146,16 +146,14 @@ func Model(m *keras.Model, o Options) (*keras.Model, *Report, error) {
 			return nil, rep, fmt.Errorf("%s (layer %q is %s from quantizeml): %w", modelLabel(m.Name), l.Name, l.ClassName, ErrQuantizeML)
 		}
 	}
-	var problems []compat.Diagnostic
 	chain, err := transform.Sequentialize(m)
-	problems = appendProblems(problems, err)
+	problems := appendProblems(nil, err)
 	if chain == nil {
 		if err == nil {
 			err = fmt.Errorf("%s has no input layer to start from; re-save it with an Input", modelLabel(m.Name))
 		}
 		return nil, rep, asError(problems, err)
 	}
-
 	q := &quantizer{model: m, opts: o, report: rep, names: layerNames(m)}
 	if o.Calibration != nil {
 		// A calibration batch that does not fit is the caller's mistake,
@@ -164,30 +162,31 @@ func Model(m *keras.Model, o Options) (*keras.Model, *Report, error) {
 			return nil, rep, err
 		}
 	}
-	layers := q.splitActivations(chain.Layers)
-	split := &transform.Sequence{Name: chain.Name, Input: chain.Input, Layers: layers}
+	return q.quantize(chain, problems)
+}
+
+// quantize runs the steps after sequentialize: split activations, fold
+// BatchNormalization, check the arguments, calibrate, replace the layers.
+func (q *quantizer) quantize(chain *transform.Sequence, problems []compat.Diagnostic) (*keras.Model, *Report, error) {
+	split := &transform.Sequence{Name: chain.Name, Input: chain.Input, Layers: q.splitActivations(chain.Layers)}
 	synced, err := transform.Syncretize(split)
 	problems = appendProblems(problems, err)
-	rep.describeSyncretize(chain.Input.Name, split.Layers, synced.Layers, problems)
-
+	q.report.describeSyncretize(chain.Input.Name, split.Layers, synced.Layers, problems)
 	problems = append(problems, q.checkArguments(synced.Layers)...)
+
 	var calibErr error
 	if len(problems) == 0 && q.needsCalibration(synced.Layers) {
 		q.maxValues, calibErr = q.calibrate(synced)
 	}
-	out, err := q.quantizeLayers(synced.Layers)
-	rep.Changed = rep.changed()
-	if err != nil {
-		return nil, rep, err
-	}
-	qm := sequentialModel(m, chain.Input, out)
+	layers, err := q.quantizeLayers(synced.Layers)
+	q.report.Changed = q.report.changed()
 	switch {
+	case err != nil:
+		return nil, q.report, err
 	case len(problems) > 0:
-		return qm, rep, &Error{Diagnostics: problems}
-	case calibErr != nil:
-		return qm, rep, calibErr
+		return sequentialModel(q.model, chain.Input, layers), q.report, &Error{Diagnostics: problems}
 	}
-	return qm, rep, nil
+	return sequentialModel(q.model, chain.Input, layers), q.report, calibErr
 }
 
 // modelLabel names a model in messages: model "name", or "the model" when
