@@ -24,8 +24,9 @@ import (
 //   - the float model, after BatchNormalization folding and before
 //     quantization (so each ReLU sees the inputs Akida will give it: after
 //     the folded layer and after a max pooling moved before it), runs on a
-//     calibration batch: the user's .npy batch, or DefaultCalibrationSamples
-//     seeded inputs in the model's input range — integers 0…255 for an
+//     calibration batch: the user's .npy batch (its first
+//     maxCalibrationSamples inputs), or DefaultCalibrationSamples seeded
+//     inputs (fewer for a large input) in the model's input range — integers 0…255 for an
 //     image model (input of rank 3 with 1 or 3 channels, what Akida's
 //     InputConvolutional reads), uniform floats in [0, 1) otherwise — drawn
 //     from PCG seeded with CalibrationSeed, so the result is deterministic;
@@ -60,8 +61,11 @@ const (
 type Calibration struct {
 	// Source is CalibrationNPY (the user's batch) or CalibrationSeeded.
 	Source string `json:"source"`
-	// Samples is the number of inputs the model ran on.
+	// Samples is the number of inputs the model ran on; Given, when
+	// larger, the number in the user's batch (only the first
+	// maxCalibrationSamples are used).
 	Samples int `json:"samples"`
+	Given   int `json:"given,omitempty"`
 	// Inputs describes the seeded inputs ("integers 0…255", "uniform
 	// [0, 1)"); empty for a .npy batch.
 	Inputs string `json:"inputs,omitempty"`
@@ -182,6 +186,7 @@ func (q *quantizer) runCalibration(seq *transform.Sequence, positions []int, nam
 type calibrationBatch struct {
 	n      int
 	sample func(i int) infer.Tensor // sample i, with a batch dimension of 1
+	given  int                      // the samples in the user's batch (≥ n)
 }
 
 // calibrationBatch returns the user's batch (decoded by Model) or the
@@ -189,6 +194,9 @@ type calibrationBatch struct {
 func (q *quantizer) calibrationBatch(input *keras.Layer, cal *Calibration) (*calibrationBatch, error) {
 	if q.batch != nil {
 		cal.Source, cal.Samples = CalibrationNPY, q.batch.n
+		if q.batch.given > q.batch.n {
+			cal.Given = q.batch.given
+		}
 		return q.batch, nil
 	}
 	cal.Source = CalibrationSeeded
@@ -228,7 +236,9 @@ func npyBatch(data []byte, want []int) (*calibrationBatch, error) {
 		return nil, fmt.Errorf("the calibration batch has shape %s but holds %d values; the file is damaged", compat.PyTuple(a.Shape), len(values))
 	}
 	shape := append([]int{1}, a.Shape[1:]...)
-	return &calibrationBatch{n: n, sample: func(i int) infer.Tensor {
+	// The calibration runs the model once per sample: a larger batch adds
+	// time, not precision, so only its first inputs are used.
+	return &calibrationBatch{n: min(n, maxCalibrationSamples), given: n, sample: func(i int) infer.Tensor {
 		return infer.Tensor{Shape: shape, Data: values[i*per : (i+1)*per]}
 	}}, nil
 }
@@ -309,7 +319,9 @@ type topValues struct {
 func newTopValues(n int, percentile float64) *topValues {
 	lo, _, _ := percentileRank(n, percentile)
 	k := max(n-lo, 1)
-	return &topValues{n: n, percentile: percentile, k: k, heap: make([]float32, 0, min(k, n))}
+	// The heap grows as values come (a few thousand for the 99.99th
+	// percentile of a large layer): no allocation up front beyond a start.
+	return &topValues{n: n, percentile: percentile, k: k, heap: make([]float32, 0, min(k, 1024))}
 }
 
 // percentileRank is numpy's linear method: the value at rank
@@ -425,6 +437,9 @@ func roundUpTwoDigits(v float64) float64 {
 // summary is the calibration's sentence.
 func (c *Calibration) summary(relus int) string {
 	on := sprintf("%d inputs from the calibration batch", c.Samples)
+	if c.Given > c.Samples {
+		on += sprintf(" (the first %d of its %d)", c.Samples, c.Given)
+	}
 	if c.Source == CalibrationSeeded {
 		on = sprintf("%d seeded inputs (%s, PCG seed %d)", c.Samples, c.Inputs, c.Seed)
 	}

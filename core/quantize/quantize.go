@@ -56,8 +56,8 @@ type Options struct {
 	InputWeightBits int
 
 	// Calibration is a NumPy .npy batch of model inputs, batch first, on
-	// which unbounded ReLUs are calibrated. Nil means seeded inputs
-	// (CalibrationSamples of them, see calibrate.go).
+	// which unbounded ReLUs are calibrated (its first 1024 inputs). Nil
+	// means seeded inputs (CalibrationSamples of them, see calibrate.go).
 	Calibration []byte
 	// CalibrationSamples is the number of seeded inputs; 0 means
 	// DefaultCalibrationSamples. Large inputs get fewer (calibrate.go).
@@ -78,8 +78,8 @@ func DefaultOptions() Options {
 	return Options{WeightBits: DefaultWeightBits, ActivationBits: DefaultActivationBits, InputWeightBits: DefaultInputWeightBits}
 }
 
-// maxCalibrationSamples bounds the seeded batch: calibration runs the float
-// model once per sample.
+// maxCalibrationSamples bounds the calibration batch, seeded or the
+// user's: calibration runs the float model once per sample.
 const maxCalibrationSamples = 1024
 
 // Validate checks the bit widths against what cnn2snn's quantizers accept

@@ -801,3 +801,28 @@ func TestSeededBatchBounds(t *testing.T) {
 		t.Errorf("error:\n got  %v\n want %s", err, want)
 	}
 }
+
+// TestLargeCalibrationBatch: only the first 1024 inputs of a user's batch
+// are used, and the report says so.
+func TestLargeCalibrationBatch(t *testing.T) {
+	m := modeltest.New("features", 2).
+		Add("dense", dense(2, "relu"), modeltest.W("kernel", []int{2, 2}, 1, 0, 0, 1), zeros("bias", 2)).
+		Model()
+	x := make([]float32, 2*1030)
+	for i := range x {
+		x[i] = float32(i / 2 % 7) // 0…6; the inputs past 1024 would add nothing new
+	}
+	o := quantize.DefaultOptions()
+	o.Calibration = npyBatch(t, []int{1030, 2}, x)
+	q, rep, err := quantize.Model(m, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := rep.Calibration
+	if c.Samples != 1024 || c.Given != 1030 || c.ReLUs[0].Outputs != 2048 || q.Layer("dense/relu").Config.(*keras.QuantizedReLU).MaxValue != 6 {
+		t.Errorf("calibration %+v", c)
+	}
+	if !strings.Contains(c.Text, " on 1024 inputs from the calibration batch (the first 1024 of its 1030): ") {
+		t.Errorf("text %q", c.Text)
+	}
+}
