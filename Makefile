@@ -32,7 +32,7 @@ test-go:
 
 # The core packages run under GOOS=js GOARCH=wasm in Node, so the browser build is tested, not only compiled.
 test-wasm:
-	$(WASM_ENV) $(GO) test ./core/...
+	$(WASM_ENV) $(GO) test ./core/... ./wasm/ ./web/ui/
 
 test-fuzz:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
@@ -46,6 +46,7 @@ fuzz:
 ## bench: benchmarks with the figures the issues ask for
 bench:
 	$(GO) test ./... -run '^$$' -bench . -benchmem
+	$(MAKE) bench-web
 
 ## generate: regenerate committed generated code (FlatBuffers, Vugu)
 generate: generate-fbz $(if $(wildcard web/web.mk),generate-web)
