@@ -13,8 +13,10 @@ import (
 // report is about the model the user gave. A removed layer goes right after
 // the nearest layer before it that is still in a block, so the lists stay in
 // model order: Conv + BN (folded) + MaxPool + ReLU → one Convolutional.
-// Layers the quantizer added (a ReLU split from a fused activation) stay.
-func restoreOriginalLayers(blocks []compat.Block, original, quantized *keras.Model) {
+// Layers the quantizer added (a ReLU split from a fused activation) stay,
+// right after the layer they were split from (splitFrom maps an added
+// layer to that layer).
+func restoreOriginalLayers(blocks []compat.Block, original, quantized *keras.Model, splitFrom map[string]string) {
 	if original == nil || quantized == nil || original == quantized || len(blocks) == 0 {
 		return
 	}
@@ -43,14 +45,15 @@ func restoreOriginalLayers(blocks []compat.Block, original, quantized *keras.Mod
 		prev = l.Name
 	}
 	for i := range blocks {
-		inModelOrder(blocks[i].KerasLayers, original)
+		inModelOrder(blocks[i].KerasLayers, original, splitFrom)
 	}
 }
 
 // inModelOrder sorts a block's layers by their place in the user's model
-// (the quantizer may have moved a pooling before its activation); a layer
-// the quantizer added keeps its place after the layer it follows.
-func inModelOrder(names []string, original *keras.Model) {
+// (the quantizer may have moved a pooling before its activation). A layer
+// the quantizer added sorts right after the layer it was split from, or,
+// when that is unknown, after the layer it follows in the block.
+func inModelOrder(names []string, original *keras.Model, splitFrom map[string]string) {
 	index := make(map[string]int, len(original.Layers))
 	for i, l := range original.Layers {
 		index[l.Name] = i
@@ -61,6 +64,8 @@ func inModelOrder(names []string, original *keras.Model) {
 		if i, ok := index[n]; ok {
 			last = float64(i)
 			key[n] = last
+		} else if i, ok := index[splitFrom[n]]; ok {
+			key[n] = float64(i) + 0.5
 		} else {
 			key[n] = last + 0.5
 		}

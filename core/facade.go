@@ -164,8 +164,23 @@ type run struct {
 func (r *run) checkReport(cr *convert.Report) CheckReport {
 	out := checkReport(cr, r.steps)
 	withQuantization(&out, r)
-	restoreOriginalLayers(out.Blocks, r.original, r.converted)
+	restoreOriginalLayers(out.Blocks, r.original, r.converted, r.splitFrom())
 	return out
+}
+
+// splitFrom maps each layer the quantizer added (a ReLU or Activation split
+// from a neural layer's fused activation) to the layer it came from.
+func (r *run) splitFrom() map[string]string {
+	from := map[string]string{}
+	if r.quantization == nil {
+		return from
+	}
+	for _, a := range r.quantization.Actions {
+		if a.Kind == quantize.ActionSplitActivation || a.Kind == quantize.ActionFinalActivation {
+			from[a.Result] = a.Layer
+		}
+	}
+	return from
 }
 
 func (r *run) enter(stage string, fraction float64) {

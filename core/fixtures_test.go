@@ -137,6 +137,15 @@ func TestKeras20PairConverts(t *testing.T) {
 	if res.FileName != "keras2.0_conv2d_model.fbz" {
 		t.Errorf("file name %s", res.FileName)
 	}
+	// The ReLU split from conv2d_1's fused activation stays next to it,
+	// before the Dropout the quantizer removed; the final softmax split
+	// from dense_1 ends the last block.
+	blocks := res.Report.Blocks
+	if len(blocks) != 2 ||
+		!slices.Equal(blocks[0].KerasLayers, []string{"conv2d_1_input", "conv2d_1", "conv2d_1/relu", "dropout_1"}) ||
+		!slices.Equal(blocks[1].KerasLayers, []string{"flatten_1", "dense_1", "dense_1/softmax"}) {
+		t.Errorf("blocks %+v", blocks)
+	}
 }
 
 // TestMobileNetFixtureDiagnostics: DepthwiseConv2D (and the
