@@ -3,6 +3,8 @@ package verify
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
@@ -181,4 +183,35 @@ func (b *block) levels(values []float32, dst []int32) error {
 // units relative to the unfloored threshold th: (z − offset) × perUnit.
 func (b *block) kerasPotential(z float32, f int) float64 {
 	return (float64(z) - b.offset) * b.perUnit[f]
+}
+
+// Akida 1.0 hardware maxima that cnn2snn clamps to (conversion.md §7.8).
+const (
+	maxActStep   = 1<<16 - 1
+	maxThreshold = 1<<19 - 1
+)
+
+// clamped returns, for every layer but the last, a note when its act_step
+// or threshold holds the Akida 1.0 maximum, i.e. when cnn2snn's
+// fix_v1_activation_variables changed it: the converter's exact relation
+// does not hold there, and verification cannot prove such layers.
+func clamped(m *akida.Model) (layers, notes []string) {
+	for i, l := range m.Layers[:max(len(m.Layers)-1, 0)] {
+		var what []string
+		if v := l.Variable("act_step"); v != nil {
+			if steps, err := v.Float32s(); err == nil && slices.Contains(steps, maxActStep) {
+				what = append(what, fmt.Sprintf("act_step %d (its interval was shortened and the weights of layer %q floor-divided to compensate)", maxActStep, m.Layers[i+1].Name))
+			}
+		}
+		if v := l.Variable("threshold"); v != nil {
+			if th, err := v.Int32s(); err == nil && slices.Contains(th, maxThreshold) {
+				what = append(what, fmt.Sprintf("threshold %d (clipped)", maxThreshold))
+			}
+		}
+		if len(what) > 0 {
+			layers = append(layers, l.Name)
+			notes = append(notes, fmt.Sprintf("layer %q holds %s: the Akida 1.0 maximum, set by cnn2snn's fix_v1_activation_variables (conversion.md §7.8), so its values do not follow the exact relation; a smaller input scaling, max_value or bias keeps the layer within the hardware range", l.Name, strings.Join(what, " and ")))
+		}
+	}
+	return layers, notes
 }

@@ -47,7 +47,7 @@ type verifier struct {
 	float top1
 	floatComparable bool
 	examples        []Difference
-	notes           []string
+	clamped, notes  []string
 }
 
 // alone is one Akida layer run on its own, fed the model input (the
@@ -87,6 +87,7 @@ func newVerifier(m Models, o Options) (*verifier, error) {
 		v.isolated[i].neurons(b.shape[2])
 	}
 	v.floatComparable = m.Float != nil
+	v.clamped, v.notes = clamped(m.Akida)
 	return v, nil
 }
 
@@ -285,7 +286,7 @@ func (v *verifier) result(n int, seed uint64) *Result {
 		Model: v.models.Quantized.Name, Samples: n, Seed: seed, Input: v.inputs.description(),
 		OutputAgreement:         v.output.share(),
 		IsolatedOutputAgreement: v.isolatedOutput.share(),
-		Examples:                v.examples, Notes: v.notes, Proved: true,
+		Examples:                v.examples, Clamped: v.clamped, Notes: v.notes, Proved: true,
 	}
 	if v.floatComparable {
 		share := v.float.share()
@@ -294,7 +295,7 @@ func (v *verifier) result(n int, seed uint64) *Result {
 	for i, b := range v.blocks {
 		c, iso := &v.chained[i], &v.isolated[i]
 		l := Layer{
-			Name: b.layer.Name, Type: b.layer.Type.String(), Keras: b.output, Activation: b.act != nil,
+			Name: b.layer.Name, Type: b.layer.Type.String(), Keras: b.output, Shape: [3]int(b.shape), Activation: b.act != nil,
 			Values: c.values, Agreement: c.share(), MaxLevelDiff: c.maxDiff,
 			Isolated: iso.summary(b),
 		}

@@ -128,6 +128,12 @@ type Result struct {
 	Proved      bool `json:"proved"`
 	// Examples are the first unexplained differences, to start a debug.
 	Examples []Difference `json:"unexplained_examples,omitempty"`
+	// Clamped names the layers whose act_step or threshold sits at the
+	// Akida 1.0 maximum (65535, 524287): cnn2snn's
+	// fix_v1_activation_variables clamped them (conversion.md §7.8), which
+	// breaks the exact relation in that layer (and, for act_step, in the
+	// next one, whose weights it floor-divides). Notes say which.
+	Clamped []string `json:"clamped,omitempty"`
 	// Notes say what could not be compared and why.
 	Notes []string `json:"notes,omitempty"`
 }
@@ -156,6 +162,8 @@ type Layer struct {
 	Name  string `json:"name"`
 	Type  string `json:"type"`
 	Keras string `json:"keras_layer"`
+	// Shape is the Akida output shape (x, y, neurons) of one sample.
+	Shape [3]int `json:"shape"`
 	// Activation tells whether the layer outputs levels (true) or
 	// potentials p − T (the last layer without activation).
 	Activation bool `json:"activation"`
