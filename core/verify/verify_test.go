@@ -300,3 +300,26 @@ func mustChain(t *testing.T, m *keras.Model) *keras.Model {
 	}
 	return c
 }
+
+// TestClampedLayersAreNamed converts a model whose first act_step exceeds
+// the Akida 1.0 maximum: dense_0 with kernel [0.0075, 0.003] has sf =
+// 7/0.0075 ≈ 933, and QuantizedReLU(4, 1500) a step of 100, so act_step =
+// a·sf·step ≈ 93333 > 65535. cnn2snn clamps it and floor-divides dense_1's
+// weights by the ratio 1.42 (conversion.md §7.8): no exact relation is
+// left to prove, and the verification names the layer.
+func TestClampedLayersAreNamed(t *testing.T) {
+	m := handModel()
+	copy(m.Layer("dense_0").Weights[0].Values, []float32{0.0075, 0.003})
+	m.Layer("relu_0").Config.(*keras.QuantizedReLU).MaxValue = 1500
+	r, err := Run(convertHand(t, m), Options{Samples: 64, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	note := `layer "dense_0" holds act_step 65535 (its interval was shortened and the weights of layer "dense_1" floor-divided to compensate): the Akida 1.0 maximum, set by cnn2snn's fix_v1_activation_variables (conversion.md §7.8), so its values do not follow the exact relation; a smaller input scaling, max_value or bias keeps the layer within the hardware range`
+	if !slices.Equal(r.Clamped, []string{"dense_0"}) || !slices.Equal(r.Notes, []string{note}) {
+		t.Errorf("clamped %v, notes %q", r.Clamped, r.Notes)
+	}
+	if r.Proved || r.Layers[0].Isolated.Unexplained == 0 {
+		t.Errorf("proved %v with %d unexplained values in dense_0", r.Proved, r.Layers[0].Isolated.Unexplained)
+	}
+}

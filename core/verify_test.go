@@ -1,0 +1,131 @@
+package core
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/fixtures"
+)
+
+// Verify is Convert followed by core/verify; these tests check what the
+// facade adds: the models it passes (float or already quantized), its
+// errors, its progress stages and the JSON shape. The agreement figures
+// themselves are core/verify's tests.
+
+// tinyQuantized is core/convert's project-made cnn2snn-quantized model
+// (8×8×1 input, Rescaling 1/255, conv + max pool, separable, dense).
+func tinyQuantized(t *testing.T) []File {
+	b, err := os.ReadFile(fixtures.Repo(t, "core", "convert", "testdata", "cnn2snn_tiny_keras2.15.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []File{{Name: "tiny.h5", Data: b}}
+}
+
+func TestVerifyQuantizedModel(t *testing.T) {
+	r, err := Verify(tinyQuantized(t), Options{}, VerifyOptions{Samples: 32, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A model given quantized has no float model to compare with.
+	if r.FloatTop1Agreement != nil || !r.Proved || r.Samples != 32 || r.Seed != 3 {
+		t.Errorf("float top-1 %v, proved %v, %d samples, seed %d", r.FloatTop1Agreement, r.Proved, r.Samples, r.Seed)
+	}
+	var names []string
+	for _, l := range r.Layers {
+		names = append(names, l.Name+"←"+l.Keras)
+	}
+	// The file has conv_0, its ReLU, then the max pooling; the converter
+	// (and the comparison) pools first, so conv_0 ends with the ReLU.
+	if want := []string{"conv_0←conv_0/relu", "separable_1←separable_1/relu", "dense←dense"}; !slices.Equal(names, want) {
+		t.Errorf("layers %v, want %v", names, want)
+	}
+	if r.Input.Source != "rescaling" || r.Input.Bits != 8 || r.Input.Scale != 255 {
+		t.Errorf("input %+v", r.Input)
+	}
+}
+
+func TestVerifyFloatModel(t *testing.T) {
+	files := []File{
+		{Name: "keras2.0_conv2d_model.json", Data: fixtures.ReadShared(t, "keras", "keras2.0_conv2d_model.json")},
+		{Name: "keras2.0_conv2d_model_weights.h5", Data: fixtures.ReadShared(t, "keras", "keras2.0_conv2d_model_weights.h5")},
+	}
+	var stages []string
+	var fractions []float64
+	o := Options{Progress: func(stage string, f float64) {
+		stages = append(stages, stage)
+		fractions = append(fractions, f)
+	}}
+	r, err := Verify(files, o, VerifyOptions{Samples: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.FloatTop1Agreement == nil || !r.Proved || r.Samples != 16 {
+		t.Errorf("float top-1 %v, proved %v, %d samples", r.FloatTop1Agreement, r.Proved, r.Samples)
+	}
+	// Convert's stages (fractions scaled into the first fifth, its "done"
+	// left out), then verify's own.
+	if want := []string{"load", "quantize", "convert", "encode", "verify", "done"}; !slices.Equal(stages, want) {
+		t.Errorf("stages %v, want %v", stages, want)
+	}
+	if !slices.IsSorted(fractions) || fractions[len(fractions)-1] != 1 || fractions[len(fractions)-2] != 0.2 {
+		t.Errorf("fractions %v", fractions)
+	}
+	// The JSON shape of the issue: {"samples":N,"output_agreement":x,
+	// "layers":[{"name","agreement","max_level_diff"}],"float_top1_agreement":y}.
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shape struct {
+		Samples            *int     `json:"samples"`
+		OutputAgreement    *float64 `json:"output_agreement"`
+		FloatTop1Agreement *float64 `json:"float_top1_agreement"`
+		Layers             []struct {
+			Name         *string  `json:"name"`
+			Agreement    *float64 `json:"agreement"`
+			MaxLevelDiff *float64 `json:"max_level_diff"`
+		} `json:"layers"`
+	}
+	if err := json.Unmarshal(b, &shape); err != nil {
+		t.Fatal(err)
+	}
+	if shape.Samples == nil || *shape.Samples != 16 || shape.OutputAgreement == nil || shape.FloatTop1Agreement == nil || len(shape.Layers) != 2 {
+		t.Fatalf("JSON %s", b)
+	}
+	for _, l := range shape.Layers {
+		if l.Name == nil || l.Agreement == nil || l.MaxLevelDiff == nil {
+			t.Errorf("layer JSON misses name, agreement or max_level_diff: %s", b)
+		}
+	}
+}
+
+func TestVerifyErrors(t *testing.T) {
+	// A model that does not convert: Convert's error, with its report.
+	vww := []File{{Name: "vww.h5", Data: fixtures.ReadShared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")}}
+	_, err := Verify(vww, Options{}, VerifyOptions{})
+	_, convertErr := Convert(vww, Options{})
+	var me *ModelError
+	if !errors.As(err, &me) || err.Error() != convertErr.Error() || len(me.Report.Diagnostics) != 40 {
+		t.Errorf("error %v, want Convert's %v", err, convertErr)
+	}
+	// Options are checked before anything is read.
+	for _, c := range []struct {
+		o    Options
+		vo   VerifyOptions
+		want string
+	}{
+		{Options{}, VerifyOptions{Samples: -2}, "verify: -2 samples requested: use 1 to 10000 (0 means 16)"},
+		{Options{Target: "v3"}, VerifyOptions{}, "unknown target \"v3\": use v1 (Akida 1.0: AKD1000, AKD1500) or v2 (Akida 2.0)"},
+	} {
+		if _, err := Verify(nil, c.o, c.vo); err == nil || err.Error() != c.want {
+			t.Errorf("error %v, want %s", err, c.want)
+		}
+	}
+	if _, err := Verify([]File{{Name: "x.h5", Data: []byte("not a model")}}, Options{}, VerifyOptions{}); err == nil {
+		t.Error("no error for a file that is not a model")
+	}
+}
