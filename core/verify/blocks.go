@@ -61,8 +61,9 @@ type block struct {
 	// in potential units (act_step without activation).
 	perUnit, interval []float64
 	offset            float64
-	// shape is the Akida output shape (x, y, f) of one sample.
-	shape akida.Shape
+	// in and shape are the Akida input and output shapes (x, y, c) of one
+	// sample.
+	in, shape akida.Shape
 }
 
 // pairLayers pairs every Akida layer but InputData with the Keras chain:
@@ -89,7 +90,7 @@ func pairLayers(am *akida.Model, chain *keras.Model) ([]*block, error) {
 		if !ok || !compat.IsNeural(chain.Layers[k]) {
 			return nil, fmt.Errorf("Akida layer %q (%s) has no neural layer of that name in the Keras model: %w; verify the Akida model converted from this Keras model", l.Name, l.Type, ErrNotComparable)
 		}
-		b := &block{layer: l, index: i, shape: shapes[i].Output, pre: chain.Layers[k].Name}
+		b := &block{layer: l, index: i, in: shapes[i].Input, shape: shapes[i].Output, pre: chain.Layers[k].Name}
 		for _, next := range chain.Layers[k+1:] {
 			if compat.IsNeural(next) {
 				break

@@ -101,14 +101,9 @@ func newAlone(m *akida.Model, b *block) (alone, error) {
 			input, a.modelInput = copyLayer(prev), true
 		} else {
 			o := akida.DefaultInputData()
-			in := b.layer
-			shapes, err := m.Shapes()
-			if err != nil {
-				return a, err
-			}
-			o.InputShape = [3]int(shapes[b.index].Input)
+			o.InputShape = [3]int(b.in)
 			o.InputBits = prev.Params.Int("act_bits")
-			input = akida.NewInputData(in.Name+" (Keras levels)", o)
+			input = akida.NewInputData(b.layer.Name+" (Keras levels)", o)
 		}
 	}
 	build := func(activation bool) (*sim.Simulator, error) {
@@ -182,7 +177,7 @@ func (v *verifier) sample(k int) error {
 		}
 		in := ak
 		if !v.alone[i].modelInput {
-			in = levelsInput(prevLevels, v.blocks[i-1].shape)
+			in = levelsInput(prevLevels, b.in)
 		}
 		lastIsolated, err = v.isolate(i, k, in, levels, pre)
 		if err != nil {

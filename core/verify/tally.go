@@ -26,24 +26,24 @@ func (t *tally) neurons(n int) {
 }
 
 // levels compares chained Akida levels with Keras levels.
-func (t *tally) levels(akida, keras []int32) {
-	for i, a := range akida {
+func (t *tally) levels(akidaLevels, kerasLevels []int32) {
+	for i, a := range akidaLevels {
 		t.values++
-		if a == keras[i] {
+		if a == kerasLevels[i] {
 			t.agree++
 		}
-		t.maxDiff = max(t.maxDiff, math.Abs(float64(a-keras[i])))
+		t.maxDiff = max(t.maxDiff, math.Abs(float64(a-kerasLevels[i])))
 	}
 }
 
 // potentials compares chained Akida potentials p − T with the Keras
 // values x in potential units: they agree when p − T lies in [x, x + 1),
 // all that the floored threshold allows.
-func (t *tally) potentials(b *block, akida []int32, keras []float32) {
+func (t *tally) potentials(b *block, potentials []int32, kerasValues []float32) {
 	f := len(b.perUnit)
-	for i, d := range akida {
+	for i, d := range potentials {
 		t.values++
-		x := b.kerasPotential(keras[i], i%f)
+		x := b.kerasPotential(kerasValues[i], i%f)
 		r := float64(d) - x
 		if related(r, x) {
 			t.agree++
@@ -79,11 +79,11 @@ func (t *tally) floorFraction(r, x float64, f int) bool {
 // Keras levels: equal, a boundary case (the relation holds and Akida is
 // above Keras: every boundary between them lies in the interval [x, x + r)
 // the floor adds), or unexplained.
-func (t *tally) levelsAlone(b *block, akida, potentials, keras []int32, pre []float32, sample int, v *verifier) {
+func (t *tally) levelsAlone(b *block, akidaLevels, potentials, kerasLevels []int32, pre []float32, sample int, v *verifier) {
 	f := len(b.perUnit)
-	for i, a := range akida {
+	for i, a := range akidaLevels {
 		t.values++
-		k := keras[i]
+		k := kerasLevels[i]
 		x := b.kerasPotential(pre[i], i%f)
 		r := float64(potentials[i]) - x
 		t.maxDiff = max(t.maxDiff, math.Abs(float64(a-k)))
@@ -124,12 +124,12 @@ func (t *tally) potentialsAlone(b *block, potentials []int32, pre []float32, sam
 }
 
 // difference describes value i of a sample.
-func (b *block) difference(sample, i, keras, akida int, d int32, x float64, reason string) Difference {
+func (b *block) difference(sample, i, kerasLevel, akidaLevel int, d int32, x float64, reason string) Difference {
 	f := b.shape[2]
 	cell := i / f
 	return Difference{
 		Layer: b.layer.Name, Sample: sample, Position: [3]int{cell / b.shape[1], cell % b.shape[1], i % f},
-		KerasLevel: keras, AkidaLevel: akida, Potential: d, KerasPotential: x, FloorFraction: float64(d) - x,
+		KerasLevel: kerasLevel, AkidaLevel: akidaLevel, Potential: d, KerasPotential: x, FloorFraction: float64(d) - x,
 		Reason: reason,
 	}
 }

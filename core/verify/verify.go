@@ -25,12 +25,30 @@
 //     an Akida level below the Keras one) is unexplained, and a conversion
 //     with unexplained differences is not proved.
 //
+// How large the boundary rate is depends on the interval s (potential
+// units per level): the floor moves a boundary by r < 1, so about r/s of
+// the values crossing each boundary change level — under 0.1% only where
+// s is in the hundreds. It is not a defect of the conversion but of
+// cnn2snn's single floored threshold, which this port keeps (fidelity to
+// cnn2snn first). With s ≥ 1 a boundary case is one level; below, up to
+// ⌈1/s⌉.
+//
 // Top-1 agreement compares the argmax over the output channels, at every
-// output position of every sample (per sample for the usual 1×1 output):
-// of Akida's predict and of the Keras output before a final softmax
-// (monotonic, so the argmax is the same) for a last layer without
-// activation, else of the levels. The float model (when the model was
-// given float and quantized) is compared with Akida the same way.
+// output position of every sample (per sample for the usual 1×1 output),
+// ties going to the first channel: of Akida's predict and of the Keras
+// output before a final softmax (monotonic, so the argmax is the same) for
+// a last layer without activation, else of the levels. The float model
+// (when the model was given float and quantized) is compared with Akida the
+// same way.
+//
+// The Keras reference is the quantized model as the converter reads it
+// (sequentialized and syncretized: Dropout removed, max pooling before the
+// activation, BatchNormalization folded), so that every Akida layer's
+// pooled pre-activation exists as a Keras tensor. The inputs are uniform
+// integers over the Akida input range, given to Keras through the input
+// scaling (inputs.go). A layer whose act_step or threshold cnn2snn clamped
+// to the Akida 1.0 limits is named (Result.Clamped): the relation does not
+// hold there by construction.
 package verify
 
 import (
