@@ -51,7 +51,10 @@ func (p pipeline) verify(files []File, o Options, vo VerifyOptions) (report *Ver
 	}
 	defer recoverAs("verify", &err)
 	if progress != nil {
-		progress("verify", 0.2)
+		// The samples are the other four fifths.
+		vo.Progress = func(done, total int) {
+			progress("verify", 0.2+0.8*float64(done)/float64(total))
+		}
 	}
 	if quantized == nil {
 		// The model was given quantized: Convert converted it as loaded.

@@ -67,11 +67,15 @@ func TestVerifyFloatModel(t *testing.T) {
 		t.Errorf("float top-1 %v, proved %v, %d samples", r.FloatTop1Agreement, r.Proved, r.Samples)
 	}
 	// Convert's stages (fractions scaled into the first fifth, its "done"
-	// left out), then verify's own.
-	if want := []string{"load", "quantize", "convert", "encode", "verify", "done"}; !slices.Equal(stages, want) {
+	// left out), then one "verify" before each sample, then "done".
+	want := []string{"load", "quantize", "convert", "encode"}
+	for range 16 {
+		want = append(want, "verify")
+	}
+	if want = append(want, "done"); !slices.Equal(stages, want) {
 		t.Errorf("stages %v, want %v", stages, want)
 	}
-	if !slices.IsSorted(fractions) || fractions[len(fractions)-1] != 1 || fractions[len(fractions)-2] != 0.2 {
+	if !slices.IsSorted(fractions) || fractions[4] != 0.2 || fractions[19] != 0.2+0.8*15/16 || fractions[20] != 1 {
 		t.Errorf("fractions %v", fractions)
 	}
 	// The JSON shape of the issue: {"samples":N,"output_agreement":x,

@@ -26,6 +26,9 @@ func Run(m Models, o Options) (*Result, error) {
 	}
 	n := o.samples()
 	for k := range n {
+		if o.Progress != nil {
+			o.Progress(k, n)
+		}
 		if err := v.sample(k); err != nil {
 			return nil, fmt.Errorf("sample %d: %w", k, err)
 		}

@@ -67,6 +67,9 @@ type Options struct {
 	// Seed seeds the PCG generator of the inputs; the same seed gives the
 	// same inputs on every platform.
 	Seed uint64 `json:"seed"`
+	// Progress, when set, is called before each sample with the number of
+	// samples done and the total, for a progress bar.
+	Progress func(done, total int) `json:"-"`
 }
 
 // Sample counts.

@@ -60,9 +60,18 @@ func convertHand(t *testing.T, m *keras.Model) Models {
 func TestHandModel(t *testing.T) {
 	m := convertHand(t, handModel())
 	const samples = 300
-	r, err := Run(m, Options{Samples: samples, Seed: 7})
+	var done []int
+	r, err := Run(m, Options{Samples: samples, Seed: 7, Progress: func(k, n int) {
+		if n != samples {
+			t.Errorf("progress total %d", n)
+		}
+		done = append(done, k)
+	}})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(done) != samples || done[0] != 0 || !slices.IsSorted(done) || done[samples-1] != samples-1 {
+		t.Errorf("progress called with %d values from %d to %d", len(done), done[0], done[len(done)-1])
 	}
 	// The expected counts, from the same seeded inputs and the formula.
 	st, err := newInputStream(mustSim(t, m.Akida), mustChain(t, m.Quantized), m.Scaling, 7)
