@@ -8,7 +8,7 @@ FUZZTIME ?= 10s
 FUZZ_TARGETS := core/hdf5:FuzzOpen core/keras:FuzzLoad core/akida/fbz:FuzzDecode core/npy:FuzzDecode core/infer:FuzzRunTFJS wasm/worker/api:FuzzHandler \
 	core/quantize:FuzzModel core/quantize:FuzzCalibrationBatch
 
-.PHONY: convert-testdata keras-testdata reference all build cli test test-go test-wasm test-fuzz fuzz bench generate check-generated lint serve dist clean
+.PHONY: bench-agreement convert-testdata keras-testdata reference all build cli test test-go test-wasm test-fuzz fuzz bench generate check-generated lint serve dist clean
 
 all: build
 
@@ -38,6 +38,10 @@ test-fuzz:
 	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 	  echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
 	  $(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s || exit 1; done
+
+## bench-agreement: Akida-vs-Keras agreement figures of every convertible fixture (also part of make bench)
+bench-agreement:
+	$(GO) test ./core/verify -run '^$$' -bench Agreement -benchtime 1x
 
 ## fuzz: each fuzz target for 5 minutes
 fuzz:
