@@ -6,6 +6,7 @@
 //	cnn2snn.check(input, options)   → Promise of the compatibility report
 //	cnn2snn.convert(input, options) → Promise of {fbz, file_name, report}
 //	cnn2snn.summary(input)          → Promise of an .fbz model's summary
+//	cnn2snn.verify(input, options)  → Promise of the verification report
 //
 // input is a Uint8Array or an array of {name, bytes} (a weights .h5 with its
 // .json, a TF.js model.json with its .bin shards). The reports are the
@@ -46,6 +47,7 @@ func calls() map[string]call {
 		"check":   checkCall,
 		"convert": convertCall,
 		"summary": summaryCall,
+		"verify":  verifyCall,
 	}
 }
 
@@ -104,6 +106,27 @@ func convertCall(args []any, progress func(string, float64)) (reply, error) {
 		return reply{}, err
 	}
 	return reply{value: r, bytes: map[string][]byte{"fbz": r.FBZ}}, nil
+}
+
+// verifyCall converts the model as convert does, then runs the quantized
+// Keras model and the Akida simulation on seeded inputs and compares them
+// (core.Verify). The reply is the verification report alone: the page
+// already has the .fbz from its convert call.
+func verifyCall(args []any, progress func(string, float64)) (reply, error) {
+	files, err := filesFrom("verify", arg(args, 0))
+	if err != nil {
+		return reply{}, err
+	}
+	o, vo, err := verifyOptionsFrom(arg(args, 1))
+	if err != nil {
+		return reply{}, err
+	}
+	o.Progress = progress
+	r, err := core.Verify(files, o, vo)
+	if err != nil {
+		return reply{}, err
+	}
+	return reply{value: r}, nil
 }
 
 func summaryCall(args []any, _ func(string, float64)) (reply, error) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -193,5 +194,92 @@ func TestOptionErrorsReachTheCaller(t *testing.T) {
 	_, err := checkCall([]any{data, map[string]any{"quantize": map[string]any{"weights": 3.0}}}, nil)
 	if err == nil || want == nil || err.Error() != want.Error() {
 		t.Errorf("got %v, want the facade's %v", err, want)
+	}
+}
+
+// The bundled sample through verify: 2 seeded inputs, the report the
+// facade gives for the same options (the CLI's `cnn2snn verify --samples
+// 2`), proved, with one row per Akida layer.
+func TestVerifyMNISTSample(t *testing.T) {
+	data := fixtures.ReadShared(t, "keras", "mnist_cnn_sequential_keras3.15.keras")
+	var stages []string
+	var fractions []float64
+	r, err := verifyCall([]any{data, map[string]any{"samples": 2.0}}, func(stage string, fraction float64) {
+		stages = append(stages, stage)
+		fractions = append(fractions, fraction)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.value.(*core.VerifyReport)
+	want, err := core.Verify([]core.File{{Name: "model", Data: data}}, core.Options{}, core.VerifyOptions{Samples: 2, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("the API's report differs from core.Verify's:\n got  %+v\n want %+v", got, want)
+	}
+	if got.Samples != 2 || got.Seed != 1 || !got.Proved || got.Unexplained != 0 || got.FloatTop1Agreement == nil {
+		t.Errorf("samples %d, seed %d, proved %v, unexplained %d, float top-1 %v", got.Samples, got.Seed, got.Proved, got.Unexplained, got.FloatTop1Agreement)
+	}
+	// conv2d, max_pooling2d → conv2d; conv2d_1 (+ pooling); dense; dense_1
+	// without activation (softmax dropped), compared before the softmax.
+	var pairs []string
+	for _, l := range got.Layers {
+		pairs = append(pairs, l.Name+"←"+l.Keras)
+		for what, v := range map[string]float64{"agreement": l.Agreement, "isolated agreement": l.Isolated.Agreement} {
+			if v < 0 || v > 1 {
+				t.Errorf("%s: %s %v outside [0, 1]", l.Name, what, v)
+			}
+		}
+		if !l.Isolated.Proved {
+			t.Errorf("%s is not proved alone", l.Name)
+		}
+	}
+	if want := "conv2d←conv2d/relu conv2d_1←conv2d_1/relu dense←dense/relu dense_1←dense_1"; strings.Join(pairs, " ") != want {
+		t.Errorf("layers %s, want %s", strings.Join(pairs, " "), want)
+	}
+	for what, v := range map[string]float64{"output": got.OutputAgreement, "float top-1": *got.FloatTop1Agreement, "boundary rate": got.BoundaryRate} {
+		if v < 0 || v > 1 {
+			t.Errorf("%s agreement %v outside [0, 1]", what, v)
+		}
+	}
+	// Conversion is the first fifth; each sample then reports before it
+	// runs, and the call ends with done.
+	if len(stages) < 4 || stages[0] != "load" || stages[len(stages)-1] != "done" || !slices.Contains(stages, "verify") {
+		t.Errorf("progress stages %q, want load … verify … done", stages)
+	}
+	if !slices.IsSorted(fractions) {
+		t.Errorf("progress fractions go back: %v", fractions)
+	}
+	// What JavaScript sees: the report's snake_case JSON.
+	text, _ := json.Marshal(r.value)
+	for _, key := range []string{`"samples":2`, `"output_agreement":`, `"float_top1_agreement":`, `"max_level_diff":`, `"keras_layer":"conv2d/relu"`, `"proved":true`} {
+		if !strings.Contains(string(text), key) {
+			t.Errorf("JSON lacks %s", key)
+		}
+	}
+}
+
+func TestVerifyErrors(t *testing.T) {
+	vww := fixtures.ReadShared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")
+	// A model that does not convert: convert's error and check report.
+	_, err := verifyCall([]any{vww, map[string]any{"target": "v1", "samples": 1.0}}, nil)
+	report, ok := errorReport(err).(*core.CheckReport)
+	if !ok || report.Compatible || err.Error() != report.Diagnostics[0].Message {
+		t.Errorf("verify of MobileNet on Akida 1.0: %v, report %T", err, errorReport(err))
+	}
+	cases := []struct {
+		args []any
+		want string
+	}{
+		{nil, "cnn2snn.verify: the first argument must be a Uint8Array or an array of {name, bytes}; got nothing (null or undefined)"},
+		{[]any{vww, map[string]any{"samples": -2.0}},
+			"cnn2snn.verify: option samples must be a whole number from 1 to 10000 (the number of seeded inputs; 4 if not given); got the number -2"},
+	}
+	for _, c := range cases {
+		if _, err := verifyCall(c.args, nil); err == nil || err.Error() != c.want {
+			t.Errorf("got  %v\nwant %s", err, c.want)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/verify"
 )
 
 // The arguments of every API call arrive as plain Go values copied out of
@@ -67,8 +68,20 @@ func fileFrom(v any) (core.File, error) {
 }
 
 // optionNames lists the options for error messages. onProgress is taken
-// out by the JavaScript side before the rest is copied.
-const optionNames = "inputScaling, inputIsImage, quantize, calibration, target, akidaVersion, onProgress"
+// out by the JavaScript side before the rest is copied. verify takes
+// verifyOptionNames too.
+const (
+	optionNames       = "inputScaling, inputIsImage, quantize, calibration, target, akidaVersion, onProgress"
+	verifyOptionNames = "samples, seed"
+)
+
+// optionList names the options of a call for its error messages.
+func optionList(call string) string {
+	if call == "verify" {
+		return optionNames + ", " + verifyOptionNames
+	}
+	return optionNames
+}
 
 // optionsFrom reads the options object:
 //
@@ -127,13 +140,67 @@ func optionsFrom(call string, v any) (core.Options, error) {
 			// not a function.
 			err = fmt.Errorf("must be a function (stage, fraction) => …; got %s", describe(val))
 		default:
-			err = fmt.Errorf("is not an option; the options are %s", optionNames)
+			err = fmt.Errorf("is not an option; the options are %s", optionList(call))
 		}
 		if err != nil {
 			return core.Options{}, fmt.Errorf("cnn2snn.%s: option %s %w", call, key, err)
 		}
 	}
 	return o, nil
+}
+
+// The seeded inputs of cnn2snn.verify when the options do not say. Four
+// samples, not core's 16: AkidaNet 0.25 costs about half a second a
+// sample in a browser, and a page should answer within seconds. The seed
+// is the CLI's default, so `cnn2snn verify --samples 4` runs the same
+// inputs.
+const (
+	browserSamples = 4
+	defaultSeed    = 1
+)
+
+// maxSeed is the largest seed a JavaScript number holds exactly
+// (Number.MAX_SAFE_INTEGER).
+const maxSeed = 1<<53 - 1
+
+// verifyOptionsFrom reads the options of cnn2snn.verify: those of convert
+// and
+//
+//	samples  the number of seeded inputs, 1 to 10000 (default 4)
+//	seed     the seed of the inputs, a whole number (default 1)
+func verifyOptionsFrom(v any) (core.Options, core.VerifyOptions, error) {
+	vo := core.VerifyOptions{Samples: browserSamples, Seed: defaultSeed}
+	obj, ok := v.(map[string]any)
+	if !ok { // null, undefined, or not an object: optionsFrom says which
+		o, err := optionsFrom("verify", v)
+		return o, vo, err
+	}
+	rest := make(map[string]any, len(obj))
+	for key, val := range obj {
+		rest[key] = val
+	}
+	if val, ok := rest["samples"]; ok {
+		delete(rest, "samples")
+		if val != nil {
+			n, ok := finite(val)
+			if !ok || n != math.Trunc(n) || n < 1 || n > verify.MaxSamples {
+				return core.Options{}, vo, fmt.Errorf("cnn2snn.verify: option samples must be a whole number from 1 to %d (the number of seeded inputs; %d if not given); got %s", verify.MaxSamples, browserSamples, describe(val))
+			}
+			vo.Samples = int(n)
+		}
+	}
+	if val, ok := rest["seed"]; ok {
+		delete(rest, "seed")
+		if val != nil {
+			n, ok := finite(val)
+			if !ok || n != math.Trunc(n) || n < 0 || n > maxSeed {
+				return core.Options{}, vo, fmt.Errorf("cnn2snn.verify: option seed must be a whole number from 0 to 2^53 − 1 (the same seed gives the same inputs; %d if not given); got %s", defaultSeed, describe(val))
+			}
+			vo.Seed = uint64(n)
+		}
+	}
+	o, err := optionsFrom("verify", rest)
+	return o, vo, err
 }
 
 func inputScalingFrom(v any) (*[2]float64, error) {

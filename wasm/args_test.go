@@ -121,3 +121,63 @@ func TestOptionsFromErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifyOptionsFrom(t *testing.T) {
+	// Without options: the browser's 4 samples and the CLI's seed 1.
+	for _, in := range []any{nil, map[string]any{}, map[string]any{"samples": nil, "seed": nil}} {
+		o, vo, err := verifyOptionsFrom(in)
+		if err != nil || !reflect.DeepEqual(o, core.Options{}) || vo.Samples != 4 || vo.Seed != 1 {
+			t.Errorf("verifyOptionsFrom(%s) = %+v, %+v, %v; want zero Options, 4 samples, seed 1", describe(in), o, vo, err)
+		}
+	}
+	in := map[string]any{"samples": 2.0, "seed": 9007199254740991.0, "target": "v2", "quantize": map[string]any{"weights": 8.0}}
+	o, vo, err := verifyOptionsFrom(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vo.Samples != 2 || vo.Seed != 1<<53-1 || o.Target != "v2" || o.Quantize.Weights != 8 {
+		t.Errorf("got %+v, %+v", o, vo)
+	}
+	// The caller's object is not changed: samples and seed stay in it.
+	if _, ok := in["samples"]; !ok {
+		t.Error("verifyOptionsFrom removed samples from the caller's map")
+	}
+}
+
+func TestVerifyOptionsFromErrors(t *testing.T) {
+	cases := []struct {
+		in   any
+		want string
+	}{
+		{"fast", `cnn2snn.verify: options must be an object such as {target: "v1"}; got the string "fast"`},
+		{map[string]any{"samples": 0.0},
+			"cnn2snn.verify: option samples must be a whole number from 1 to 10000 (the number of seeded inputs; 4 if not given); got the number 0"},
+		{map[string]any{"samples": 10001.0},
+			"cnn2snn.verify: option samples must be a whole number from 1 to 10000 (the number of seeded inputs; 4 if not given); got the number 10001"},
+		{map[string]any{"samples": "4"},
+			`cnn2snn.verify: option samples must be a whole number from 1 to 10000 (the number of seeded inputs; 4 if not given); got the string "4"`},
+		{map[string]any{"seed": -1.0},
+			"cnn2snn.verify: option seed must be a whole number from 0 to 2^53 − 1 (the same seed gives the same inputs; 1 if not given); got the number -1"},
+		{map[string]any{"seed": 0.5},
+			"cnn2snn.verify: option seed must be a whole number from 0 to 2^53 − 1 (the same seed gives the same inputs; 1 if not given); got the number 0.5"},
+		{map[string]any{"seed": 9007199254740992.0},
+			"cnn2snn.verify: option seed must be a whole number from 0 to 2^53 − 1 (the same seed gives the same inputs; 1 if not given); got the number 9.007199254740992e+15"},
+		// The convert options are read as convert reads them; an unknown
+		// one lists verify's own too.
+		{map[string]any{"sample": 4.0},
+			"cnn2snn.verify: option sample is not an option; the options are inputScaling, inputIsImage, quantize, calibration, target, akidaVersion, onProgress, samples, seed"},
+		{map[string]any{"samples": 2.0, "target": "v3"},
+			`cnn2snn.verify: option target must be "v1" (Akida 1.0) or "v2" (Akida 2.0); got the string "v3"`},
+	}
+	for _, c := range cases {
+		_, _, err := verifyOptionsFrom(c.in)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("verifyOptionsFrom(%s):\n got  %v\n want %s", describe(c.in), err, c.want)
+		}
+	}
+	// samples and seed are verify's alone.
+	_, err := optionsFrom("convert", map[string]any{"samples": 4.0})
+	if want := "cnn2snn.convert: option samples is not an option; the options are inputScaling, inputIsImage, quantize, calibration, target, akidaVersion, onProgress"; err == nil || err.Error() != want {
+		t.Errorf("convert with samples: %v", err)
+	}
+}

@@ -190,3 +190,29 @@ func TestProgressAndBytesReply(t *testing.T) {
 		t.Errorf("file_name %v, want m.fbz", v.Get("file_name"))
 	}
 }
+
+func TestVerifyThroughJS(t *testing.T) {
+	api := newAPI()
+	mnist := js.ValueOf([]any{map[string]any{"name": "mnist.keras", "bytes": uint8Array(fixtures.ReadShared(t, "keras", "mnist_cnn_sequential_keras3.15.keras"))}})
+	seen := js.Global().Get("Array").New()
+	record := js.Global().Get("Function").New("seen", "return (stage) => { if (!seen.includes(stage)) seen.push(stage); }").Invoke(seen)
+	v, rej := await(t, api.Call("verify", mnist, js.ValueOf(map[string]any{"samples": 2, "seed": 7, "onProgress": record})))
+	if !rej.IsUndefined() {
+		t.Fatalf("rejected: %s", rej.Get("message"))
+	}
+	if v.Get("samples").Int() != 2 || v.Get("seed").Int() != 7 || !v.Get("proved").Bool() {
+		t.Errorf("samples %v, seed %v, proved %v; want 2, 7, true", v.Get("samples"), v.Get("seed"), v.Get("proved"))
+	}
+	layers := v.Get("layers")
+	if layers.Length() != 4 || layers.Index(0).Get("name").String() != "conv2d" || layers.Index(3).Get("keras_layer").String() != "dense_1" {
+		t.Errorf("layers %v", js.Global().Get("JSON").Call("stringify", layers))
+	}
+	if a := v.Get("output_agreement").Float(); a < 0 || a > 1 {
+		t.Errorf("output_agreement %v", a)
+	}
+	if got := seen.Call("join", " ").String(); got != "load quantize convert encode verify done" {
+		t.Errorf("progress stages %q", got)
+	}
+	mustReject(t, api.Call("verify", mnist, js.ValueOf(map[string]any{"samples": 0})),
+		"cnn2snn.verify: option samples must be a whole number from 1 to 10000 (the number of seeded inputs; 4 if not given); got the number 0")
+}

@@ -1,7 +1,7 @@
 // cnn2snn.js: the converter's loader, the only hand-written JavaScript.
 //
 // In a page, it defines globalThis.cnn2snn: the same API as cnn2snn.wasm
-// (inspect, check, convert, summary; see wasm/api.go), as a proxy that runs
+// (inspect, check, convert, summary, verify; see wasm/api.go), as a proxy that runs
 // every call in a Web Worker so the page never freezes. cnn2snn.ready is a
 // Promise that settles when the worker has started (or failed to);
 // cnn2snn.lastCall is {fn, workerMs, memory} of the last call answered: the
@@ -17,7 +17,7 @@
 // any static host, with no request to another host.
 "use strict";
 (() => {
-  const CALLS = ["inspect", "check", "convert", "summary"];
+  const CALLS = ["inspect", "check", "convert", "summary", "verify"];
 
   // instantiate fetches and starts a Go wasm binary. Streaming compilation
   // needs the application/wasm type, which some static hosts do not send.
