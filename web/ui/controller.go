@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/vugu/vugu"
@@ -24,16 +25,17 @@ type Controller struct {
 	api  js.Value // globalThis.cnn2snn
 	base string   // URL of the folder holding the site's files
 
-	input js.Value // the current model's files as the API takes them: [{name, bytes}]
-	urls  []string // blob: URLs of the current downloads
-	run   int      // counts the models opened; an answer for an older run is dropped
+	input  js.Value // the current model's files as the API takes them: [{name, bytes}]
+	report js.Value // the last conversion's report, which the report download holds
+	urls   []string // blob: URLs of the current downloads
+	run    int      // counts the models opened; an answer for an older run is dropped
 }
 
 // NewController returns a controller for a fresh page. api is
 // globalThis.cnn2snn; base is the URL of the site's folder (with a
 // trailing slash), where the sample model is.
 func NewController(env vugu.EventEnv, api js.Value, base string) *Controller {
-	return &Controller{Page: &Page{Form: DefaultForm()}, env: env, api: api, base: base}
+	return &Controller{Page: &Page{Form: DefaultForm(), VerifySamples: DefaultVerifySamples}, env: env, api: api, base: base}
 }
 
 // Start waits for the converter's worker, then shows its version (the page
@@ -169,7 +171,9 @@ func (c *Controller) newRun() int {
 		revokeURL(u)
 	}
 	c.urls = nil
+	c.report = js.Undefined()
 	c.Page.Downloads = nil
+	c.Page.Verification = nil
 	c.Page.Error = ""
 	c.Page.Progress = Progress{}
 	return c.run
@@ -270,8 +274,73 @@ func (c *Controller) convert(run int, input js.Value) {
 		p.Report, p.FBZName, p.Busy = &check, result.FileName, false
 		p.Summary = &SummaryReport{Bytes: r.FBZBytes, Summary: r.Summary, Model: r.Akida}
 		p.Progress = Progress{Stage: "Converted", Fraction: 1}
+		c.report = v.Get("report")
 		c.addDownload("Download "+result.FileName, result.FileName, fbz, r.FBZBytes)
-		c.addDownload("Download the report (JSON)", strings.TrimSuffix(result.FileName, ".fbz")+".report.json", report, 0)
+		c.addDownload("Download the report (JSON)", reportName(result.FileName), report, 0)
+	})
+}
+
+// reportName is the JSON report's file name for an .fbz file name.
+func reportName(fbz string) string { return strings.TrimSuffix(fbz, ".fbz") + ".report.json" }
+
+// SetVerifySamples takes the number of inputs to verify on, as typed.
+func (c *Controller) SetVerifySamples(typed string) {
+	n, err := verifySamplesFrom(typed)
+	if err != nil {
+		c.Page.Error = err.Error()
+		return
+	}
+	c.Page.VerifySamples = n
+}
+
+// Verify checks the converted model: the quantized Keras model and the
+// Akida model run on the same seeded inputs, compared layer by layer. It
+// belongs to the current run: a new model or new options drop its answer.
+func (c *Controller) Verify() {
+	defer c.recoverHandler()
+	p := c.Page
+	if !p.CanVerify() || p.Busy {
+		return
+	}
+	p.Busy, p.Error, p.Verification = true, "", nil
+	p.Progress = Progress{Stage: "Verifying"}
+	go c.verify(c.run, c.input, c.report, p.Form, p.VerifySamples)
+}
+
+// verify runs cnn2snn.verify and shows its report; the report download
+// then holds the conversion's report with the verification in it.
+func (c *Controller) verify(run int, input, convertReport js.Value, form Form, samples int) {
+	defer c.recoverRun(run)
+	opts, err := form.Options()
+	if err != nil {
+		c.fail(run, err)
+		return
+	}
+	opts["samples"] = samples
+	mark("cnn2snn-verify-start")
+	v, err := callAPI(c.api, "verify", input, opts, func(stage string, fraction float64) {
+		text := stageText(stage, form.Target)
+		if stage == "verify" {
+			text = "Comparing Akida with Keras on " + strconv.Itoa(samples) + " seeded inputs"
+		}
+		c.stage(run, text, fraction)
+	})
+	if err != nil {
+		c.fail(run, err)
+		return
+	}
+	measure("cnn2snn-verify", "cnn2snn-verify-start")
+	var r VerifyReport
+	if err := decode(v, &r); err != nil {
+		c.fail(run, err)
+		return
+	}
+	c.update(run, func(p *Page) {
+		p.Verification, p.Busy = &r, false
+		p.Progress = Progress{Stage: "Verified", Fraction: 1}
+		full := js.Global().Get("Object").Call("assign", js.Global().Get("Object").New(), convertReport)
+		setProperty(full, "verification", v)
+		c.replaceDownload(reportName(p.FBZName), "Download the report and verification (JSON)", jsonBlobURL(full))
 	})
 }
 
@@ -328,6 +397,25 @@ func (c *Controller) call(fn string, input js.Value, opts map[string]any, dst an
 		return err
 	}
 	return decode(v, dst)
+}
+
+// replaceDownload gives the download of the file name a new label and
+// content.
+func (c *Controller) replaceDownload(name, label, url string) {
+	for i, d := range c.Page.Downloads {
+		if d.Name != name {
+			continue
+		}
+		for j, u := range c.urls {
+			if u == d.URL {
+				revokeURL(u)
+				c.urls[j] = url
+			}
+		}
+		c.Page.Downloads[i].Label, c.Page.Downloads[i].URL = label, url
+		return
+	}
+	c.addDownload(label, name, url, 0)
 }
 
 func (c *Controller) addDownload(label, name, url string, size int) {

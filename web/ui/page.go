@@ -28,6 +28,9 @@ type Page struct {
 	FBZName  string         // the .fbz file name of a conversion
 	Selected string         // the Akida layer of the selected block
 
+	VerifySamples int           // the number of seeded inputs to verify on
+	Verification  *VerifyReport // the last verification of the converted model
+
 	Downloads []Download
 }
 

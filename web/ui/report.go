@@ -167,3 +167,54 @@ func weightCount(m AkidaModel) int {
 	}
 	return n
 }
+
+// VerifyReport is what verify resolves to (core.VerifyReport): the Akida
+// model run against the quantized Keras model on seeded inputs.
+type VerifyReport struct {
+	Model   string      `json:"model"`
+	Samples int         `json:"samples"`
+	Seed    uint64      `json:"seed"`
+	Input   VerifyInput `json:"input"`
+	// OutputAgreement is the top-1 agreement of Akida with the quantized
+	// Keras model; FloatTop1Agreement with the float model (null when the
+	// model was given quantized).
+	OutputAgreement    float64       `json:"output_agreement"`
+	FloatTop1Agreement *float64      `json:"float_top1_agreement"`
+	Layers             []VerifyLayer `json:"layers"`
+	// Levels counts the activation values compared with each layer run
+	// alone; BoundaryCases those one level above Keras because of
+	// cnn2snn's floored thresholds.
+	Levels        int      `json:"levels"`
+	BoundaryCases int      `json:"boundary_cases"`
+	BoundaryRate  float64  `json:"boundary_rate"`
+	Unexplained   int      `json:"unexplained"`
+	Proved        bool     `json:"proved"`
+	Clamped       []string `json:"clamped"`
+	Notes         []string `json:"notes"`
+}
+
+// VerifyInput says how the seeded inputs were drawn, in a sentence.
+type VerifyInput struct {
+	Text string `json:"text"`
+}
+
+// VerifyLayer compares one Akida layer with the Keras layer it stands for:
+// through the whole model (chained), and alone, fed the Keras values of
+// the layer before it.
+type VerifyLayer struct {
+	Name         string         `json:"name"`
+	Type         string         `json:"type"`
+	Keras        string         `json:"keras_layer"`
+	Activation   bool           `json:"activation"` // levels; false: potentials of a last layer
+	Agreement    float64        `json:"agreement"`
+	MaxLevelDiff float64        `json:"max_level_diff"`
+	Isolated     VerifyIsolated `json:"isolated"`
+}
+
+// VerifyIsolated is one Akida layer run alone.
+type VerifyIsolated struct {
+	Agreement     float64 `json:"agreement"`
+	BoundaryCases int     `json:"boundary_cases"`
+	Unexplained   int     `json:"unexplained"`
+	Proved        bool    `json:"proved"`
+}
