@@ -135,12 +135,23 @@ func Summarize(file []byte) (r *SummaryReport, err error) {
 // quantizeModel for its errors).
 type quantizeFunc func(m *keras.Model, bits QuantizeOptions, calibration []byte) (*keras.Model, *quantize.Report, error)
 
-// pipeline holds the steps that tests replace (the quantizer).
+// pipeline holds the steps that tests replace: the loader (to count the
+// loads) and the quantizer.
 type pipeline struct {
+	load     func([]File) (*keras.Model, error) // nil: keras.Load
 	quantize quantizeFunc
 }
 
-func defaultPipeline() pipeline { return pipeline{quantize: quantizeModel} }
+func defaultPipeline() pipeline { return pipeline{load: keras.Load, quantize: quantizeModel} }
+
+// loadModel reads the Keras model with the pipeline's loader, keras.Load
+// when a test set only the quantizer.
+func (p pipeline) loadModel(files []File) (*keras.Model, error) {
+	if p.load == nil {
+		return keras.Load(files)
+	}
+	return p.load(files)
+}
 
 // run tracks the stage for progress reports and panic messages.
 type run struct {
@@ -200,7 +211,7 @@ func (p pipeline) prepare(r *run, files []File) (*keras.Model, string, error) {
 		return nil, "", err
 	}
 	r.enter("load", 0)
-	m, err := keras.Load(files)
+	m, err := p.loadModel(files)
 	if err != nil {
 		return nil, "", err
 	}
@@ -313,7 +324,8 @@ func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err e
 	}
 	report.Origin = origin
 	r.enter("done", 1)
-	return &ConvertResult{FBZ: file, FileName: outputName(files, m.Name), Model: am, Report: report}, nil
+	return &ConvertResult{FBZ: file, FileName: outputName(files, m.Name), Model: am, Report: report,
+		Keras: r.original, Quantized: m}, nil
 }
 
 func compatibility(r *CheckReport) string {

@@ -4,6 +4,7 @@ import (
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/convert"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/quantize"
 )
 
@@ -60,12 +61,19 @@ type ConvertReport struct {
 }
 
 // ConvertResult is what Convert returns: the .fbz bytes, the file name to
-// save them under, the Akida model and the report.
+// save them under, the Akida model, the report, and the Keras models the
+// conversion started from (for Verify, which compares them with the Akida
+// model without loading the files again).
 type ConvertResult struct {
 	FBZ      []byte        `json:"-"`
 	FileName string        `json:"file_name"`
 	Model    *akida.Model  `json:"-"`
 	Report   ConvertReport `json:"report"`
+	// Keras is the model as loaded from the files; Quantized the model the
+	// converter received: Keras quantized by core/quantize for a float
+	// model, Keras itself for a model given quantized.
+	Keras     *keras.Model `json:"-"`
+	Quantized *keras.Model `json:"-"`
 }
 
 // SummaryReport describes an Akida model read from an .fbz file.

@@ -1,8 +1,7 @@
 package core
 
 import (
-	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
-	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/quantize"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/convert"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/verify"
 )
 
@@ -18,7 +17,8 @@ type VerifyReport = verify.Result
 // same errors: a model that does not convert gives Convert's *ModelError)
 // and then runs the quantized Keras model, the Akida model and, for a float
 // model, the float model on vo.Samples seeded inputs, comparing them layer
-// by layer (core/verify).
+// by layer (core/verify). The models compared are those Convert returns:
+// the files are read once.
 func Verify(files []File, o Options, vo VerifyOptions) (*VerifyReport, error) {
 	return defaultPipeline().verify(files, o, vo)
 }
@@ -26,15 +26,6 @@ func Verify(files []File, o Options, vo VerifyOptions) (*VerifyReport, error) {
 func (p pipeline) verify(files []File, o Options, vo VerifyOptions) (report *VerifyReport, err error) {
 	if err := vo.Validate(); err != nil {
 		return nil, err
-	}
-	// The conversion is Convert's own; its quantization step is wrapped to
-	// keep the float model and the quantized one it returns.
-	var float, quantized *keras.Model
-	q := p.quantize
-	p.quantize = func(m *keras.Model, bits QuantizeOptions, calibration []byte) (*keras.Model, *quantize.Report, error) {
-		out, r, err := q(m, bits, calibration)
-		float, quantized = m, out
-		return out, r, err
 	}
 	progress := o.Progress
 	if progress != nil {
@@ -56,20 +47,28 @@ func (p pipeline) verify(files []File, o Options, vo VerifyOptions) (report *Ver
 			progress("verify", 0.2+0.8*float64(done)/float64(total))
 		}
 	}
-	if quantized == nil {
-		// The model was given quantized: Convert converted it as loaded.
-		if quantized, err = keras.Load(files); err != nil {
-			return nil, err
-		}
-		float = nil
+	models, err := verifyModels(res)
+	if err != nil {
+		return nil, err
 	}
-	scaling := res.Report.InputScaling
-	if scaling == nil { // the legacy path always sets it
-		return nil, internalError("verify", "the conversion reports no input scaling")
-	}
-	report, err = verify.Run(verify.Models{Float: float, Quantized: quantized, Akida: res.Model, Scaling: *scaling}, vo)
+	report, err = verify.Run(models, vo)
 	if err == nil && progress != nil {
 		progress("done", 1)
 	}
 	return report, err
+}
+
+// verifyModels are the models of a conversion that verify compares: the
+// Akida model, the Keras model the converter received, and the model as
+// loaded when it was float (a model given quantized has no float figure).
+func verifyModels(res *ConvertResult) (verify.Models, error) {
+	scaling := res.Report.InputScaling
+	if scaling == nil || res.Quantized == nil { // the legacy path always sets them
+		return verify.Models{}, internalError("verify", "the conversion reports no input scaling or no quantized Keras model")
+	}
+	m := verify.Models{Quantized: res.Quantized, Akida: res.Model, Scaling: *scaling}
+	if res.Report.Origin == convert.OriginFloat {
+		m.Float = res.Keras
+	}
+	return m, nil
 }

@@ -3,11 +3,14 @@ package core
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"slices"
 	"testing"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/convert"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/fixtures"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
 // Verify is Convert followed by core/verify; these tests check what the
@@ -49,10 +52,7 @@ func TestVerifyQuantizedModel(t *testing.T) {
 }
 
 func TestVerifyFloatModel(t *testing.T) {
-	files := []File{
-		{Name: "keras2.0_conv2d_model.json", Data: fixtures.ReadShared(t, "keras", "keras2.0_conv2d_model.json")},
-		{Name: "keras2.0_conv2d_model_weights.h5", Data: fixtures.ReadShared(t, "keras", "keras2.0_conv2d_model_weights.h5")},
-	}
+	files := keras20Pair(t)
 	var stages []string
 	var fractions []float64
 	o := Options{Progress: func(stage string, f float64) {
@@ -131,5 +131,99 @@ func TestVerifyErrors(t *testing.T) {
 	}
 	if _, err := Verify([]File{{Name: "x.h5", Data: []byte("not a model")}}, Options{}, VerifyOptions{}); err == nil {
 		t.Error("no error for a file that is not a model")
+	}
+}
+
+// TestVerifyLoadsOnce counts the loads of a verification through the
+// pipeline's loader, which also renames the model it returns: the name in
+// the report then proves that the Keras model verified is the one loaded
+// there, not one read again from the files.
+func TestVerifyLoadsOnce(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		files []File
+	}{
+		{"given quantized", tinyQuantized(t)},
+		{"float", keras20Pair(t)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			loads := 0
+			p := defaultPipeline()
+			p.load = func(files []File) (*keras.Model, error) {
+				loads++
+				m, err := keras.Load(files)
+				if err == nil {
+					m.Name = "loaded by the pipeline"
+				}
+				return m, err
+			}
+			r, err := p.verify(c.files, Options{}, VerifyOptions{Samples: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if loads != 1 || r.Model != "loaded by the pipeline" {
+				t.Errorf("%d loads, report of model %q; want 1 load, of model \"loaded by the pipeline\"", loads, r.Model)
+			}
+		})
+	}
+}
+
+// TestConvertResultKerasModels checks the Keras models Convert hands back
+// (to Verify) and that they stay out of the JSON.
+func TestConvertResultKerasModels(t *testing.T) {
+	quantized, err := Convert(tinyQuantized(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if quantized.Keras == nil || quantized.Quantized != quantized.Keras || convert.ModelOrigin(quantized.Keras) != convert.OriginCNN2SNN {
+		t.Errorf("model given quantized: Keras %p (origin %s), Quantized %p; want the same loaded cnn2snn model", quantized.Keras, originOf(quantized.Keras), quantized.Quantized)
+	}
+	float, err := Convert(keras20Pair(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if originOf(float.Keras) != convert.OriginFloat || originOf(float.Quantized) != convert.OriginCNN2SNN {
+		t.Errorf("float model: Keras of origin %s, Quantized of origin %s; want float and cnn2snn", originOf(float.Keras), originOf(float.Quantized))
+	}
+	// Verify compares exactly these models (and the float one only when
+	// there is one).
+	for _, c := range []struct {
+		res   *ConvertResult
+		float *keras.Model
+	}{{quantized, nil}, {float, float.Keras}} {
+		m, err := verifyModels(c.res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Float != c.float || m.Quantized != c.res.Quantized || m.Akida != c.res.Model || m.Scaling != *c.res.Report.InputScaling {
+			t.Errorf("%s model: verify gets %+v", c.res.Report.Origin, m)
+		}
+	}
+	b, err := json.Marshal(float)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		t.Fatal(err)
+	}
+	if keys := slices.Sorted(maps.Keys(fields)); !slices.Equal(keys, []string{"file_name", "report"}) {
+		t.Errorf("ConvertResult JSON fields %v, want [file_name report]", keys)
+	}
+}
+
+func originOf(m *keras.Model) string {
+	if m == nil {
+		return "none (nil model)"
+	}
+	return convert.ModelOrigin(m)
+}
+
+// keras20Pair is the Keras 2.0 float model: JSON architecture and HDF5
+// weights.
+func keras20Pair(t *testing.T) []File {
+	return []File{
+		{Name: "keras2.0_conv2d_model.json", Data: fixtures.ReadShared(t, "keras", "keras2.0_conv2d_model.json")},
+		{Name: "keras2.0_conv2d_model_weights.h5", Data: fixtures.ReadShared(t, "keras", "keras2.0_conv2d_model_weights.h5")},
 	}
 }
