@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/fixtures"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/web/ui"
 )
 
 // pageDefaults are the options the page converts with before the user
@@ -79,6 +82,21 @@ func distWithout(t *testing.T, missing string) string {
 		t.Fatal(err)
 	}
 	return dst
+}
+
+// pageVerification is a native verification as the page decodes it from
+// the API's JSON, to format it as the page does.
+func pageVerification(t *testing.T, r *core.VerifyReport) *ui.VerifyReport {
+	t.Helper()
+	text, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v ui.VerifyReport
+	if err := json.Unmarshal(text, &v); err != nil {
+		t.Fatal(err)
+	}
+	return &v
 }
 
 // sizeText is the page's way of writing a byte count (web/ui).
@@ -279,6 +297,71 @@ func TestPage(t *testing.T) {
 			t.Errorf("the summary pane lacks the converter's summary:\n%s", want.Report.Summary)
 		}
 		tab.screenshot(t, "sample")
+	})
+
+	// Verify the sample: the figures and the per-layer table the page shows
+	// are the native facade's verification of the same model, options,
+	// inputs and seed; the JSON report download then holds it too.
+	t.Run("verify the sample", func(t *testing.T) {
+		tab := s.newTab(t)
+		tab.open(t, "")
+		tab.run(t, chromedp.Click(".cnn2snn-sample", chromedp.ByQuery))
+		tab.await(t, ".cnn2snn-verify-button")
+		tab.setOption(t, ".cnn2snn-samples", "2")
+		tab.run(t, chromedp.Click(".cnn2snn-verify-button", chromedp.ByQuery))
+		tab.await(t, ".cnn2snn-verify-result")
+
+		const name = "mnist_cnn_sequential_keras3.15.keras"
+		native, err := core.Verify([]core.File{{Name: name, Data: fixtures.ReadShared(t, "keras", name)}}, pageDefaults(), core.VerifyOptions{Samples: 2, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := pageVerification(t, native)
+		var proved string
+		tab.eval(t, `document.querySelector(".cnn2snn-verify-result").dataset.proved`, &proved)
+		if proved != "true" || !native.Proved {
+			t.Errorf("data-proved %q; natively proved %v", proved, native.Proved)
+		}
+		if got := tab.text(t, ".cnn2snn-verify-verdict"); got != want.Verdict() {
+			t.Errorf("verdict %q, want %q", got, want.Verdict())
+		}
+		var figures map[string]string
+		tab.eval(t, `Object.fromEntries([...document.querySelectorAll(".cnn2snn-verify-figures tr")].map(r => [r.dataset.figure, r.querySelector(".cnn2snn-figure").textContent]))`, &figures)
+		wantFigures := map[string]string{}
+		for _, f := range want.Figures() {
+			wantFigures[f.Key] = f.Value
+		}
+		if !maps.Equal(figures, wantFigures) || figures["output"] != "100%" {
+			t.Errorf("figures %q, want %q", figures, wantFigures)
+		}
+		var rows [][]string
+		tab.eval(t, `[...document.querySelectorAll(".cnn2snn-verify-row")].map(r => [r.dataset.akidaLayer, ...[...r.querySelectorAll("td")].slice(1).map(td => td.textContent)])`, &rows)
+		var wantRows [][]string
+		for _, r := range want.Rows() {
+			wantRows = append(wantRows, []string{r.Akida, r.Keras, r.Agreement, r.MaxDiff, r.Alone, r.BoundaryCases, r.Explained})
+		}
+		if !slices.EqualFunc(rows, wantRows, slices.Equal) || len(rows) != 4 || rows[0][0] != "conv2d" {
+			t.Errorf("layer rows\n got  %q\n want %q", rows, wantRows)
+		}
+		if got := tab.text(t, ".cnn2snn-verify-button"); got != "Verify again" {
+			t.Errorf("button %q", got)
+		}
+
+		_, report := tab.download(t, downloadLink(".report.json"))
+		var r struct {
+			FBZBytes     int                `json:"fbz_bytes"`
+			Verification *core.VerifyReport `json:"verification"`
+		}
+		if err := json.Unmarshal(report, &r); err != nil || r.Verification == nil || r.FBZBytes == 0 {
+			t.Fatalf("report download: %v, %d .fbz bytes, verification %v", err, r.FBZBytes, r.Verification)
+		}
+		if !reflect.DeepEqual(r.Verification, native) {
+			t.Errorf("the report's verification differs from the native one:\n got  %+v\n want %+v", r.Verification, native)
+		}
+		var ms float64
+		tab.eval(t, `performance.getEntriesByName("cnn2snn-verify")[0].duration`, &ms)
+		t.Logf("the sample verified on 2 inputs in %.0f ms in Chromium (conversion included)", ms)
+		tab.screenshot(t, "verify-sample")
 	})
 
 	// A weights .h5 with its model .json, dropped together, is one model.

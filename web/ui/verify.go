@@ -126,7 +126,7 @@ func (r *VerifyReport) Rows() []VerifyRow {
 // units (with two decimals) for a last layer without activation.
 func diffText(l VerifyLayer) string {
 	if !l.Activation {
-		return strconv.FormatFloat(l.MaxLevelDiff, 'f', 2, 64) + " (potential)"
+		return strconv.FormatFloat(l.MaxLevelDiff, 'f', 2, 64) + " potential units"
 	}
 	if l.MaxLevelDiff == 1 {
 		return "1 level"

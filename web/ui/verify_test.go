@@ -47,7 +47,7 @@ func TestVerificationOfTheSample(t *testing.T) {
 		{"conv2d", "InputConvolutional", "conv2d/relu", "100%", "0 levels", "100%", "0", "✓", true},
 		{"conv2d_1", "Convolutional", "conv2d_1/relu", "99.53%", "1 level", "99.53%", "15", "✓", true},
 		{"dense", "FullyConnected", "dense/relu", "97.66%", "1 level", "100%", "0", "✓", true},
-		{"dense_1", "FullyConnected", "dense_1", "20.00%", "17.01 (potential)", "100%", "0", "✓", true},
+		{"dense_1", "FullyConnected", "dense_1", "20.00%", "17.01 potential units", "100%", "0", "✓", true},
 	}
 	if got := r.Rows(); !reflect.DeepEqual(got, wantRows) {
 		t.Errorf("rows\n got  %+v\n want %+v", got, wantRows)
