@@ -5,6 +5,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"sync/atomic"
 	"syscall/js"
 )
 
@@ -169,9 +170,13 @@ func safely(work func() (js.Value, error)) (v js.Value, err error) {
 
 // method wraps an API call as a JavaScript function returning a Promise.
 // The arguments are copied to Go inside the Promise, so a bad argument is
-// a rejection like any other error.
-func method(call func(args []any, progress func(string, float64)) (reply, error)) js.Func {
+// a rejection like any other error. called, if not nil, is set as the
+// call comes in.
+func method(call func(args []any, progress func(string, float64)) (reply, error), called *atomic.Bool) js.Func {
 	return js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if called != nil {
+			called.Store(true)
+		}
 		return promise(func() (js.Value, error) {
 			progress := progressFrom(args)
 			goArgs := make([]any, len(args))

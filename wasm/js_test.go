@@ -4,6 +4,7 @@ package main
 
 import (
 	"strings"
+	"sync/atomic"
 	"syscall/js"
 	"testing"
 
@@ -48,7 +49,7 @@ func mustReject(t *testing.T, p js.Value, want string) {
 
 func newAPI() js.Value {
 	obj := js.Global().Get("Object").New()
-	install(obj)
+	install(obj, nil)
 	return obj.Get("cnn2snn")
 }
 
@@ -143,7 +144,7 @@ func TestConvertThroughJS(t *testing.T) {
 }
 
 func TestPanicRejectsAndRuntimeSurvives(t *testing.T) {
-	boom := method(func([]any, func(string, float64)) (reply, error) { panic("index out of range [3] with length 3") })
+	boom := method(func([]any, func(string, float64)) (reply, error) { panic("index out of range [3] with length 3") }, nil)
 	defer boom.Release()
 	mustReject(t, boom.Invoke(), "internal error: index out of range [3] with length 3; please report this with the model file")
 	// The Go runtime is still serving calls.
@@ -163,7 +164,7 @@ func TestProgressAndBytesReply(t *testing.T) {
 		progress("load", 0.25)
 		progress("convert", 1)
 		return reply{value: map[string]any{"file_name": "m.fbz"}, bytes: map[string][]byte{"fbz": {1, 2, 3}}}, nil
-	})
+	}, nil)
 	defer fn.Release()
 	// A JavaScript recorder, as a page's onProgress is.
 	seen := js.Global().Get("Array").New()
@@ -215,4 +216,20 @@ func TestVerifyThroughJS(t *testing.T) {
 	}
 	mustReject(t, api.Call("verify", mnist, js.ValueOf(map[string]any{"samples": 0})),
 		"cnn2snn.verify: option samples must be a whole number from 1 to 10000 (the number of seeded inputs; 4 if not given); got the number 0")
+}
+
+// A call marks the API as called as soon as it comes in (synchronously,
+// before its work runs), which ends the worker's warm-up.
+func TestCallEndsTheWarmUp(t *testing.T) {
+	var called atomic.Bool
+	obj := js.Global().Get("Object").New()
+	install(obj, &called)
+	if called.Load() {
+		t.Fatal("called before any call")
+	}
+	p := obj.Get("cnn2snn").Call("summary", "not an fbz")
+	if !called.Load() {
+		t.Error("a call did not mark the API as called before returning its Promise")
+	}
+	await(t, p)
 }

@@ -5,7 +5,7 @@ DIST ?= dist
 SERVE_ADDR ?= 127.0.0.1:8080
 WEB_WASM := GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w"
 
-.PHONY: dist serve test-browser bench-web generate-web
+.PHONY: dist serve test-browser bench-web generate-web warmup-model
 
 ## dist: the static site, offline and relocatable: index.html, cnn2snn.js (loader), wasm_exec.js,
 ## cnn2snn.wasm (the API, run in a Web Worker), ui.wasm (the Vugu page), style.css, embed.html, sample/
@@ -40,3 +40,8 @@ bench-web: dist
 ## generate-web: regenerate the Vugu components' Go code (web/ui/*_gen.go); vugugen does not gofmt it
 generate-web:
 	cd web/ui && $(GO) tool vugugen -skip-go-mod -skip-main . && gofmt -w *_gen.go
+
+## warmup-model: regenerate wasm/warmup/akidanet_mini.h5, the model the worker converts as it starts so that the
+## user's first conversion runs compiled code (Debian python3-h5py, python3-numpy; the output is deterministic)
+warmup-model:
+	cd wasm/warmup && /usr/bin/python3 make_model.py

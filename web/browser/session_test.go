@@ -191,6 +191,7 @@ func startBrowser(tb testing.TB, chromium, proxy string) context.Context {
 		chromedp.Flag("proxy-bypass-list", chromiumServices),
 		chromedp.Flag("host-resolver-rules", "MAP "+strings.ReplaceAll(chromiumServices, ";", " ~NOTFOUND, MAP ")+" ~NOTFOUND"),
 	)
+	opts = append(opts, extraFlags(tb)...)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	browser, cancelBrowser := chromedp.NewContext(alloc, chromedp.WithErrorf(quietErrorf))
 	tb.Cleanup(func() {
@@ -207,6 +208,26 @@ func startBrowser(tb testing.TB, chromium, proxy string) context.Context {
 		tb.Fatalf("starting %s: %v", chromium, err)
 	}
 	return browser
+}
+
+// extraFlags are the Chromium flags in $CNN2SNN_CHROMIUM_FLAGS, e.g.
+// "--js-flags=--no-liftoff": a way to study the page's figures under
+// other engine settings (make bench-web CHROMIUM_FLAGS=…), never something
+// the product relies on.
+func extraFlags(tb testing.TB) []chromedp.ExecAllocatorOption {
+	var opts []chromedp.ExecAllocatorOption
+	for _, f := range strings.Fields(os.Getenv("CNN2SNN_CHROMIUM_FLAGS")) {
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(f, "--"), "=")
+		if !hasValue {
+			opts = append(opts, chromedp.Flag(name, true))
+			continue
+		}
+		opts = append(opts, chromedp.Flag(name, value))
+	}
+	if len(opts) > 0 {
+		tb.Logf("extra Chromium flags: %s", os.Getenv("CNN2SNN_CHROMIUM_FLAGS"))
+	}
+	return opts
 }
 
 // quietErrorf logs chromedp's errors except the one its cdproto (2023)
