@@ -16,6 +16,7 @@ func main() {
 	var called atomic.Bool // the first call of the API has come
 	install(js.Global(), &called)
 	go func() {
+		time.Sleep(warmUpDelay)
 		// A failed warm-up costs speed, not results: say so in the console.
 		if err := warmUp(warmUpPasses, called.Load, func() { time.Sleep(warmUpPause) }); err != nil {
 			fmt.Fprintln(os.Stderr, "cnn2snn.wasm: the warm-up conversion failed (the converter works, its first call is slower):", err)

@@ -25,9 +25,12 @@ import (
 var warmUpModel []byte
 
 const (
+	// warmUpDelay lets a script that calls the API as soon as it is ready
+	// come first: the warm-up is for the user who has a file to pick.
+	warmUpDelay = 200 * time.Millisecond
 	// warmUpPasses conversions of warmUpModel: the first one compiles,
 	// the others make the hot functions hot enough to be optimized.
-	warmUpPasses = 12
+	warmUpPasses = 30
 	// warmUpPause between passes hands the thread back to the worker's
 	// event loop, so that a user's call is not kept waiting.
 	warmUpPause = 5 * time.Millisecond

@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -202,6 +204,17 @@ func (t *tab) evalAsync(tb testing.TB, expr string, res any) {
 	tb.Helper()
 	t.run(tb, chromedp.Evaluate(expr, res, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
 		return p.WithAwaitPromise(true)
+	}))
+}
+
+// preload defines window[name], a Uint8Array of data, in every page the
+// tab opens from now on, before the page's own scripts run.
+func (t *tab) preload(tb testing.TB, name string, data []byte) {
+	tb.Helper()
+	script := fmt.Sprintf(`window[%q] = Uint8Array.from(atob(%q), (c) => c.charCodeAt(0));`, name, base64.StdEncoding.EncodeToString(data))
+	t.run(tb, chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := page.AddScriptToEvaluateOnNewDocument(script).Do(ctx)
+		return err
 	}))
 }
 
