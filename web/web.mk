@@ -14,7 +14,7 @@ API_NOINLINE := fmt reflect encoding/json strings time syscall/js $(MODULE)/core
 	$(MODULE)/core/convert $(MODULE)/core/transform $(MODULE)/wasm
 API_GCFLAGS := $(foreach p,$(API_NOINLINE),-gcflags=$(p)=-l)
 
-.PHONY: dist serve test-browser bench-web generate-web warmup-model
+.PHONY: dist serve test-browser bench-web size-web generate-web warmup-model
 
 ## dist: the static site, offline and relocatable: index.html, cnn2snn.js (loader), wasm_exec.js,
 ## cnn2snn.wasm (the API, run in a Web Worker), ui.wasm (the Vugu page), style.css, embed.html, sample/
@@ -45,6 +45,13 @@ bench-web: dist
 	  raw=$$(stat -c %s $$f); gz=$$(gzip -9 -c $$f | wc -c); verdict=ok; [ $$gz -le $$budget ] || verdict=OVER; \
 	  printf '%-14s %10d %10d %10d %s\n' $${spec%%:*} $$raw $$gz $$budget $$verdict; done
 	CNN2SNN_DIST=$(abspath $(DIST)) $(GO) test ./web/browser/ -count=1 -run '^$$' -bench . -benchtime 5x
+
+## size-web: where the API binary's bytes go, by section and by Go package (a build like dist's that keeps the
+## function names, which -ldflags=-s drops)
+size-web:
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags=-w $(API_GCFLAGS) -o $(DIST)/.cnn2snn-names.wasm ./wasm
+	$(GO) run ./web/wasmsize -top 40 $(DIST)/.cnn2snn-names.wasm
+	rm $(DIST)/.cnn2snn-names.wasm
 
 ## generate-web: regenerate the Vugu components' Go code (web/ui/*_gen.go); vugugen does not gofmt it
 generate-web:
