@@ -82,6 +82,37 @@ func BenchmarkConvertAkidaNet(b *testing.B) {
 	b.ReportMetric(second/n, "second-visit-ms")
 }
 
+// BenchmarkVerify times cnn2snn.verify on 4 seeded inputs (the page's
+// default) from a page script: the sample and AkidaNet 0.25, conversion
+// included, after one call that compiles the simulator.
+func BenchmarkVerify(b *testing.B) {
+	s := startSession(b)
+	for _, name := range []string{"mnist_cnn_sequential_keras3.15.keras", "akidanet_imagenet_224_alpha_25_keras2.10.h5"} {
+		b.Run(name, func(b *testing.B) {
+			tab := s.newTab(b)
+			tab.open(b, "")
+			tab.setBytes(b, "model", fixtures.ReadShared(b, "keras", name))
+			verify := fmt.Sprintf(`(async () => {
+				const t0 = performance.now();
+				const r = await cnn2snn.verify([{name: %q, bytes: model}], {samples: 4});
+				if (!r.proved) throw new Error("not proved");
+				return performance.now() - t0;
+			})()`, name)
+			var first float64
+			tab.evalAsync(b, verify, &first)
+			b.ResetTimer()
+			total := 0.0
+			for range b.N {
+				var ms float64
+				tab.evalAsync(b, verify, &ms)
+				total += ms
+			}
+			b.ReportMetric(total/float64(b.N), "ms/verify-4")
+			b.ReportMetric(first, "first-ms")
+		})
+	}
+}
+
 // BenchmarkMemory converts the largest Keras fixtures, each in a fresh
 // page (so a fresh worker), and reports the worker's WebAssembly memory
 // after the call (it only grows, so it is the peak) and the page's peak JS
