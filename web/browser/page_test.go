@@ -487,6 +487,12 @@ func TestPage(t *testing.T) {
 		if got := tab.text(t, ".cnn2snn-diagnostic-message") + tab.text(t, ".cnn2snn-error"); got != want.Error() {
 			t.Errorf("with input scaling (255, 0): page %q, converter %q", got, want.Error())
 		}
+		// No Akida model for these options: no summary of the old one, no Verify.
+		var stale int
+		tab.eval(t, `document.querySelectorAll(".cnn2snn-verify, .cnn2snn-summary-text").length`, &stale)
+		if stale != 0 {
+			t.Errorf("after a refused re-conversion the page still shows %d Verify or summary panes of the old model", stale)
+		}
 
 		tab.setOption(t, ".cnn2snn-scale", "")
 		tab.setOption(t, ".cnn2snn-shift", "")

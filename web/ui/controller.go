@@ -114,7 +114,9 @@ func (c *Controller) SetForm(change func(f *Form)) {
 		return
 	}
 	run := c.newRun()
-	c.Page.Busy = true
+	// The Akida model of the old options goes: if the new ones do not
+	// convert, neither its summary nor Verify may stay on the page.
+	c.Page.Busy, c.Page.FBZName, c.Page.Summary = true, "", nil
 	go c.convert(run, c.input)
 }
 
