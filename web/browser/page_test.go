@@ -308,8 +308,22 @@ func TestPage(t *testing.T) {
 		tab.run(t, chromedp.Click(".cnn2snn-sample", chromedp.ByQuery))
 		tab.await(t, ".cnn2snn-verify-button")
 		tab.setOption(t, ".cnn2snn-samples", "2")
+		// Record the progress bar's stages while verify runs.
+		tab.eval(t, `(() => {
+			window.stages = [];
+			new MutationObserver(() => {
+				const s = document.querySelector(".cnn2snn-stage");
+				if (s && !stages.includes(s.textContent)) stages.push(s.textContent);
+			}).observe(document.body, {subtree: true, childList: true, characterData: true});
+			return true;
+		})()`, nil)
 		tab.run(t, chromedp.Click(".cnn2snn-verify-button", chromedp.ByQuery))
 		tab.await(t, ".cnn2snn-verify-result")
+		var stages []string
+		tab.eval(t, `stages`, &stages)
+		if !slices.Contains(stages, "Comparing Akida with Keras on 2 seeded inputs…") {
+			t.Errorf("progress stages shown %q, want the comparison on 2 seeded inputs", stages)
+		}
 
 		const name = "mnist_cnn_sequential_keras3.15.keras"
 		native, err := core.Verify([]core.File{{Name: name, Data: fixtures.ReadShared(t, "keras", name)}}, pageDefaults(), core.VerifyOptions{Samples: 2, Seed: 1})
