@@ -50,7 +50,7 @@ fuzz:
 ## bench: benchmarks with the figures the issues ask for
 bench:
 	$(GO) test ./... -run '^$$' -bench . -benchmem
-	$(MAKE) bench-web
+	$(MAKE) bench-web size-web
 
 ## generate: regenerate committed generated code (FlatBuffers, Vugu)
 generate: generate-fbz $(if $(wildcard web/web.mk),generate-web)
