@@ -8,7 +8,7 @@ FUZZTIME ?= 10s
 FUZZ_TARGETS := core/hdf5:FuzzOpen core/keras:FuzzLoad core/akida/fbz:FuzzDecode core/npy:FuzzDecode core/infer:FuzzRunTFJS wasm/worker/api:FuzzHandler \
 	core/quantize:FuzzModel core/quantize:FuzzCalibrationBatch
 
-.PHONY: bench-agreement convert-testdata keras-testdata reference all build cli test test-go test-wasm test-fuzz fuzz bench generate check-generated lint serve dist clean
+.PHONY: bench-wasm bench-agreement convert-testdata keras-testdata reference all build cli test test-go test-wasm test-fuzz fuzz bench generate check-generated lint serve dist clean
 
 all: build
 
@@ -50,7 +50,12 @@ fuzz:
 ## bench: benchmarks with the figures the issues ask for
 bench:
 	$(GO) test ./... -run '^$$' -bench . -benchmem
-	$(MAKE) bench-web size-web
+	$(MAKE) bench-wasm bench-web size-web
+
+## bench-wasm: the headline benchmarks compiled to WebAssembly and run in Node (the browser's engine, V8)
+bench-wasm:
+	$(WASM_ENV) $(GO) test ./core/hdf5 ./core/keras ./core/akida/fbz ./core/quantize ./core/infer ./core/akida/sim -run '^$$' \
+	  -bench 'ReadAllWeights|CopyWeightBytes|Load/akidanet|Encode|Decode|QuantizeConvertEncodeAkidaNet|AkidaNetFloat|ForwardAkidaNet025' -benchmem
 
 ## generate: regenerate committed generated code (FlatBuffers, Vugu)
 generate: generate-fbz $(if $(wildcard web/web.mk),generate-web)
