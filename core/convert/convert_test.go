@@ -670,3 +670,46 @@ func TestQuantizeMLModelThatPassesIsNotConverted(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// TestQuantizeMLModelWithLegacyLayer: cnn2snn's legacy QuantizedConv2D
+// has the same bare class name as quantizeml's, but a model that mixes the
+// two is routed to the quantizeml path, where the legacy layer matches no
+// block pattern. It used to match one by its name and crash on its missing
+// quant_config.
+func TestQuantizeMLModelWithLegacyLayer(t *testing.T) {
+	six := 6.0
+	wq := &keras.QMLQuantizer{Bitwidth: 4, Signed: true, PerAxis: true, Axis: -1}
+	m := modeltest.New("mixed", 4, 4, 3).
+		Add("conv", qconv2d(2, [2]int{3, 3}, [2]int{1, 1}, "same", 4, false), modeltest.W("kernel", []int{3, 3, 3, 2}, make([]float32, 54)...)).
+		Add("relu", &keras.QMLReLU{MaxValue: &six, QuantConfig: keras.QuantConfig{OutputQuantizer: &keras.QMLQuantizer{Bitwidth: 4}}}).
+		Add("flatten", &keras.QMLFlatten{}).
+		Add("dense", &keras.QMLDense{Dense: keras.Dense{Units: 2}, QuantConfig: keras.QuantConfig{WeightQuantizer: wq}}).
+		Add("dequantizer", &keras.QMLDequantizer{}).
+		Model()
+	r, err := Check(m, Options{})
+	if err != nil || r.Compatible || r.Origin != OriginQuantizeML {
+		t.Fatalf("check: %v %+v", err, r)
+	}
+	// cnn2snn's message lists the patterns holding QuantizedConv2D or
+	// QuantizedReLU; the last line says why this block matches none.
+	want := compat.QMLInvalidBlock.Diagnose("conv", "Invalid block found during conversion:\n QuantizedConv2D (conv)\nQuantizedReLU (relu)\n"+
+		"Compatible patterns that contain the faulty layers are:\n"+
+		" - QuantizedConv2D\n - QuantizedConv2D > QuantizedReLU\n - QuantizedConv2D > QuantizedMaxPool2D > QuantizedReLU\n"+
+		" - QuantizedConv2D > QuantizedGlobalAveragePooling2D > QuantizedReLU\n - QuantizedConv2D > QuantizedGlobalAveragePooling2D\n"+
+		" - QuantizedSeparableConv2D > QuantizedReLU\n - QuantizedSeparableConv2D > QuantizedGlobalAveragePooling2D > QuantizedReLU\n"+
+		" - QuantizedSeparableConv2D > QuantizedMaxPool2D > QuantizedReLU\n - QuantizedDense > QuantizedReLU\n"+
+		" - QuantizedFlatten > QuantizedDense > QuantizedReLU\n - QuantizedReshape > QuantizedDense > QuantizedReLU\n"+
+		" - QuantizedReshape > QuantizedFlatten > QuantizedDense > QuantizedReLU\n"+
+		"Layer conv is cnn2snn's legacy QuantizedConv2D, not quantizeml's: quantize the whole float model with one of them.")
+	if !slices.Equal(r.Diagnostics, []compat.Diagnostic{want}) {
+		t.Errorf("diagnostics:\n got %q\nwant %q", r.Diagnostics, want)
+	}
+	if len(r.Blocks) == 0 || r.Blocks[len(r.Blocks)-1].WeightBits != 4 {
+		t.Errorf("blocks %+v", r.Blocks)
+	}
+	_, _, err = Convert(m, Options{})
+	var ce *Error
+	if !errors.As(err, &ce) || ce.First != want {
+		t.Errorf("convert: %v", err)
+	}
+}

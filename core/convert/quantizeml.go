@@ -110,7 +110,7 @@ func checkQuantizeML(m *keras.Model, target string) ([]compat.Diagnostic, *plan,
 			seenConvertible = true
 			continue
 		}
-		seenConvertible = seenConvertible || !(len(b.main) == 1 && b.main[0].ClassName == qInput)
+		seenConvertible = seenConvertible || !(len(b.main) == 1 && qmlClass(b.main[0]) == qInput)
 		construction = append(construction, constructionChecks(m, b)...)
 		conversion = append(conversion, conversionChecks(b)...)
 	}
@@ -152,6 +152,18 @@ func withoutOnes(s keras.Shape) []int {
 		}
 	}
 	return out
+}
+
+// qmlClass is the class name block patterns match a layer by: its class
+// for a quantizeml layer, "" for any other. cnn2snn's legacy layers have
+// the same bare names (QuantizedConv2D, QuantizedReLU …) but none of
+// quantizeml's configuration (conversion.md §2), so in a model that mixes
+// the two they must match no pattern.
+func qmlClass(l *keras.Layer) string {
+	if l.Config == nil || l.Origin() != keras.OriginQuantizeML {
+		return ""
+	}
+	return l.ClassName
 }
 
 func isDequantizer(l *keras.Layer) bool {
@@ -315,7 +327,7 @@ func dequantizerWarning(before, skipped []*keras.Layer) string {
 func matchQMLBlock(m *keras.Model, b *qmlBlock, firstConvertible bool) bool {
 	classes := make([]string, len(b.main))
 	for i, l := range b.main {
-		classes[i] = l.ClassName
+		classes[i] = qmlClass(l)
 	}
 	if firstConvertible {
 		for _, p := range qmlV1InputPatterns() {
@@ -344,12 +356,17 @@ func imageInput(m *keras.Model) bool {
 
 // invalidBlock is cnn2snn's "Invalid block found during conversion"
 // message, with the patterns that share a class with the block (all of
-// them when none does).
+// them when none does). A cnn2snn legacy layer, whose class name reads
+// like a quantizeml one, is named as such.
 func invalidBlock(b *qmlBlock) compat.Diagnostic {
 	var names, classes []string
+	legacy := ""
 	for _, l := range b.main {
 		names = append(names, l.ClassName+" ("+l.Name+")")
 		classes = append(classes, l.ClassName)
+		if legacy == "" && l.Origin() == keras.OriginCNN2SNN {
+			legacy = "Layer " + l.Name + " is cnn2snn's legacy " + l.ClassName + ", not quantizeml's: quantize the whole float model with one of them."
+		}
 	}
 	display := func(filter bool) string {
 		var out strings.Builder
@@ -365,7 +382,7 @@ func invalidBlock(b *qmlBlock) compat.Diagnostic {
 		patterns = display(false)
 	}
 	return compat.QMLInvalidBlock.Diagnose(b.main[0].Name, "Invalid block found during conversion:\n "+
-		strings.Join(names, "\n")+"\nCompatible patterns that contain the faulty layers are:\n"+patterns)
+		strings.Join(names, "\n")+"\nCompatible patterns that contain the faulty layers are:\n"+patterns+legacy)
 }
 
 // constructionChecks are the checks cnn2snn's block converters make when
@@ -404,13 +421,13 @@ func constructionChecks(m *keras.Model, b *qmlBlock) []compat.Diagnostic {
 		}
 		diags = append(diags, poolChecks(m, b)...)
 	case akida.FullyConnected:
-		dense := b.main[slices.IndexFunc(b.main, func(l *keras.Layer) bool { return l.ClassName == qDense })]
+		dense := b.main[slices.IndexFunc(b.main, func(l *keras.Layer) bool { return qmlClass(l) == qDense })]
 		in := inputShapeOf(m, dense)
 		if len(in) == 0 || product(in) != in[len(in)-1] {
 			diags = append(diags, compat.QMLDenseFlat.Diagnosef(dense.Name,
 				"The dense layer only handles flattened shapes (i.e (1, 1, X) or (X,)). Received: (%s)  shape.", compat.PyShape(in)))
 		}
-		if relu := b.main[len(b.main)-1]; relu.ClassName == qReLU {
+		if relu := b.main[len(b.main)-1]; qmlClass(relu) == qReLU {
 			diags = append(diags, reluChecks(relu)...)
 		}
 	}
@@ -423,7 +440,7 @@ func conversionChecks(b *qmlBlock) []compat.Diagnostic {
 	var diags []compat.Diagnostic
 	main := b.main[0]
 	relu := b.main[len(b.main)-1]
-	if relu.ClassName != qReLU {
+	if qmlClass(relu) != qReLU {
 		relu = nil
 	}
 	switch b.kind {
@@ -439,7 +456,7 @@ func conversionChecks(b *qmlBlock) []compat.Diagnostic {
 			diags = append(diags, reluChecks(relu)...)
 		}
 	case akida.FullyConnected:
-		dense := b.main[slices.IndexFunc(b.main, func(l *keras.Layer) bool { return l.ClassName == qDense })]
+		dense := b.main[slices.IndexFunc(b.main, func(l *keras.Layer) bool { return qmlClass(l) == qDense })]
 		if bits := weightBits(quantConfig(dense).WeightQuantizer); bits != 1 && bits != 2 && bits != 4 {
 			diags = append(diags, compat.QMLDenseWeightBits.Diagnosef(dense.Name,
 				"FullyConnected layer only supports 1, 2 or 4 weight bits value. Received weight_bits=%d.", bits))
@@ -571,7 +588,7 @@ func qmlPlan(m *keras.Model, blocks []*qmlBlock) *plan {
 		for i, l := range qb.layers {
 			names[i] = l.Name
 		}
-		if len(qb.main) == 0 || isDequantizer(qb.main[0]) || qb.main[0].ClassName == qInput {
+		if len(qb.main) == 0 || isDequantizer(qb.main[0]) || qmlClass(qb.main[0]) == qInput {
 			pending = append(pending, names...)
 			continue
 		}
@@ -580,7 +597,7 @@ func qmlPlan(m *keras.Model, blocks []*qmlBlock) *plan {
 		pending = nil
 		b.qmlWeightBits, b.qmlActBits, b.qmlActivation = qmlBits(qb)
 		last := qb.main[len(qb.main)-1]
-		if last.ClassName == qReLU && len(qb.main) > 1 {
+		if qmlClass(last) == qReLU && len(qb.main) > 1 {
 			last = qb.main[len(qb.main)-2]
 		}
 		b.outShape = flatOrImage(last.OutputShape)
@@ -609,7 +626,7 @@ func qmlPlan(m *keras.Model, blocks []*qmlBlock) *plan {
 func qmlBits(qb *qmlBlock) (weights, activations int, relu bool) {
 	for _, l := range qb.main {
 		qc := quantConfig(l)
-		switch l.ClassName {
+		switch qmlClass(l) {
 		case qConv, qDense:
 			weights = weightBits(qc.WeightQuantizer)
 		case qSep:
@@ -628,7 +645,7 @@ func qmlBits(qb *qmlBlock) (weights, activations int, relu bool) {
 // it), or its first layer.
 func qmlMainLayer(qb *qmlBlock) *keras.Layer {
 	for _, l := range qb.main {
-		switch l.ClassName {
+		switch qmlClass(l) {
 		case qConv, qSep, qDense:
 			return l
 		}
