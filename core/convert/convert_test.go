@@ -2,6 +2,7 @@ package convert
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -605,6 +606,11 @@ func TestOptionValidation(t *testing.T) {
 		{Options{Quantize: QuantizeBits{Weights: 3}}, "quantize: weight bitwidth 3 is not allowed: Weight bitwidth must be in (2, 4, 8)"},
 		{Options{Quantize: QuantizeBits{Activations: 8}}, "quantize: activation bitwidth 8 is not allowed: Activation bitwidth must be in (1, 2, 4)"},
 		{Options{Quantize: QuantizeBits{InputWeights: 9}}, "quantize: input weight bitwidth 9 is not allowed: the input layer takes 2 to 8-bit weights (8 is usual)"},
+		// A non-finite shift used to convert, with padding_value and
+		// thresholds saturated to the int32 limits.
+		{Options{InputScaling: scaling(1, math.NaN())}, "input scaling (1, NaN) is not two finite numbers: give A,B with Akida input = A × Keras input + B, e.g. 255,0"},
+		{Options{InputScaling: scaling(255, math.Inf(1))}, "input scaling (255, +Inf) is not two finite numbers: give A,B with Akida input = A × Keras input + B, e.g. 255,0"},
+		{Options{InputScaling: scaling(math.Inf(1), 0)}, "input scaling (+Inf, 0) is not two finite numbers: give A,B with Akida input = A × Keras input + B, e.g. 255,0"},
 	} {
 		if _, err := Check(m, c.o); err == nil || err.Error() != c.want {
 			t.Errorf("%+v: %v\nwant %s", c.o, err, c.want)

@@ -15,6 +15,7 @@ package convert
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
 )
@@ -55,15 +56,22 @@ func (o Options) target() string {
 	return o.Target
 }
 
-// Validate checks the options that do not depend on the model.
+// Validate checks the options that do not depend on the model. A
+// non-finite input scaling is refused here, for every front end: it would
+// saturate the padding value and every threshold, not fail.
 func (o Options) Validate() error {
 	switch o.Target {
 	case "", TargetV1, TargetV2:
 	default:
 		return fmt.Errorf("unknown target %q: use v1 (Akida 1.0: AKD1000, AKD1500) or v2 (Akida 2.0)", o.Target)
 	}
+	if s := o.InputScaling; s != nil && !(isFinite(s[0]) && isFinite(s[1])) {
+		return fmt.Errorf("input scaling (%g, %g) is not two finite numbers: give A,B with Akida input = A × Keras input + B, e.g. 255,0", s[0], s[1])
+	}
 	return o.Quantize.Validate()
 }
+
+func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 // inputIsImage returns the InputIsImage option with its default.
 func (o Options) inputIsImage() bool { return o.InputIsImage == nil || *o.InputIsImage }

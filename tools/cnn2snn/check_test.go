@@ -106,6 +106,7 @@ func TestCheckErrors(t *testing.T) {
 		{[]string{"check", "--quantize", "4,4", h5}, "cnn2snn: --quantize 4,4: want three bit widths W,A,I (weights, activations, first-layer weights), e.g. --quantize 4,4,8\n"},
 		{[]string{"check", "--target", "v3", h5}, "cnn2snn: unknown target \"v3\": use v1 (Akida 1.0: AKD1000, AKD1500) or v2 (Akida 2.0)\n"},
 		{[]string{"check", "--input-scaling", "1", h5}, "invalid value \"1\" for flag -input-scaling: want two numbers A,B such that the Akida input is A × Keras input + B, e.g. 255,0\n"},
+		{[]string{"check", "--input-scaling", "1,nan", h5}, "cnn2snn: input scaling (1, NaN) is not two finite numbers: give A,B with Akida input = A × Keras input + B, e.g. 255,0\n"},
 		{[]string{"check"}, "usage: cnn2snn check"},
 	} {
 		stdout, stderr, status := cli(c.args...)
