@@ -74,11 +74,6 @@ func (t table) int8(id int, def int8) (int8, error) {
 	return int8(v), err
 }
 
-func (t table) bool(id int) (bool, error) {
-	v, err := t.uint8(id, 0)
-	return v != 0, err
-}
-
 func (t table) uint32(id int, def uint32) (uint32, error) {
 	p, ok, err := t.field(id, 4)
 	if !ok || err != nil {
