@@ -305,22 +305,20 @@ func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err e
 	}
 	r.step("converted to %d Akida 1.0 layers", len(am.Layers))
 	r.enter("encode", 0.8)
-	am.Version = o.AkidaVersion
+	// The model carries the version its file is written with, so that its
+	// description in the report says what the .fbz says.
+	am.Version = fbz.Options{Version: o.AkidaVersion}.VersionFor(am)
 	file, err := fbz.Encode(am, fbz.Options{})
 	if err != nil {
 		return nil, err
 	}
-	version := am.Version
-	if version == "" {
-		version = fbz.DefaultVersion
-	}
-	r.step("encoded the .fbz file: %d bytes, akida version %s", len(file), version)
+	r.step("encoded the .fbz file: %d bytes, akida version %s", len(file), am.Version)
 	check := r.checkReport(cr)
 	report := ConvertReport{
 		CheckReport: check,
 		Summary:     am.Summary(), Akida: am.JSON(),
 		Layers: len(am.Layers), Weights: weightCount(am),
-		FBZBytes: len(file), AkidaVersion: version,
+		FBZBytes: len(file), AkidaVersion: am.Version,
 	}
 	report.Origin = origin
 	r.enter("done", 1)

@@ -136,7 +136,7 @@ func TestConvertWithQuantizer(t *testing.T) {
 	r := res.Report
 	// Weights: 3·3·1·16 + 3·3·16·32 + 3·3·32·64 + 1600·96 + 96·5 = 144 + 4608 + 18432 + 153600 + 480.
 	if !r.Compatible || r.Origin != "float" || r.Layers != 5 || r.Weights != 177264 || r.FBZBytes != len(res.FBZ) ||
-		r.AkidaVersion != "2.18.2" || !strings.Contains(r.Summary, "conv2d (InputConv.)") || len(r.Akida.Layers) != 5 {
+		r.AkidaVersion != "2.18.2" || r.Akida.Version != "2.18.2" || !strings.Contains(r.Summary, "conv2d (InputConv.)") || len(r.Akida.Layers) != 5 {
 		t.Errorf("report: %+v", r.CheckReport)
 	}
 	wantSteps := []string{

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/fbz"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/fixtures"
 )
@@ -91,6 +92,10 @@ func TestAkidaNetFixtureConverts(t *testing.T) {
 	r := res.Report
 	if r.Origin != "float" || res.FileName != "akidanet_imagenet_224_alpha_25_keras2.10.fbz" || r.FBZBytes != len(res.FBZ) {
 		t.Errorf("report: origin %s, file %s", r.Origin, res.FileName)
+	}
+	// The model's description carries the version its file was written with.
+	if r.AkidaVersion != fbz.DefaultVersion || r.Akida.Version != fbz.DefaultVersion || res.Model.Version != fbz.DefaultVersion {
+		t.Errorf("versions: written %q, described %q, model %q", r.AkidaVersion, r.Akida.Version, res.Model.Version)
 	}
 	// The blocks list the user's layers: BatchNormalization folded, Dropout removed.
 	if got := r.Blocks[0].KerasLayers; !slices.Equal(got, []string{"input", "rescaling", "conv_0", "conv_0/BN", "conv_0/relu"}) {

@@ -177,11 +177,7 @@ func reencodeFBZ(in, out string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cnn2snn: %s: cannot write the output: %v\n", out, err)
 		return 1
 	}
-	version := m.Version
-	if version == "" {
-		version = fbz.DefaultVersion
-	}
-	fmt.Fprintf(stdout, "wrote %s: %d layers, key/value format, version %s, %d bytes\n", out, len(m.Layers), version, len(data))
+	fmt.Fprintf(stdout, "wrote %s: %d layers, key/value format, version %s, %d bytes\n", out, len(m.Layers), fbz.Options{}.VersionFor(m), len(data))
 	return 0
 }
 

@@ -41,14 +41,7 @@ type Options struct {
 // The legacy edge-learning configuration (Layer.Learning) has no known
 // place in this generation and is not written; NotWritten lists it.
 func Encode(m *akida.Model, opts Options) ([]byte, error) {
-	version := opts.Version
-	if version == "" {
-		version = m.Version
-	}
-	if version == "" {
-		version = DefaultVersion
-	}
-	payload, err := EncodePayload(m, version)
+	payload, err := EncodePayload(m, opts.VersionFor(m))
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +50,18 @@ func Encode(m *akida.Model, opts Options) ([]byte, error) {
 		return file[:stream], nil
 	}
 	return file, nil
+}
+
+// VersionFor is the version string Encode writes for m with these options:
+// o.Version, else the model's own Version, else DefaultVersion.
+func (o Options) VersionFor(m *akida.Model) string {
+	switch {
+	case o.Version != "":
+		return o.Version
+	case m.Version != "":
+		return m.Version
+	}
+	return DefaultVersion
 }
 
 // snappyBlock is the unit github.com/golang/snappy compresses on its own

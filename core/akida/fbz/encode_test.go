@@ -193,6 +193,9 @@ func TestEncodeVersion(t *testing.T) {
 		if err != nil || again.Version != tc.want {
 			t.Errorf("model %q option %q: version %q, %v; want %q", tc.model, tc.option, again.Version, err, tc.want)
 		}
+		if got := (fbz.Options{Version: tc.option}).VersionFor(m); got != tc.want {
+			t.Errorf("model %q option %q: VersionFor says %q, Encode wrote %q", tc.model, tc.option, got, tc.want)
+		}
 	}
 }
 
