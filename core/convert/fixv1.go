@@ -11,10 +11,10 @@ import (
 // Akida 1.0 hardware limits that cnn2snn 2.18+ enforces after converting
 // (fix_v1_activation_variables, conversion.md §7.8; akida-arithmetic.md
 // §2.5): act_step ≤ 2^16 − 1 and threshold ≤ 2^19 − 1 on every layer but
-// the last.
+// the last. core/verify reads them to name the layers clamped to them.
 const (
-	maxActStep   = 1<<16 - 1 // 65535
-	maxThreshold = 1<<19 - 1 // 524287
+	MaxActStep   = 1<<16 - 1 // 65535
+	MaxThreshold = 1<<19 - 1 // 524287
 )
 
 // fixV1ActivationVariables applies cnn2snn's two post-conversion fixes and
@@ -43,7 +43,7 @@ func fixV1ActivationVariables(m *akida.Model) ([]string, error) {
 		}
 		if clipped {
 			warnings = append(warnings, fmt.Sprintf(
-				"The %s layer holds very high threshold values which are not compatible with the hardware. Those are clipped to the maximum supported value %d. Continuing execution.", l.Name, maxThreshold))
+				"The %s layer holds very high threshold values which are not compatible with the hardware. Those are clipped to the maximum supported value %d. Continuing execution.", l.Name, MaxThreshold))
 		}
 	}
 	return warnings, nil
@@ -63,8 +63,8 @@ func equalizeActStep(l, next *akida.Layer) error {
 	exceeds := false
 	for c, s := range steps {
 		ratio[c] = 1
-		if s > maxActStep {
-			ratio[c], exceeds = s/maxActStep, true
+		if s > MaxActStep {
+			ratio[c], exceeds = s/MaxActStep, true
 		}
 	}
 	if !exceeds {
@@ -77,7 +77,7 @@ func equalizeActStep(l, next *akida.Layer) error {
 	}
 	fixed := make([]float32, len(steps))
 	for c, s := range steps {
-		fixed[c] = min(s, maxActStep)
+		fixed[c] = min(s, MaxActStep)
 	}
 	nv, err := akida.NewFloat32s("act_step", v.Shape, fixed)
 	if err != nil {
@@ -104,7 +104,7 @@ func raiseThresholds(l *akida.Layer, steps, ratio []float32) error {
 		if ratio[c] == 1 {
 			continue
 		}
-		half := float32(0.5) * (float32(maxActStep) - s)
+		half := float32(0.5) * (float32(MaxActStep) - s)
 		th[c] += int32(float32(math.Trunc(float64(keras.RoundHalfEven(half) / div))))
 	}
 	nv, err := akida.NewInt32s("threshold", v.Shape, th)
@@ -126,7 +126,7 @@ func divideNextWeights(l, next *akida.Layer, ratio []float32) error {
 	}
 	if len(v.Shape) != 4 || v.Shape[2] != len(ratio) {
 		return fmt.Errorf("layer %q: its act_step exceeds %d and cnn2snn compensates in the next layer's weights per input channel, which is not possible for layer %q with weights of shape %v (cnn2snn fails here too); lower the activation's scale (e.g. a smaller input scaling or max_value) and convert again",
-			l.Name, maxActStep, next.Name, v.Shape)
+			l.Name, MaxActStep, next.Name, v.Shape)
 	}
 	w, err := v.Int8s()
 	if err != nil {
@@ -157,8 +157,8 @@ func saturateThreshold(l *akida.Layer) (bool, error) {
 	}
 	clipped := false
 	for c, t := range th {
-		if t > maxThreshold {
-			th[c], clipped = maxThreshold, true
+		if t > MaxThreshold {
+			th[c], clipped = MaxThreshold, true
 		}
 	}
 	if !clipped {

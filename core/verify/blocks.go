@@ -8,6 +8,7 @@ import (
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/convert"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/transform"
 )
@@ -186,12 +187,6 @@ func (b *block) kerasPotential(z float32, f int) float64 {
 	return (float64(z) - b.offset) * b.perUnit[f]
 }
 
-// Akida 1.0 hardware maxima that cnn2snn clamps to (conversion.md §7.8).
-const (
-	maxActStep   = 1<<16 - 1
-	maxThreshold = 1<<19 - 1
-)
-
 // clamped returns, for every layer but the last, a note when its act_step
 // or threshold holds the Akida 1.0 maximum, i.e. when cnn2snn's
 // fix_v1_activation_variables changed it: the converter's exact relation
@@ -200,13 +195,13 @@ func clamped(m *akida.Model) (layers, notes []string) {
 	for i, l := range m.Layers[:max(len(m.Layers)-1, 0)] {
 		var what []string
 		if v := l.Variable("act_step"); v != nil {
-			if steps, err := v.Float32s(); err == nil && slices.Contains(steps, maxActStep) {
-				what = append(what, fmt.Sprintf("act_step %d (its interval was shortened and the weights of layer %q floor-divided to compensate)", maxActStep, m.Layers[i+1].Name))
+			if steps, err := v.Float32s(); err == nil && slices.Contains(steps, convert.MaxActStep) {
+				what = append(what, fmt.Sprintf("act_step %d (its interval was shortened and the weights of layer %q floor-divided to compensate)", convert.MaxActStep, m.Layers[i+1].Name))
 			}
 		}
 		if v := l.Variable("threshold"); v != nil {
-			if th, err := v.Int32s(); err == nil && slices.Contains(th, maxThreshold) {
-				what = append(what, fmt.Sprintf("threshold %d (clipped)", maxThreshold))
+			if th, err := v.Int32s(); err == nil && slices.Contains(th, convert.MaxThreshold) {
+				what = append(what, fmt.Sprintf("threshold %d (clipped)", convert.MaxThreshold))
 			}
 		}
 		if len(what) > 0 {
