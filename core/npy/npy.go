@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -39,6 +40,24 @@ func (a *Array) Len() int {
 		n *= d
 	}
 	return n
+}
+
+// elementCount is the product of shape, or false when it exceeds
+// maxElements. Each dimension is at most maxElements, but the product of a
+// hostile header's dimensions could still wrap around to a small number
+// (2^31 · 2^31 · 4 is 0 in an int64) and pass for an empty array.
+func elementCount(shape []int) (int, bool) {
+	if slices.Contains(shape, 0) {
+		return 0, true
+	}
+	n := 1
+	for _, d := range shape {
+		if n > maxElements/d {
+			return 0, false
+		}
+		n *= d
+	}
+	return n, true
 }
 
 // dtype is what a descr string says about the elements.
@@ -115,9 +134,9 @@ func Decode(b []byte) (*Array, error) {
 		return nil, err
 	}
 	data := b[start+headerLen:]
-	n := a.Len()
-	if n < 0 || n > maxElements || n > len(data)/t.size+1 {
-		return nil, fmt.Errorf("npy: the header claims shape %v but the file holds only %d data bytes", a.Shape, len(data))
+	n, ok := elementCount(a.Shape)
+	if !ok || n > len(data)/t.size+1 {
+		return nil, fmt.Errorf("npy: the header claims shape %v but the file holds only %d data bytes; the file is damaged", a.Shape, len(data))
 	}
 	if len(data) < n*t.size {
 		return nil, fmt.Errorf("npy: truncated data: shape %v needs %d bytes, the file holds %d", a.Shape, n*t.size, len(data))
@@ -290,9 +309,9 @@ func Encode(w io.Writer, descr string, shape []int, data []byte) error {
 	if err != nil {
 		return err
 	}
-	n := 1
-	for _, d := range shape {
-		n *= d
+	n, ok := elementCount(shape)
+	if !ok {
+		return fmt.Errorf("npy: shape %v has more than %d elements, which Decode would refuse", shape, maxElements)
 	}
 	if n*t.size != len(data) {
 		return fmt.Errorf("npy: shape %v of %s needs %d bytes, got %d", shape, descr, n*t.size, len(data))

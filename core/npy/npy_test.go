@@ -65,6 +65,9 @@ func TestDecodeErrors(t *testing.T) {
 		"truncated":  {f4[:len(f4)-1], "npy: truncated data: shape [2 3] needs 24 bytes, the file holds 23"},
 		"header cut": {f4[:40], "npy: truncated header"},
 		"huge shape": {[]byte(strings.Replace(string(f4), "(2, 3)", "(9999999999999, 3)", 1)), "npy: malformed shape"},
+		// 2^31 · 2^31 · 4 elements wrap around to 0 in an int.
+		"wrapping shape": {version1("{'descr': '<f4', 'fortran_order': False, 'shape': (2147483648, 2147483648, 4), }", 8),
+			"npy: the header claims shape [2147483648 2147483648 4] but the file holds only 8 data bytes; the file is damaged"},
 	}
 	for name, c := range cases {
 		_, err := Decode(c.data)
@@ -72,6 +75,14 @@ func TestDecodeErrors(t *testing.T) {
 			t.Errorf("%s: error %v, want prefix %q", name, err, c.want)
 		}
 	}
+}
+
+// version1 builds a format 1.0 file from a header and n zero data bytes.
+func version1(header string, n int) []byte {
+	b := []byte(magic + "\x01\x00")
+	b = append(b, byte(len(header)), byte(len(header)>>8))
+	b = append(b, header...)
+	return append(b, make([]byte, n)...)
 }
 
 func TestEncodeMatchesNumpy(t *testing.T) {
@@ -91,6 +102,9 @@ func TestEncodeMatchesNumpy(t *testing.T) {
 	}
 	if err := Encode(&buf, "<f4", []int{3}, []byte{1}); err == nil {
 		t.Error("Encode accepted data of the wrong length")
+	}
+	if err := Encode(&buf, "<f4", []int{1 << 31, 1 << 31, 4}, nil); err == nil || err.Error() != "npy: shape [2147483648 2147483648 4] has more than 2147483648 elements, which Decode would refuse" {
+		t.Errorf("Encode of a shape whose size wraps around: %v", err)
 	}
 }
 
