@@ -157,6 +157,9 @@ func TestConvolutionErrors(t *testing.T) {
 			g, _ = akida.NewInt32s("wta_groups", []int{2}, []int32{1, 1})
 			m.Layers[0].SetVariable(g)
 		}, `layer "conv_0" (InputConvolutional): wta_groups puts neuron 1 in group 1 with another neuron: winner-take-all is not simulated; use one group per neuron (0, 1, 2, …)`},
+		{"missing act_step", func(t *testing.T, m *akida.Model) {
+			m.Layers[0].Variables = []*akida.Variable{m.Layers[0].Variable("threshold"), m.Layers[0].Variable("weights")}
+		}, `layer "conv_0" (InputConvolutional): variable "act_step" is missing: an Akida 1.0 InputConvolutional layer needs weights, threshold and act_step; set it (a converted or saved model has it)`},
 		{"average pooling over windows", func(t *testing.T, m *akida.Model) {
 			p := &m.Layers[0].Params
 			p.Set("pool_type", int32(akida.AveragePooling))

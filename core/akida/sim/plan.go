@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 )
@@ -527,13 +528,11 @@ func variable(l *akida.Layer, name string) (*akida.Variable, error) {
 	return v, nil
 }
 
-// neededVariables names the variables a layer type needs, for errors.
+// neededVariables names the variables a layer type needs, for errors
+// (an InputConvolutional's wta_groups is optional: checkWTAGroups).
 func neededVariables(t akida.LayerType) string {
-	switch t {
-	case akida.SeparableConvolutional:
+	if t == akida.SeparableConvolutional {
 		return "weights, weights_pw, threshold and act_step"
-	case akida.InputConvolutional:
-		return "weights, threshold, act_step and wta_groups"
 	}
 	return "weights, threshold and act_step"
 }
@@ -544,7 +543,7 @@ func weightValues(l *akida.Layer, name string, shape []int) ([]int32, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !equalShape(v.Shape, shape) {
+	if !slices.Equal(v.Shape, shape) {
 		return nil, fmt.Errorf("variable %q has shape %v, but the layer's parameters and input need %v", name, v.Shape, shape)
 	}
 	w, err := v.Int8s()
@@ -564,7 +563,7 @@ func int32Values(l *akida.Layer, name string, neurons int) ([]int32, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !equalShape(v.Shape, []int{neurons}) {
+	if !slices.Equal(v.Shape, []int{neurons}) {
 		return nil, fmt.Errorf("variable %q has shape %v, but the layer has %d neurons: it needs shape [%d]", name, v.Shape, neurons, neurons)
 	}
 	return v.Int32s()
@@ -576,7 +575,7 @@ func float32Values(l *akida.Layer, name string, neurons int) ([]float32, error) 
 	if err != nil {
 		return nil, err
 	}
-	if !equalShape(v.Shape, []int{neurons}) {
+	if !slices.Equal(v.Shape, []int{neurons}) {
 		return nil, fmt.Errorf("variable %q has shape %v, but the layer has %d neurons: it needs shape [%d]", name, v.Shape, neurons, neurons)
 	}
 	return v.Float32s()
@@ -602,16 +601,4 @@ func checkWTAGroups(l *akida.Layer, filters int) error {
 		seen[x] = true
 	}
 	return nil
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
