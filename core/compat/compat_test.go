@@ -202,9 +202,14 @@ func TestDefaultArguments(t *testing.T) {
 	grouped := conv(4)
 	grouped.Groups = 2
 	sep := &keras.SeparableConv2D{Filters: 4, KernelSize: [2]int{3, 3}, Strides: [2]int{1, 1}, Padding: "same", DataFormat: "channels_last", DilationRate: []int{1, 1}, DepthMultiplier: 2, Activation: "linear"}
+	// channels_first is channels-last's diagnostic (sequentialize), not a
+	// second one here.
+	cf := conv(4)
+	cf.DataFormat = "channels_first"
 	m := modeltest.New("args", 8, 8, 3).
 		Add("fused", fused).
 		Add("grouped", grouped).
+		Add("cf", cf).
 		Add("sep", sep).
 		Add("dense", &keras.Dense{Units: 2, Activation: "softmax"}).
 		Add("quantized", qconv(2, "same")). // quantized layers have no such arguments

@@ -20,32 +20,33 @@ var DefaultArguments = &Rule{
 		"layer (Conv2D(..., activation='relu') → Conv2D(...) then ReLU(); a final softmax can stay " +
 		"as an Activation layer), and use groups=1 and depth_multiplier=1.",
 	Check: func(p *Pass) {
-		l := p.Layer()
-		for _, a := range nonDefaultArguments(l) {
-			p.Report(Diagnostic{l.Name, "default-arguments", sprintf(
-				"Argument '%s' in layer '%s' is only supported with default value '%s'. Receives '%s'.",
-				a[0], l.Name, a[1], a[2])})
+		for _, d := range NonDefaultArguments(p.Layer()) {
+			p.Report(d)
 		}
 	},
 }
 
-// nonDefaultArguments lists (argument, default, value) for the float neural
-// layer's arguments that differ from the default, in the order of
-// cnn2snn's unsupported_args.
-func nonDefaultArguments(l *keras.Layer) [][3]string {
-	var out [][3]string
+// NonDefaultArguments returns DefaultArguments' diagnostics for one layer:
+// one per argument of a float Conv2D, SeparableConv2D or Dense that differs
+// from its default, in the order of cnn2snn's unsupported_args. core/quantize
+// calls it on the layers it is about to replace.
+//
+// data_format is not checked although cnn2snn's list has it: every layer
+// with data_format='channels_first' is already reported by ChannelsLast at
+// sequentialize, which cnn2snn runs (and fails) before quantize gets here.
+func NonDefaultArguments(l *keras.Layer) []Diagnostic {
+	var out []Diagnostic
 	check := func(arg, def, val string) {
 		if val != def {
-			out = append(out, [3]string{arg, def, val})
+			out = append(out, Diagnostic{l.Name, "default-arguments", sprintf(
+				"Argument '%s' in layer '%s' is only supported with default value '%s'. Receives '%s'.", arg, l.Name, def, val)})
 		}
 	}
 	switch c := l.Config.(type) {
 	case *keras.Conv2D:
-		check("data_format", "channels_last", c.DataFormat)
 		check("activation", "linear", c.Activation)
 		check("groups", "1", strconv.Itoa(c.Groups))
 	case *keras.SeparableConv2D:
-		check("data_format", "channels_last", c.DataFormat)
 		check("activation", "linear", c.Activation)
 		check("depth_multiplier", "1", strconv.Itoa(c.DepthMultiplier))
 	case *keras.Dense:

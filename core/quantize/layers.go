@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"strconv"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
@@ -46,35 +45,6 @@ func isFloatNeural(l *keras.Layer) bool {
 	return false
 }
 
-// nonDefaultArgument is one argument cnn2snn's quantized layers do not
-// have, set to another value than its default.
-type nonDefaultArgument struct{ name, def, value string }
-
-// nonDefaultArguments lists them in the order of cnn2snn's
-// unsupported_args. data_format is left out: sequentialize refuses
-// channels_first before quantize gets here (compat.ChannelsLast), as in
-// cnn2snn. A fused activation is one only if splitActivations could not
-// split it.
-func nonDefaultArguments(l *keras.Layer) []nonDefaultArgument {
-	var out []nonDefaultArgument
-	check := func(name, def, value string) {
-		if value != def {
-			out = append(out, nonDefaultArgument{name, def, value})
-		}
-	}
-	switch c := l.Config.(type) {
-	case *keras.Conv2D:
-		check("activation", "linear", c.Activation)
-		check("groups", "1", strconv.Itoa(c.Groups))
-	case *keras.SeparableConv2D:
-		check("activation", "linear", c.Activation)
-		check("depth_multiplier", "1", strconv.Itoa(c.DepthMultiplier))
-	case *keras.Dense:
-		check("activation", "linear", c.Activation)
-	}
-	return out
-}
-
 // checkArguments reports, with cnn2snn's message, every float neural layer
 // to be quantized whose arguments the quantized layer cannot take.
 func (q *quantizer) checkArguments(layers []*keras.Layer) []compat.Diagnostic {
@@ -90,11 +60,7 @@ func (q *quantizer) checkArguments(layers []*keras.Layer) []compat.Diagnostic {
 		if bits, _ := seq.next(); bits == 0 {
 			continue // left float: cnn2snn checks nothing
 		}
-		for _, a := range nonDefaultArguments(l) {
-			ds = append(ds, compat.DefaultArguments.Diagnosef(l.Name,
-				"Argument '%s' in layer '%s' is only supported with default value '%s'. Receives '%s'.",
-				a.name, l.Name, a.def, a.value))
-		}
+		ds = append(ds, compat.NonDefaultArguments(l)...)
 	}
 	return ds
 }
@@ -133,7 +99,7 @@ func (q *quantizer) quantizeNeural(l *keras.Layer, bits int, first bool) *keras.
 		q.report.add(Action{Kind: ActionKeepFloat, Layer: l.Name, Text: sprintf("%s stays float (weight bitwidth 0)", l.Name)})
 		return withUseBias(l)
 	}
-	if len(nonDefaultArguments(l)) > 0 {
+	if len(compat.NonDefaultArguments(l)) > 0 {
 		return l
 	}
 	pw := keras.WeightQuantizer{ClassName: perAxisQuantizer, Bitwidth: bits, Threshold: 3}
