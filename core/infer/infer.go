@@ -181,21 +181,21 @@ func checkInput(m *keras.Model, input Tensor) error {
 	if want == nil {
 		return fmt.Errorf("the model input %q has no known shape; re-save the model with an Input(shape=…)", m.Inputs[0])
 	}
-	batchShape := append([]int{-1}, want...)
 	if len(input.Shape) == len(want) && matches(input.Shape, want) {
 		return fmt.Errorf("the input has shape %v but the model takes %s: add the batch dimension first, e.g. %v",
-			input.Shape, shapeText(batchShape), append([]int{1}, input.Shape...))
+			input.Shape, want, append([]int{1}, input.Shape...))
 	}
-	if len(input.Shape) != len(batchShape) || !matches(input.Shape[1:], want) {
+	if len(input.Shape) != len(want)+1 || !matches(input.Shape[1:], want) {
 		return fmt.Errorf("the input has shape %v but the model input %q takes %s (batch first); resize or reshape the input",
-			input.Shape, m.Inputs[0], shapeText(batchShape))
+			input.Shape, m.Inputs[0], want)
 	}
 	return nil
 }
 
 // modelInputShape is the input layer's shape without the batch
 // dimension, from its config or, failing that, from core/keras's shapes.
-func modelInputShape(m *keras.Model) []int {
+// As a keras.Shape it prints as Keras does, batch included: (None, 224, 224, 3).
+func modelInputShape(m *keras.Model) keras.Shape {
 	l := m.Layer(m.Inputs[0])
 	if l == nil {
 		return nil
@@ -217,23 +217,4 @@ func matches(got, want []int) bool {
 		}
 	}
 	return true
-}
-
-// shapeText writes a shape the way Keras prints it: (None, 224, 224, 3).
-func shapeText(shape []int) string {
-	s := "("
-	for i, d := range shape {
-		if i > 0 {
-			s += ", "
-		}
-		if d < 0 {
-			s += "None"
-		} else {
-			s += fmt.Sprint(d)
-		}
-	}
-	if len(shape) == 1 {
-		s += ","
-	}
-	return s + ")"
 }
