@@ -243,18 +243,16 @@ func (r *configReader) object(key string) *configReader {
 	return sub
 }
 
-// check returns the first error, also from sub-readers.
-func (r *configReader) check(subs ...*configReader) error {
-	if r.err != nil {
-		return r.err
+// adopt keeps the first error of a sub-reader (from object), so the
+// layer's reader reports it.
+func (r *configReader) adopt(sub *configReader) {
+	if r.err == nil && sub != nil {
+		r.err = sub.err
 	}
-	for _, s := range subs {
-		if s != nil && s.err != nil {
-			return s.err
-		}
-	}
-	return nil
 }
+
+// check returns the first error, its own or one adopted from a sub-reader.
+func (r *configReader) check() error { return r.err }
 
 // jsonInt decodes an integer, also written as a float with no fraction
 // (Python json writes 6.0 for a float that Keras later casts to int).
@@ -266,7 +264,7 @@ func jsonInt(v json.RawMessage) (int, bool) {
 	return int(f), true
 }
 
-// configErrorf is for semantic errors in a config (e.g. a negative filter
+// errorf records a semantic error in a config (e.g. a negative filter
 // count), with the layer named.
 func (r *configReader) errorf(format string, args ...any) {
 	if r.err == nil {

@@ -486,13 +486,9 @@ func decodeWeightQuantizer(r *configReader, key string, fallback *WeightQuantize
 	if cfg := obj.object("config"); cfg != nil {
 		q.Bitwidth = cfg.int("bitwidth", 4)
 		q.Threshold = cfg.float("threshold", 3)
-		if r.err == nil && cfg.err != nil {
-			r.err = cfg.err
-		}
+		r.adopt(cfg)
 	}
-	if r.err == nil && obj.err != nil {
-		r.err = obj.err
-	}
+	r.adopt(obj)
 	switch q.ClassName {
 	case "MaxQuantizer", "MaxPerAxisQuantizer", "StdWeightQuantizer", "StdPerAxisQuantizer":
 	default:

@@ -239,10 +239,3 @@ func decodeQMLWeightQuantizer(q *configReader, key string) *QMLQuantizer {
 	q.adopt(w)
 	return wq
 }
-
-// adopt keeps the first error of a sub-reader.
-func (r *configReader) adopt(sub *configReader) {
-	if r.err == nil && sub != nil {
-		r.err = sub.err
-	}
-}
