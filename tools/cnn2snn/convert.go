@@ -150,14 +150,11 @@ func writeOutput(path string, data []byte, inputs []string) error {
 
 // reencodeFBZ decodes an .fbz file and writes it again in the key/value
 // generation. Without an output name it writes FILE.kv.fbz beside the
-// input; it never overwrites the input.
+// input; like a conversion's output (writeOutput), it never overwrites the
+// input and creates missing folders.
 func reencodeFBZ(in, out string, stdout, stderr io.Writer) int {
 	if out == "" {
 		out = strings.TrimSuffix(in, filepath.Ext(in)) + ".kv.fbz"
-	}
-	if sameFile(in, out) {
-		fmt.Fprintf(stderr, "cnn2snn: %s: the output would overwrite the input: choose another name with -o\n", in)
-		return 1
 	}
 	m, err := readFBZ(in)
 	if err != nil {
@@ -169,14 +166,14 @@ func reencodeFBZ(in, out string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cnn2snn: %s: %v\n", in, err)
 		return 1
 	}
+	if err := writeOutput(out, data, []string{in}); err != nil {
+		fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
+		return 1
+	}
 	for _, w := range fbz.NotWritten(m) {
 		fmt.Fprintf(stderr, "cnn2snn: warning: %s: %s\n", in, w)
 	}
 	warnUnverified(stderr, in, m)
-	if err := os.WriteFile(out, data, 0o644); err != nil {
-		fmt.Fprintf(stderr, "cnn2snn: %s: cannot write the output: %v\n", out, err)
-		return 1
-	}
 	fmt.Fprintf(stdout, "wrote %s: %d layers, key/value format, version %s, %d bytes\n", out, len(m.Layers), fbz.Options{}.VersionFor(m), len(data))
 	return 0
 }

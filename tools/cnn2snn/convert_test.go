@@ -66,6 +66,18 @@ func TestConvertDefaultOutputBesideInput(t *testing.T) {
 	}
 }
 
+func TestConvertReencodeCreatesFolders(t *testing.T) {
+	// As for a Keras conversion (and cnn2snn's convert), missing folders
+	// of the output path are created.
+	in := copyFixture(t, "v233_ei_pose_fc.fbz")
+	out := filepath.Join(t.TempDir(), "new", "folder", "pose.fbz")
+	stdout, stderr, status := fbzCLI("convert", in, "-o", out)
+	written, err := os.ReadFile(out)
+	if status != 0 || stderr != "" || err != nil || !strings.HasPrefix(stdout, "wrote "+out+": 5 layers, key/value format, version 2.3.3, "+strconv.Itoa(len(written))+" bytes") {
+		t.Errorf("status %d, stdout %q, stderr %q, %v", status, stdout, stderr, err)
+	}
+}
+
 func TestConvertErrors(t *testing.T) {
 	in := copyFixture(t, "v233_ei_pose_fc.fbz")
 	data, _ := os.ReadFile(in)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -36,14 +35,10 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 		fl.Usage()
 		return 2
 	}
-	files := make([]keras.File, 0, fl.NArg())
-	for _, path := range fl.Args() {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			fmt.Fprintf(stderr, "cnn2snn: %s: cannot read the file: %s\n", path, readError(err))
-			return 1
-		}
-		files = append(files, keras.File{Name: filepath.Base(path), Data: data})
+	files, err := readInputFiles(fl.Args())
+	if err != nil {
+		fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
+		return 1
 	}
 	m, err := keras.Load(files)
 	if err != nil {

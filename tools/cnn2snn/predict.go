@@ -86,10 +86,9 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	} else {
-		var file string
-		pred, file, err = predictKeras(models, input)
+		pred, err = predictKeras(models, input)
 		if err != nil {
-			fmt.Fprintf(stderr, "cnn2snn: %s: %v\n", file, err)
+			fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
 			return 1
 		}
 	}
@@ -236,34 +235,31 @@ func exactValues(a *npy.Array) ([]float64, error) {
 	return out, nil
 }
 
-// predictKeras runs a Keras model in float32 on the batch. It returns the
-// file an error is about.
-func predictKeras(paths []string, a *npy.Array) (*prediction, string, error) {
-	files := make([]keras.File, 0, len(paths))
-	for _, path := range paths {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, path, fmt.Errorf("cannot read the file: %s", readError(err))
-		}
-		files = append(files, keras.File{Name: filepath.Base(path), Data: data})
+// predictKeras runs a Keras model in float32 on the batch. Its errors
+// start with the file they are about.
+func predictKeras(paths []string, a *npy.Array) (*prediction, error) {
+	files, err := readInputFiles(paths)
+	if err != nil {
+		return nil, err
 	}
 	m, err := keras.Load(files)
 	if err != nil {
-		return nil, errorFile(err, paths), err
+		return nil, fmt.Errorf("%s: %w", errorFile(err, paths), err)
 	}
+	all := strings.Join(paths, ", ")
 	values, err := a.Float32s()
 	if err != nil {
-		return nil, strings.Join(paths, ", "), err
+		return nil, fmt.Errorf("%s: %w", all, err)
 	}
 	res, err := infer.Run(m, infer.Tensor{Shape: a.Shape, Data: values}, infer.Options{})
 	if err != nil {
-		return nil, strings.Join(paths, ", "), err
+		return nil, fmt.Errorf("%s: %w", all, err)
 	}
 	if len(res.Outputs) != 1 {
-		return nil, strings.Join(paths, ", "), fmt.Errorf("the model has %d outputs; predict writes models with one output", len(res.Outputs))
+		return nil, fmt.Errorf("%s: the model has %d outputs; predict writes models with one output", all, len(res.Outputs))
 	}
 	out := res.Outputs[0]
-	return &prediction{Shape: out.Shape, Data: out.Data, Semantics: "keras"}, "", nil
+	return &prediction{Shape: out.Shape, Data: out.Data, Semantics: "keras"}, nil
 }
 
 // writeNPY writes the outputs as a float32 .npy file.

@@ -198,6 +198,7 @@ func readFloats(t *testing.T, path string) floats {
 func TestPredictErrors(t *testing.T) {
 	dir := t.TempDir()
 	model := tinyFBZ(t, dir, false)
+	keras := tinyModel(t)
 	good := writeInput(t, dir, "good.npy", "|u1", []int{1, 2}, []byte{1, 2})
 	fraction := writeInput(t, dir, "fraction.npy", "<f8", []int{1, 2}, float64Bytes(1, 3.0000000001))
 	big := writeInput(t, dir, "big.npy", "<i4", []int{1, 2}, binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(nil, 1), 300))
@@ -221,6 +222,8 @@ func TestPredictErrors(t *testing.T) {
 		{"input beyond input_bits", []string{model, "--input", beyondBits}, 1, "cnn2snn: " + model + `: input value 16 at (n=0, x=0, y=0, c=1) exceeds the 4-bit inputs of layer "input" (InputData), 0…15: scale the inputs to that range` + "\n"},
 		{"wrong shape", []string{model, "--input", shape}, 1, "cnn2snn: " + model + ": input shape [1 1 1 3] does not match the model's input shape (N, 1, 1, 2) of layer \"input\" (InputData): give uint8 inputs of shape (N, 1, 1, 2)\n"},
 		{"missing model", []string{filepath.Join(dir, "none.fbz"), "--input", good}, 1, "cnn2snn: " + filepath.Join(dir, "none.fbz") + ": cannot read the file: no such file or directory\n"},
+		{"missing Keras model", []string{filepath.Join(dir, "none.h5"), "--input", good}, 1, "cnn2snn: " + filepath.Join(dir, "none.h5") + ": cannot read the file: no such file or directory\n"},
+		{"Keras input of the wrong shape", []string{keras, "--input", good}, 1, "cnn2snn: " + keras + `: the input has shape [1 2] but the model input "input_1" takes (None, 8, 8, 1) (batch first); resize or reshape the input` + "\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

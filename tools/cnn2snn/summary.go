@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
@@ -59,11 +58,7 @@ func runSummary(args []string, stdout, stderr io.Writer) int {
 func readFBZ(path string) (*akida.Model, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // the path is printed already
-		}
-		return nil, fmt.Errorf("cannot read the file: %w", err)
+		return nil, fmt.Errorf("cannot read the file: %s", readError(err))
 	}
 	return fbz.Decode(data)
 }
