@@ -166,17 +166,29 @@ type run struct {
 	quantizeProblems []compat.Diagnostic
 	calibrationErr   error
 
-	// The model as loaded and as converted (the quantized one, or the same).
+	// The model as loaded and as converted (the quantized one, or the same),
+	// and how the loaded one was quantized: the origin reports give, where
+	// the converter sees "cnn2snn" for a model this tool quantized.
 	original, converted *keras.Model
+	origin              string
 }
 
 // checkReport builds the report of a check or conversion: the converter's
 // findings, the quantizer's, and the blocks listed with the user's layers.
 func (r *run) checkReport(cr *convert.Report) CheckReport {
 	out := checkReport(cr, r.steps)
+	out.Origin = r.origin
 	withQuantization(&out, r)
 	restoreOriginalLayers(out.Blocks, r.original, r.converted, r.splitFrom())
 	return out
+}
+
+// verdictReport is the report of a check, or of a conversion the model
+// refused: checkReport with the verdict as its last step.
+func (r *run) verdictReport(cr *convert.Report) *CheckReport {
+	out := r.checkReport(cr)
+	out.Steps = append(out.Steps, compatibility(&out))
+	return &out
 }
 
 // splitFrom maps each layer the quantizer added (a ReLU or Activation split
@@ -206,22 +218,22 @@ func (r *run) step(format string, args ...any) {
 }
 
 // prepare validates the options, loads the model and quantizes it.
-func (p pipeline) prepare(r *run, files []File) (*keras.Model, string, error) {
+func (p pipeline) prepare(r *run, files []File) (*keras.Model, error) {
 	if err := validate(r.o); err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	r.enter("load", 0)
 	m, err := p.loadModel(files)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	r.step("loaded %s model %q: %d layers, %d parameters", m.Format, m.Name, len(m.Layers), m.Params())
 	r.original, r.converted = m, m
-	origin := convert.ModelOrigin(m)
+	r.origin = convert.ModelOrigin(m)
 	r.enter("quantize", 0.2)
-	if origin != convert.OriginFloat {
-		r.step("the model is already quantized (%s): no quantization", origin)
-		return m, origin, nil
+	if r.origin != convert.OriginFloat {
+		r.step("the model is already quantized (%s): no quantization", r.origin)
+		return m, nil
 	}
 	bits := r.o.Quantize.WithDefaults()
 	q, qr, err := p.quantize(m, bits, r.o.Calibration)
@@ -232,27 +244,26 @@ func (p pipeline) prepare(r *run, files []File) (*keras.Model, string, error) {
 		r.quantizeProblems = problems.Diagnostics
 		r.step("quantization: %d problems to fix in the float model", len(problems.Diagnostics))
 		if q == nil {
-			return m, origin, nil // not one chain: the converter's checks say why
+			return m, nil // not one chain: the converter's checks say why
 		}
-		r.converted = q
 	case err != nil && q != nil:
 		r.calibrationErr = err
 		r.step("quantization: %v", err)
 	case err != nil:
-		return nil, "", err
+		return nil, err
 	}
 	if qr != nil && qr.Calibration != nil && qr.Calibration.Error == "" {
 		r.step("%s", qr.Calibration.Text)
 	}
 	r.step("quantized with %d-bit weights, %d-bit activations and %d-bit input weights", bits.Weights, bits.Activations, bits.InputWeights)
 	r.converted = q
-	return q, origin, nil
+	return q, nil
 }
 
 func (p pipeline) check(files []File, o Options) (report *CheckReport, err error) {
 	r := &run{o: o}
 	defer recoverStage(r, &err)
-	m, origin, err := p.prepare(r, files)
+	m, err := p.prepare(r, files)
 	if err != nil {
 		return nil, err
 	}
@@ -261,17 +272,15 @@ func (p pipeline) check(files []File, o Options) (report *CheckReport, err error
 	if err != nil {
 		return nil, err
 	}
-	out := r.checkReport(cr)
-	out.Steps = append(out.Steps, compatibility(&out))
-	out.Origin = origin
+	report = r.verdictReport(cr)
 	r.enter("done", 1)
-	return &out, nil
+	return report, nil
 }
 
 func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err error) {
 	r := &run{o: o}
 	defer recoverStage(r, &err)
-	m, origin, err := p.prepare(r, files)
+	m, err := p.prepare(r, files)
 	if err != nil {
 		return nil, err
 	}
@@ -282,19 +291,14 @@ func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err e
 		if err != nil {
 			return nil, err
 		}
-		report := r.checkReport(cr)
-		report.Steps = append(report.Steps, compatibility(&report))
-		report.Origin = origin
-		return nil, &ModelError{Report: &report, Err: &convert.Error{First: report.Diagnostics[0], Diagnostics: report.Diagnostics}}
+		report := r.verdictReport(cr)
+		return nil, &ModelError{Report: report, Err: &convert.Error{First: report.Diagnostics[0], Diagnostics: report.Diagnostics}}
 	}
 	am, cr, err := convert.Convert(m, convertOptions(o))
 	if err != nil {
 		var ce *convert.Error
 		if errors.As(err, &ce) && cr != nil {
-			report := r.checkReport(cr)
-			report.Steps = append(report.Steps, compatibility(&report))
-			report.Origin = origin
-			return nil, &ModelError{Report: &report, Err: ce}
+			return nil, &ModelError{Report: r.verdictReport(cr), Err: ce}
 		}
 		return nil, err
 	}
@@ -313,14 +317,12 @@ func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err e
 		return nil, err
 	}
 	r.step("encoded the .fbz file: %d bytes, akida version %s", len(file), am.Version)
-	check := r.checkReport(cr)
 	report := ConvertReport{
-		CheckReport: check,
+		CheckReport: r.checkReport(cr),
 		Summary:     am.Summary(), Akida: am.JSON(),
 		Layers: len(am.Layers), Weights: weightCount(am),
 		FBZBytes: len(file), AkidaVersion: am.Version,
 	}
-	report.Origin = origin
 	r.enter("done", 1)
 	return &ConvertResult{FBZ: file, FileName: outputName(files, m.Name), Model: am, Report: report,
 		Keras: r.original, Quantized: m}, nil
