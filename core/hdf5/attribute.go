@@ -30,48 +30,26 @@ func (f *File) parseAttribute(start, end int, owner string) (*Attribute, error) 
 
 func (a *Attribute) parse(start, end int) error {
 	f := a.f
-	c := f.cursor(start, end, "attribute message")
-	version, flags := c.u8(), c.u8()
-	nameSize, typeSize, spaceSize := int(c.u16()), int(c.u16()), int(c.u16())
-	if version == 3 {
-		c.skip(1) // name character set
+	h, c, err := f.attributeHeader(start, end)
+	if err != nil {
+		return err
 	}
-	if c.err != nil {
-		return c.err
-	}
-	if version < 1 || version > 3 {
-		return formatErr(start, "attribute message: version %d is not 1, 2 or 3", version)
-	}
-	pad := func(n int) int { // version 1 pads each part to 8 bytes
-		if version == 1 {
-			return (n + 7) &^ 7
-		}
-		return n
-	}
-	name := c.take(pad(nameSize))
-	if c.err != nil {
-		return c.err
-	}
-	if nameSize == 0 || name[nameSize-1] != 0 {
-		return formatErr(start, "attribute message: name is not NUL-terminated")
-	}
-	a.name = string(name[:nameSize-1])
-	if flags&0x03 != 0 {
+	a.name = h.name
+	if h.flags&0x03 != 0 {
 		return &UnsupportedError{Feature: "shared datatype or dataspace"}
 	}
 	typeStart := c.pos
-	c.skip(pad(typeSize))
+	c.skip(h.pad(h.typeSize))
 	spaceStart := c.pos
-	c.skip(pad(spaceSize))
+	c.skip(h.pad(h.spaceSize))
 	if c.err != nil {
 		return c.err
 	}
-	var err error
-	tc := f.cursor(typeStart, typeStart+typeSize, "datatype")
+	tc := f.cursor(typeStart, typeStart+h.typeSize, "datatype")
 	if a.dtype, err = parseDatatype(&tc); err != nil {
 		return err
 	}
-	sc := f.cursor(spaceStart, spaceStart+spaceSize, "dataspace")
+	sc := f.cursor(spaceStart, spaceStart+h.spaceSize, "dataspace")
 	if a.space, err = parseDataspace(&sc); err != nil {
 		return err
 	}
@@ -157,36 +135,58 @@ func (o *object) eachDenseAttribute(m message, fn func(start, end int) error) er
 	})
 }
 
-// attributeName reads only the name of the attribute message at
-// [start, end), so listing and lookup do not parse every type.
-func (f *File) attributeName(start, end int) (string, error) {
+// attributeHeader is the part of an attribute message before its
+// datatype.
+type attributeHeader struct {
+	version, flags      uint8
+	name                string
+	typeSize, spaceSize int
+}
+
+// pad rounds the size of a part of the message up to 8 bytes, as version 1
+// stores them.
+func (h attributeHeader) pad(n int) int {
+	if h.version == 1 {
+		return (n + 7) &^ 7
+	}
+	return n
+}
+
+// attributeHeader reads the attribute message at [start, end) up to its
+// name and returns a cursor at the datatype. Listing and lookup stop there,
+// so they do not parse every attribute's type.
+func (f *File) attributeHeader(start, end int) (attributeHeader, cursor, error) {
+	var h attributeHeader
 	c := f.cursor(start, end, "attribute message")
-	version := c.u8()
-	c.skip(1)
+	h.version, h.flags = c.u8(), c.u8()
 	nameSize := int(c.u16())
-	c.skip(4) // datatype and dataspace sizes
-	if version == 3 {
-		c.skip(1)
+	h.typeSize, h.spaceSize = int(c.u16()), int(c.u16())
+	if h.version == 3 {
+		c.skip(1) // name character set
 	}
-	name := c.take(nameSize)
 	if c.err != nil {
-		return "", c.err
+		return h, c, c.err
 	}
-	if version < 1 || version > 3 {
-		return "", formatErr(start, "attribute message: version %d is not 1, 2 or 3", version)
+	if h.version < 1 || h.version > 3 {
+		return h, c, formatErr(start, "attribute message: version %d is not 1, 2 or 3", h.version)
+	}
+	name := c.take(h.pad(nameSize))
+	if c.err != nil {
+		return h, c, c.err
 	}
 	if nameSize == 0 || name[nameSize-1] != 0 {
-		return "", formatErr(start, "attribute message: name is not NUL-terminated")
+		return h, c, formatErr(start, "attribute message: name is not NUL-terminated")
 	}
-	return string(name[:nameSize-1]), nil
+	h.name = string(name[:nameSize-1])
+	return h, c, nil
 }
 
 // AttrNames returns the names of the object's attributes, sorted byte-wise.
 func (o *object) AttrNames() ([]string, error) {
 	var names []string
 	err := o.eachAttribute(func(start, end int) error {
-		name, err := o.f.attributeName(start, end)
-		names = append(names, name)
+		h, _, err := o.f.attributeHeader(start, end)
+		names = append(names, h.name)
 		return inObject(err, "attribute of "+o.path)
 	})
 	if err != nil {
@@ -200,11 +200,11 @@ func (o *object) AttrNames() ([]string, error) {
 func (o *object) Attr(name string) (*Attribute, error) {
 	var found *Attribute
 	err := o.eachAttribute(func(start, end int) error {
-		n, err := o.f.attributeName(start, end)
+		h, _, err := o.f.attributeHeader(start, end)
 		if err != nil {
 			return inObject(err, "attribute of "+o.path)
 		}
-		if n != name {
+		if h.name != name {
 			return nil
 		}
 		if found, err = o.f.parseAttribute(start, end, o.path); err != nil {

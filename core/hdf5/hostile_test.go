@@ -361,6 +361,39 @@ func TestCraftedHostile(t *testing.T) {
 		},
 		want: "hdf5: at offset 0x%x: attribute \"f32_list\" of /attrs: dataspace: version 9 is not 1 or 2",
 	}, {
+		name: "attribute message of an unknown version",
+		file: "types.h5",
+		patch: func(t *testing.T, f *File, b []byte) {
+			b[attrMessage(t, mustGroup(t, f.Root(), "attrs"), "f32_list")] = 7
+		},
+		read: func(f *File) error {
+			g, err := f.Root().Group("attrs")
+			if err == nil {
+				_, err = g.AttrNames()
+			}
+			return err
+		},
+		want: "hdf5: at offset 0x%x: attribute of /attrs: attribute message: version 7 is not 1, 2 or 3",
+	}, {
+		name: "attribute name without its NUL",
+		file: "types.h5",
+		patch: func(t *testing.T, f *File, b []byte) {
+			m := attrMessage(t, mustGroup(t, f.Root(), "attrs"), "f32_list")
+			nameEnd := m + 8 + int(le.Uint16(b[m+2:])) // version 1 and 2: the name follows 8 bytes of header
+			if b[m] == 3 {
+				nameEnd++ // version 3 has a character set byte before it
+			}
+			b[nameEnd-1] = 'x'
+		},
+		read: func(f *File) error {
+			g, err := f.Root().Group("attrs")
+			if err == nil {
+				_, err = g.Attr("f32_list")
+			}
+			return err
+		},
+		want: "hdf5: at offset 0x%x: attribute of /attrs: attribute message: name is not NUL-terminated",
+	}, {
 		name: "continuation block that loops to its own header",
 		file: "types.h5",
 		patch: func(t *testing.T, f *File, b []byte) {
@@ -463,6 +496,19 @@ func fillOffsets(want, got string) string {
 		return want
 	}
 	return fmt.Sprintf(strings.NewReplacer("%x", "%s", "%d", "%s").Replace(want), args...)
+}
+
+// attrMessage returns the file offset of the header message holding the
+// attribute called name.
+func attrMessage(t *testing.T, g *Group, name string) int {
+	t.Helper()
+	for _, m := range g.oh.msgs {
+		if h, _, err := g.f.attributeHeader(m.start, m.end); m.typ == msgAttribute && err == nil && h.name == name {
+			return m.start
+		}
+	}
+	t.Fatalf("%s has no attribute message %q", g.path, name)
+	return 0
 }
 
 // btreeOf returns the file offset of a group's symbol table B-tree.
