@@ -219,7 +219,7 @@ func (r *run) step(format string, args ...any) {
 
 // prepare validates the options, loads the model and quantizes it.
 func (p pipeline) prepare(r *run, files []File) (*keras.Model, error) {
-	if err := validate(r.o); err != nil {
+	if err := ValidateOptions(r.o); err != nil {
 		return nil, err
 	}
 	r.enter("load", 0)
@@ -340,12 +340,9 @@ func convertOptions(o Options) convert.Options {
 }
 
 // ValidateOptions checks the options that do not depend on the model
-// (target, bit widths, akida version), so a front end can refuse them
-// before reading any file. Check and Convert call it too.
-func ValidateOptions(o Options) error { return validate(o) }
-
-// validate checks the options that do not depend on the model.
-func validate(o Options) error {
+// (target, input scaling, bit widths, akida version), so a front end can
+// refuse them before reading any file. Check and Convert call it too.
+func ValidateOptions(o Options) error {
 	if err := convertOptions(o).Validate(); err != nil {
 		return err
 	}
