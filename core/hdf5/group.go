@@ -217,13 +217,19 @@ func (g *Group) find(name string) (link, error) {
 		return link{}, notFound("member", g.childPath(name))
 	}
 	l := g.links[i]
+	return l, l.unsupported(g.childPath(name))
+}
+
+// unsupported returns the error for following a soft or external link at
+// path, nil for a hard link.
+func (l link) unsupported(path string) error {
 	switch l.kind {
 	case softLink:
-		return l, &UnsupportedError{Feature: "soft link (to " + l.target + ")", Path: g.childPath(name)}
+		return &UnsupportedError{Feature: "soft link (to " + l.target + ")", Path: path}
 	case externalLink:
-		return l, &UnsupportedError{Feature: "external link", Path: g.childPath(name)}
+		return &UnsupportedError{Feature: "external link", Path: path}
 	}
-	return l, nil
+	return nil
 }
 
 func (g *Group) childPath(name string) string {
@@ -348,10 +354,8 @@ func (g *Group) walk(fn WalkFunc, expanded map[uint64]bool, depth int) error {
 		var d *Dataset
 		var err error
 		switch {
-		case l.kind == softLink:
-			err = &UnsupportedError{Feature: "soft link (to " + l.target + ")", Path: path}
-		case l.kind == externalLink:
-			err = &UnsupportedError{Feature: "external link", Path: path}
+		case l.kind != hardLink:
+			err = l.unsupported(path)
 		case depth >= maxWalkDepth:
 			err = fmt.Errorf("hdf5: %s: groups nest deeper than %d levels", path, maxWalkDepth)
 		default:
