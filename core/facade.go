@@ -138,20 +138,11 @@ type quantizeFunc func(m *keras.Model, bits QuantizeOptions, calibration []byte)
 // pipeline holds the steps that tests replace: the loader (to count the
 // loads) and the quantizer.
 type pipeline struct {
-	load     func([]File) (*keras.Model, error) // nil: keras.Load
+	load     func([]File) (*keras.Model, error)
 	quantize quantizeFunc
 }
 
 func defaultPipeline() pipeline { return pipeline{load: keras.Load, quantize: quantizeModel} }
-
-// loadModel reads the Keras model with the pipeline's loader, keras.Load
-// when a test set only the quantizer.
-func (p pipeline) loadModel(files []File) (*keras.Model, error) {
-	if p.load == nil {
-		return keras.Load(files)
-	}
-	return p.load(files)
-}
 
 // run tracks the stage for progress reports and panic messages.
 type run struct {
@@ -223,7 +214,7 @@ func (p pipeline) prepare(r *run, files []File) (*keras.Model, error) {
 		return nil, err
 	}
 	r.enter("load", 0)
-	m, err := p.loadModel(files)
+	m, err := p.load(files)
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ func fixture(t *testing.T, dir, name string) File {
 // withTestQuantizer is the pipeline with modeltest.Quantize standing in for
 // core/quantize, honouring the bit widths.
 func withTestQuantizer() pipeline {
-	return pipeline{quantize: func(m *keras.Model, bits QuantizeOptions, _ []byte) (*keras.Model, *quantize.Report, error) {
+	return pipeline{load: keras.Load, quantize: func(m *keras.Model, bits QuantizeOptions, _ []byte) (*keras.Model, *quantize.Report, error) {
 		return modeltest.Quantize(m, bits.Weights, bits.Activations, bits.InputWeights), nil, nil
 	}}
 }
@@ -187,7 +187,7 @@ func TestOptionErrors(t *testing.T) {
 }
 
 func TestPanicsBecomeErrors(t *testing.T) {
-	p := pipeline{quantize: func(*keras.Model, QuantizeOptions, []byte) (*keras.Model, *quantize.Report, error) { panic("boom") }}
+	p := pipeline{load: keras.Load, quantize: func(*keras.Model, QuantizeOptions, []byte) (*keras.Model, *quantize.Report, error) { panic("boom") }}
 	_, err := p.convert([]File{fixture(t, "keras", "float_ecg_cnn_bn_keras2.15.h5")}, Options{})
 	if err == nil || err.Error() != "internal error in quantize: boom — please report this with the model file" {
 		t.Errorf("error %v", err)
