@@ -28,9 +28,9 @@ func openH5(f File) (*hdf5.File, error) {
 func h5Error(file string, err error) error {
 	var ue *hdf5.UnsupportedError
 	if errors.As(err, &ue) {
-		return &UnsupportedError{File: file, Msg: "the HDF5 file uses a feature this converter cannot read: " + strings.TrimPrefix(err.Error(), "hdf5: "), Err: err}
+		return &UnsupportedError{File: file, Msg: "the HDF5 file uses a feature this converter cannot read: " + plainH5(err), Err: err}
 	}
-	return &FormatError{File: file, Msg: "the HDF5 file cannot be read (" + strings.TrimPrefix(err.Error(), "hdf5: ") + "); it is damaged or truncated. Save the model again", Err: err}
+	return &FormatError{File: file, Msg: "the HDF5 file cannot be read (" + plainH5(err) + "); it is damaged or truncated. Save the model again", Err: err}
 }
 
 // loadH5 reads a .h5 file, with modelJSON (a to_json config) for a
@@ -97,13 +97,9 @@ func isVarsLayout(root *hdf5.Group) (bool, error) {
 // attributes, weights from /model_weights.
 func loadFullH5(f File, h *hdf5.File, config string) (*Model, error) {
 	root := h.Root()
-	version, _, err := stringAttr(root, "keras_version")
+	version, backend, err := versionAttrs(f.Name, root)
 	if err != nil {
-		return nil, h5Error(f.Name, err)
-	}
-	backend, _, err := stringAttr(root, "backend")
-	if err != nil {
-		return nil, h5Error(f.Name, err)
+		return nil, err
 	}
 	major, err := checkKerasVersion(f.Name, version)
 	if err != nil {
@@ -140,13 +136,9 @@ func loadWeightsH5(f File, h *hdf5.File, modelJSON File) (*Model, error) {
 		return nil, withFile(err, modelJSON.Name)
 	}
 	root := h.Root()
-	version, _, err := stringAttr(root, "keras_version")
+	version, backend, err := versionAttrs(f.Name, root)
 	if err != nil {
-		return nil, h5Error(f.Name, err)
-	}
-	backend, _, err := stringAttr(root, "backend")
-	if err != nil {
-		return nil, h5Error(f.Name, err)
+		return nil, err
 	}
 	if envelope.KerasVersion != "" {
 		version = envelope.KerasVersion
@@ -175,6 +167,18 @@ func loadWeightsH5(f File, h *hdf5.File, modelJSON File) (*Model, error) {
 		return nil, withFile(err, f.Name)
 	}
 	return m, nil
+}
+
+// versionAttrs reads the keras_version and backend attributes Keras
+// writes on the root group ("" when absent).
+func versionAttrs(file string, root *hdf5.Group) (version, backend string, err error) {
+	if version, _, err = stringAttr(root, "keras_version"); err != nil {
+		return "", "", h5Error(file, err)
+	}
+	if backend, _, err = stringAttr(root, "backend"); err != nil {
+		return "", "", h5Error(file, err)
+	}
+	return version, backend, nil
 }
 
 // checkKerasVersion rejects Keras 1 files (kernels in another layout) and
