@@ -21,6 +21,9 @@ import (
 // magic starts every .npy file.
 const magic = "\x93NUMPY"
 
+// damaged ends the errors for bytes that do not follow the format.
+const damaged = "; the file is damaged or truncated: save the array again with numpy.save"
+
 // maxElements bounds what a header may claim before the data is checked
 // against the input size, so a hostile header cannot force a huge allocation.
 const maxElements = 1 << 31
@@ -68,8 +71,17 @@ type dtype struct {
 }
 
 func parseDescr(descr string) (dtype, error) {
+	t, ok := descrType(descr)
+	if !ok {
+		return dtype{}, fmt.Errorf("npy: unsupported element type %q: only numbers (bool, int8–int64, uint8–uint64, float16–float64) are supported", descr)
+	}
+	return t, nil
+}
+
+// descrType reads a type string such as "<f4": byte order, kind, size.
+func descrType(descr string) (dtype, bool) {
 	if len(descr) < 3 {
-		return dtype{}, fmt.Errorf("npy: unsupported element type %q", descr)
+		return dtype{}, false
 	}
 	var t dtype
 	switch descr[0] {
@@ -77,27 +89,23 @@ func parseDescr(descr string) (dtype, error) {
 	case '>':
 		t.bigEndian = true
 	default:
-		return dtype{}, fmt.Errorf("npy: unsupported element type %q", descr)
+		return dtype{}, false
 	}
 	t.kind = descr[1]
 	size, err := strconv.Atoi(descr[2:])
 	if err != nil {
-		return dtype{}, fmt.Errorf("npy: unsupported element type %q", descr)
+		return dtype{}, false
 	}
 	t.size = size
-	ok := false
 	switch t.kind {
 	case 'f':
-		ok = size == 2 || size == 4 || size == 8
+		return t, size == 2 || size == 4 || size == 8
 	case 'i', 'u':
-		ok = size == 1 || size == 2 || size == 4 || size == 8
+		return t, size == 1 || size == 2 || size == 4 || size == 8
 	case 'b':
-		ok = size == 1
+		return t, size == 1
 	}
-	if !ok {
-		return dtype{}, fmt.Errorf("npy: unsupported element type %q: only numbers (bool, int8–int64, uint8–uint64, float16–float64) are supported", descr)
-	}
-	return t, nil
+	return dtype{}, false
 }
 
 // Decode parses a .npy file held in b. The returned Array's Data aliases b.
@@ -112,18 +120,18 @@ func Decode(b []byte) (*Array, error) {
 		headerLen, start = int(binary.LittleEndian.Uint16(b[8:10])), 10
 	case 2, 3:
 		if len(b) < 12 {
-			return nil, errors.New("npy: truncated header")
+			return nil, errors.New("npy: truncated header" + damaged)
 		}
 		hl := binary.LittleEndian.Uint32(b[8:12])
 		if hl > uint32(len(b)) {
-			return nil, errors.New("npy: truncated header")
+			return nil, errors.New("npy: truncated header" + damaged)
 		}
 		headerLen, start = int(hl), 12
 	default:
-		return nil, fmt.Errorf("npy: unsupported format version %d.%d", major, b[7])
+		return nil, fmt.Errorf("npy: unsupported format version %d.%d; save the array with numpy.save, which writes versions 1.0 to 3.0", major, b[7])
 	}
 	if start+headerLen > len(b) {
-		return nil, errors.New("npy: truncated header")
+		return nil, errors.New("npy: truncated header" + damaged)
 	}
 	a, err := parseHeader(string(b[start : start+headerLen]))
 	if err != nil {
@@ -136,10 +144,10 @@ func Decode(b []byte) (*Array, error) {
 	data := b[start+headerLen:]
 	n, ok := elementCount(a.Shape)
 	if !ok || n > len(data)/t.size+1 {
-		return nil, fmt.Errorf("npy: the header claims shape %v but the file holds only %d data bytes; the file is damaged", a.Shape, len(data))
+		return nil, fmt.Errorf("npy: the header claims shape %v but the file holds only %d data bytes"+damaged, a.Shape, len(data))
 	}
 	if len(data) < n*t.size {
-		return nil, fmt.Errorf("npy: truncated data: shape %v needs %d bytes, the file holds %d", a.Shape, n*t.size, len(data))
+		return nil, fmt.Errorf("npy: truncated data: shape %v needs %d bytes, the file holds %d"+damaged, a.Shape, n*t.size, len(data))
 	}
 	a.Data = data[:n*t.size]
 	return a, nil
@@ -150,7 +158,7 @@ func Decode(b []byte) (*Array, error) {
 func parseHeader(h string) (*Array, error) {
 	h = strings.TrimSpace(h)
 	if !strings.HasPrefix(h, "{") || !strings.HasSuffix(h, "}") {
-		return nil, fmt.Errorf("npy: malformed header %q", h)
+		return nil, fmt.Errorf("npy: malformed header %q"+damaged, h)
 	}
 	descr, err := headerValue(h, "descr")
 	if err != nil {
@@ -172,7 +180,7 @@ func parseHeader(h string) (*Array, error) {
 	}
 	a := &Array{Descr: descr[1 : len(descr)-1]}
 	if !strings.HasPrefix(shape, "(") || !strings.HasSuffix(shape, ")") {
-		return nil, fmt.Errorf("npy: malformed shape %q", shape)
+		return nil, fmt.Errorf("npy: malformed shape %q"+damaged, shape)
 	}
 	for _, f := range strings.Split(shape[1:len(shape)-1], ",") {
 		f = strings.TrimSpace(f)
@@ -181,7 +189,7 @@ func parseHeader(h string) (*Array, error) {
 		}
 		d, err := strconv.Atoi(strings.TrimSuffix(f, "L"))
 		if err != nil || d < 0 || d > maxElements {
-			return nil, fmt.Errorf("npy: malformed shape %q", shape)
+			return nil, fmt.Errorf("npy: malformed shape %q"+damaged, shape)
 		}
 		a.Shape = append(a.Shape, d)
 	}
@@ -199,15 +207,15 @@ func headerValue(h, key string) (string, error) {
 		i = strings.Index(h, `"`+key+`"`)
 	}
 	if i < 0 {
-		return "", fmt.Errorf("npy: header has no %q entry", key)
+		return "", fmt.Errorf("npy: header has no %q entry"+damaged, key)
 	}
 	rest := strings.TrimSpace(h[i+len(key)+2:])
 	if !strings.HasPrefix(rest, ":") {
-		return "", fmt.Errorf("npy: malformed header near %q", key)
+		return "", fmt.Errorf("npy: malformed header near %q"+damaged, key)
 	}
 	rest = strings.TrimSpace(rest[1:])
 	if rest == "" {
-		return "", fmt.Errorf("npy: malformed header near %q", key)
+		return "", fmt.Errorf("npy: malformed header near %q"+damaged, key)
 	}
 	var end int
 	switch rest[0] {
@@ -221,7 +229,7 @@ func headerValue(h, key string) (string, error) {
 		end = strings.IndexAny(rest, ",}")
 	}
 	if end <= 0 {
-		return "", fmt.Errorf("npy: malformed header near %q", key)
+		return "", fmt.Errorf("npy: malformed header near %q"+damaged, key)
 	}
 	return strings.TrimSpace(rest[:end]), nil
 }

@@ -62,12 +62,16 @@ func TestDecodeErrors(t *testing.T) {
 		"structured": {read(t, "structured.npy"), "npy: unsupported element type [('a', '<f4'), ('b', '<i4')] (structured arrays are not supported)"},
 		"not npy":    {[]byte("\x89HDF\r\n\x1a\n........"), "npy: not a NumPy .npy file (the file does not start with \\x93NUMPY); save arrays with numpy.save"},
 		"empty":      {nil, "npy: not a NumPy .npy file"},
-		"truncated":  {f4[:len(f4)-1], "npy: truncated data: shape [2 3] needs 24 bytes, the file holds 23"},
+		"truncated":  {f4[:len(f4)-1], "npy: truncated data: shape [2 3] needs 24 bytes, the file holds 23; the file is damaged or truncated: save the array again with numpy.save"},
 		"header cut": {f4[:40], "npy: truncated header"},
 		"huge shape": {[]byte(strings.Replace(string(f4), "(2, 3)", "(9999999999999, 3)", 1)), "npy: malformed shape"},
+		"complex": {version1("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", 8),
+			`npy: unsupported element type "<c8": only numbers (bool, int8–int64, uint8–uint64, float16–float64) are supported`},
+		"version 4": {append([]byte(magic+"\x04\x00"), f4[8:]...),
+			"npy: unsupported format version 4.0; save the array with numpy.save, which writes versions 1.0 to 3.0"},
 		// 2^31 · 2^31 · 4 elements wrap around to 0 in an int.
 		"wrapping shape": {version1("{'descr': '<f4', 'fortran_order': False, 'shape': (2147483648, 2147483648, 4), }", 8),
-			"npy: the header claims shape [2147483648 2147483648 4] but the file holds only 8 data bytes; the file is damaged"},
+			"npy: the header claims shape [2147483648 2147483648 4] but the file holds only 8 data bytes; the file is damaged or truncated: save the array again with numpy.save"},
 	}
 	for name, c := range cases {
 		_, err := Decode(c.data)
