@@ -223,22 +223,20 @@ func npyBatch(data []byte, want []int) (*calibrationBatch, error) {
 		return nil, fmt.Errorf("the calibration batch has shape %s but the model takes %s: give a batch of at least one model input, batch first",
 			compat.PyTuple(a.Shape), compat.PyBatchShape(want))
 	}
-	values, err := a.Float32s()
+	given := a.Shape[0]
+	// The calibration runs the model once per sample: a larger batch adds
+	// time, not precision, so only its first inputs are used, and only
+	// those are converted to float32 (npy.Decode has checked that Data
+	// holds exactly the elements of Shape).
+	n := min(given, maxCalibrationSamples)
+	head := &npy.Array{Shape: append([]int{n}, a.Shape[1:]...), Descr: a.Descr, Data: a.Data[:len(a.Data)/given*n]}
+	values, err := head.Float32s()
 	if err != nil {
 		return nil, fmt.Errorf("the calibration batch: %w", err)
 	}
-	per := 1
-	for _, d := range a.Shape[1:] {
-		per *= d
-	}
-	n := a.Shape[0]
-	if per == 0 || len(values)%per != 0 || len(values)/per != n {
-		return nil, fmt.Errorf("the calibration batch has shape %s but holds %d values; the file is damaged", compat.PyTuple(a.Shape), len(values))
-	}
+	per := len(values) / n
 	shape := append([]int{1}, a.Shape[1:]...)
-	// The calibration runs the model once per sample: a larger batch adds
-	// time, not precision, so only its first inputs are used.
-	return &calibrationBatch{n: min(n, maxCalibrationSamples), given: n, sample: func(i int) infer.Tensor {
+	return &calibrationBatch{n: n, given: given, sample: func(i int) infer.Tensor {
 		return infer.Tensor{Shape: shape, Data: values[i*per : (i+1)*per]}
 	}}, nil
 }
