@@ -102,9 +102,9 @@ func readDataset(d *Dataset) []error {
 	return []error{err, err2, err3}
 }
 
-// typedError reports whether every error is a FormatError,
-// UnsupportedError or a not-found/kind error from this package, i.e. no
-// raw error escaped without saying where it happened.
+// checkErrors fails the test for an error without this package's "hdf5: "
+// prefix: every error must come from the reader (a FormatError,
+// UnsupportedError or not-found/kind error), none escape raw.
 func checkErrors(t *testing.T, what string, errs []error) {
 	t.Helper()
 	for _, err := range errs {
