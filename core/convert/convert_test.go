@@ -533,6 +533,10 @@ func TestConvertErrors(t *testing.T) {
 			"The scale factor 'input_scaling[0]' must be strictly positive. Receives: input_scaling=(0.0, 1.0)"},
 		{"per-channel rescaling", modeltest.New("e", 2, 2, 1).Add("rescaling", &keras.Rescaling{Scale: []float64{1, 2}, Offset: []float64{0}}).Add("conv0", qconv2d(2, [2]int{1, 1}, [2]int{1, 1}, "same", 8, false), kernel(1, 2)).Model(),
 			Options{}, "rescaling-values", "The Rescaling layer rescaling cannot give the input scaling: its scale [1.0, 2.0] or offset [0.0] is per channel. Use a single non-zero scale and a single offset."},
+		// 1/1e-310 overflows to +Inf: it used to convert with every
+		// threshold saturated.
+		{"denormal rescaling", modeltest.New("e", 2, 2, 1).Add("rescaling", &keras.Rescaling{Scale: []float64{1e-310}, Offset: []float64{0}}).Add("conv0", qconv2d(2, [2]int{1, 1}, [2]int{1, 1}, "same", 8, false), kernel(1, 2)).Model(),
+			Options{}, "rescaling-values", "The Rescaling layer rescaling cannot give the input scaling: its scale 1e-310 and offset 0.0 give an input scaling (1/scale, −offset/scale) beyond the float range. Use a single non-zero scale and a single offset."},
 		{"target v2", base().Model(), Options{Target: "v2"}, "target-version",
 			"Target v2 (Akida 2.0) is not available for this model: cnn2snn converts models quantized with cnn2snn to Akida 1.0 layers only. Use target v1, or quantize the float model with quantizeml for Akida 2.0."},
 		{"branches", base().AddFrom("side", relu(), []string{"conv0"}).Model(), Options{}, "single-branch",

@@ -40,6 +40,11 @@ func resolveInputScaling(m *keras.Model, given *[2]float64) (InputScaling, []com
 			diags = append(diags, compat.BadRescaling(r.Name, "its scale "+pyFloats(c.Scale)+" or offset "+pyFloats(c.Offset)+" is per channel"))
 		case c.Scale[0] == 0:
 			diags = append(diags, compat.BadRescaling(r.Name, "its scale is 0, so 1/scale is infinite"))
+		case !isFinite(1/c.Scale[0]) || !isFinite(-c.Offset[0]/c.Scale[0]):
+			// As a given scaling (Options.Validate): Inf or NaN would
+			// saturate every threshold.
+			diags = append(diags, compat.BadRescaling(r.Name, "its scale "+compat.PyFloat(c.Scale[0])+" and offset "+compat.PyFloat(c.Offset[0])+
+				" give an input scaling (1/scale, −offset/scale) beyond the float range"))
 		default:
 			s = InputScaling{Scale: 1 / c.Scale[0], Shift: -c.Offset[0] / c.Scale[0], Source: ScalingFromRescaling, Layer: r.Name}
 			derived = true
