@@ -18,10 +18,11 @@ var filterNames = map[uint16]string{
 	32000: "lzf", 32001: "blosc", 32004: "lz4", 32008: "bitshuffle", 32015: "zstd",
 }
 
-// filter is one stage of a dataset's filter pipeline.
+// filter is one stage of a dataset's filter pipeline. Its "optional" flag
+// is not kept: a chunk's filter mask already says which stages were
+// skipped when it was written.
 type filter struct {
-	id       uint16
-	optional bool
+	id uint16
 }
 
 // parseFilters decodes a filter pipeline message, versions 1 and 2, and
@@ -41,7 +42,7 @@ func parseFilters(c *cursor) ([]filter, error) {
 		if version == 1 || id >= 256 {
 			nameLen = int(c.u16())
 		}
-		flags := c.u16()
+		c.skip(2) // flags
 		values := int(c.u16())
 		if version == 1 {
 			nameLen = (nameLen + 7) &^ 7 // names are padded to 8 bytes
@@ -61,7 +62,7 @@ func parseFilters(c *cursor) ([]filter, error) {
 			}
 			return nil, &UnsupportedError{Feature: fmt.Sprintf("filter %s (id %d; only gzip and shuffle are read)", name, id)}
 		}
-		filters = append(filters, filter{id: id, optional: flags&1 != 0})
+		filters = append(filters, filter{id: id})
 	}
 	return filters, c.err
 }
