@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/half"
 )
 
 // This file turns stored elements (raw bytes in the file's byte order) into
@@ -24,7 +26,7 @@ func decodeFloat32s(dst []float32, raw []byte, t Datatype) {
 		}
 	case t.Class == Float && t.Size == 2:
 		for i := range dst {
-			dst[i] = float16(order(t).Uint16(raw[2*i:]))
+			dst[i] = half.Float32(order(t).Uint16(raw[2*i:]))
 		}
 	default:
 		for i := range dst {
@@ -58,7 +60,7 @@ func element(p []byte, t Datatype) float64 {
 	case Float:
 		switch t.Size {
 		case 2:
-			return float64(float16(o.Uint16(p)))
+			return float64(half.Float32(o.Uint16(p)))
 		case 4:
 			return float64(math.Float32frombits(o.Uint32(p)))
 		default:
@@ -111,27 +113,6 @@ func order(t Datatype) binary.ByteOrder {
 		return binary.BigEndian
 	}
 	return binary.LittleEndian
-}
-
-// float16 converts an IEEE 754 half-precision value to float32, exactly
-// (every half is a float32), subnormals, infinities and NaNs included.
-func float16(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	mant := uint32(h) & 0x3ff
-	switch {
-	case exp == 0x1f: // infinity or NaN
-		return math.Float32frombits(sign | 0xff<<23 | mant<<13)
-	case exp == 0 && mant == 0:
-		return math.Float32frombits(sign)
-	case exp == 0: // subnormal: mant × 2^-24
-		v := float32(mant) / (1 << 24)
-		if sign != 0 {
-			v = -v
-		}
-		return v
-	}
-	return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
 }
 
 // decodeStrings reads n string elements: fixed-length ones trimmed by

@@ -7,6 +7,8 @@ import (
 	"math"
 	"path"
 	"strings"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/half"
 )
 
 // The TF.js layers format (keras-files.md §5): model.json with the Keras
@@ -203,7 +205,7 @@ func readTFJSWeight(jsonName string, r *shardReader, e tfjsManifestEntry) (saved
 		case "uint16":
 			values[i] = float32(float64(binary.LittleEndian.Uint16(b[2*i:]))*e.Quantization.Scale + e.Quantization.Min)
 		case "float16":
-			values[i] = halfToFloat32(binary.LittleEndian.Uint16(b[2*i:]))
+			values[i] = half.Float32(binary.LittleEndian.Uint16(b[2*i:]))
 		}
 	}
 	shape := e.Shape
@@ -259,23 +261,3 @@ func (r *shardReader) next(n int) ([]byte, error) {
 }
 
 var errTruncated = errors.New("keras: weight shards truncated")
-
-// halfToFloat32 converts an IEEE 754 binary16 value.
-func halfToFloat32(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	frac := uint32(h) & 0x3ff
-	switch {
-	case exp == 0x1f: // Inf or NaN
-		return math.Float32frombits(sign | 0xff<<23 | frac<<13)
-	case exp == 0 && frac == 0:
-		return math.Float32frombits(sign)
-	case exp == 0: // subnormal: value = frac * 2^-24
-		f := float32(frac) / (1 << 24)
-		if sign != 0 {
-			return -f
-		}
-		return f
-	}
-	return math.Float32frombits(sign | (exp+112)<<23 | frac<<13)
-}

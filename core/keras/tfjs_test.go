@@ -56,25 +56,6 @@ func TestTFJSDtypes(t *testing.T) {
 	}
 }
 
-func TestHalfToFloat32(t *testing.T) {
-	for h, want := range map[uint16]float32{
-		0x0000: 0, 0x3c00: 1, 0xc000: -2, 0x7bff: 65504, 0x0001: 5.960464477539063e-08, 0x0400: 6.103515625e-05, 0x3555: 0.333251953125,
-	} {
-		if got := halfToFloat32(h); got != want {
-			t.Errorf("halfToFloat32(%#04x) = %g, want %g", h, got, want)
-		}
-	}
-	if got := halfToFloat32(0x7c00); !math.IsInf(float64(got), 1) {
-		t.Errorf("0x7c00 = %g, want +Inf", got)
-	}
-	if got := halfToFloat32(0x7e00); !math.IsNaN(float64(got)) {
-		t.Errorf("0x7e00 = %g, want NaN", got)
-	}
-	if got := math.Float32bits(halfToFloat32(0x8000)); got != 0x80000000 {
-		t.Errorf("0x8000 = %#x, want -0", got)
-	}
-}
-
 func TestTFJSUnsupportedDtype(t *testing.T) {
 	modelJSON := `{"modelTopology": {"class_name": "Sequential", "config": {"name": "q", "layers": [
 	   {"class_name": "Dense", "config": {"name": "d", "units": 1, "use_bias": false, "batch_input_shape": [null, 1]}}]}},

@@ -16,6 +16,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/half"
 )
 
 // magic starts every .npy file.
@@ -258,7 +260,7 @@ func elementFloat(t dtype, order binary.ByteOrder, e []byte) float32 {
 	case 'f':
 		switch t.size {
 		case 2:
-			return float16(order.Uint16(e))
+			return half.Float32(order.Uint16(e))
 		case 4:
 			return math.Float32frombits(order.Uint32(e))
 		default:
@@ -286,27 +288,6 @@ func elementFloat(t dtype, order binary.ByteOrder, e []byte) float32 {
 		default:
 			return float32(order.Uint64(e))
 		}
-	}
-}
-
-// float16 converts an IEEE half-precision value.
-func float16(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	frac := uint32(h) & 0x3ff
-	switch {
-	case exp == 0 && frac == 0:
-		return math.Float32frombits(sign)
-	case exp == 0: // subnormal: value = frac * 2^-24
-		v := float32(frac) / (1 << 24)
-		if sign != 0 {
-			v = -v
-		}
-		return v
-	case exp == 0x1f:
-		return math.Float32frombits(sign | 0x7f800000 | frac<<13)
-	default:
-		return math.Float32frombits(sign | (exp+112)<<23 | frac<<13)
 	}
 }
 
