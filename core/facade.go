@@ -169,6 +169,9 @@ type run struct {
 func (r *run) checkReport(cr *convert.Report) CheckReport {
 	out := checkReport(cr, r.steps)
 	out.Origin = r.origin
+	if r.original != nil {
+		out.Keras = r.original.InspectReport()
+	}
 	withQuantization(&out, r)
 	restoreOriginalLayers(out.Blocks, r.original, r.converted, r.splitFrom())
 	return out

@@ -2,6 +2,8 @@ package core
 
 import (
 	"encoding/json"
+	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -241,5 +243,44 @@ func BenchmarkConvertAkidaNet(b *testing.B) {
 		if _, err := Convert([]File{file}, Options{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestReportsCarryTheKerasLayers: check, convert and a refused conversion
+// report the Keras model as Inspect does, so a front end that shows the
+// Keras layers reads the files once.
+func TestReportsCarryTheKerasLayers(t *testing.T) {
+	float := []File{fixture(t, "keras", "keras2.0_conv2d_model.json"), fixture(t, "keras", "keras2.0_conv2d_model_weights.h5")}
+	want, err := Inspect(float)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check, err := Check(float, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Convert(float, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Convert([]File{fixture(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")}, Options{})
+	var refused *ModelError
+	if !errors.As(err, &refused) {
+		t.Fatalf("mobilenet: %v, want a *ModelError", err)
+	}
+	for name, got := range map[string]*keras.InspectReport{"check": check.Keras, "convert": res.Report.Keras} {
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s report's keras: %+v, want Inspect's %+v", name, got, want)
+		}
+	}
+	if k := refused.Report.Keras; k == nil || len(k.Layers) != 85 || k.Layers[4].ClassName != "DepthwiseConv2D" {
+		t.Errorf("refused report's keras: %+v", k)
+	}
+	b, err := json.Marshal(check)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"keras":{"format":"keras-weights-h5+json"`) {
+		t.Errorf("check JSON lacks the keras report: %.300s", b)
 	}
 }

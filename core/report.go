@@ -36,6 +36,10 @@ type CheckReport struct {
 	Steps []string `json:"steps"`
 	// Warnings are what was changed or ignored along the way.
 	Warnings []string `json:"warnings"`
+	// Keras is the model as loaded, as `cnn2snn inspect --json` reports it,
+	// so a front end that shows the Keras layers next to their Akida blocks
+	// needs no second reading of the files.
+	Keras *keras.InspectReport `json:"keras,omitempty"`
 	// Quantization is what the quantizer did to a float model (split
 	// activations, folded BatchNormalization, quantized layers, ReLU
 	// max_values and their calibration); nil for a model already quantized.

@@ -216,7 +216,10 @@ func TestPage(t *testing.T) {
 		if cli := s.cliConvert(t, fixtures.Shared(t, "keras", name)); !bytes.Equal(fbz, cli) {
 			t.Errorf("the downloaded .fbz (%d bytes) differs from the CLI's (%d bytes)", len(fbz), len(cli))
 		}
-		if facts := tab.facts(t); facts[".fbz size"] != sizeText(len(want8.FBZ)) || facts["Akida layers"] != "15" {
+		// The Keras facts come from the conversion's report (the page reads
+		// the files once): 47 layers, 483,392 parameters.
+		if facts := tab.facts(t); facts[".fbz size"] != sizeText(len(want8.FBZ)) || facts["Akida layers"] != "15" ||
+			facts["Keras layers"] != "47" || facts["Keras parameters"] != "483,392" {
 			t.Errorf("facts %v", facts)
 		}
 		_, report := tab.download(t, downloadLink(".report.json"))
@@ -226,7 +229,7 @@ func TestPage(t *testing.T) {
 		}
 		var ms float64
 		tab.eval(t, `performance.getEntriesByName("cnn2snn-convert")[0].duration`, &ms)
-		t.Logf("AkidaNet 0.25: inspect is done, convert took %.0f ms in Chromium (page → worker → page)", ms)
+		t.Logf("AkidaNet 0.25: convert took %.0f ms in Chromium (page → worker → page)", ms)
 		tab.screenshot(t, "akidanet")
 	})
 
@@ -272,6 +275,10 @@ func TestPage(t *testing.T) {
 		}
 		if got := squeeze(tab.text(t, ".cnn2snn-downloads")); got != "Download the report (JSON)" {
 			t.Errorf("downloads %q", got)
+		}
+		// A refused model's report still lists its Keras layers.
+		if facts := tab.facts(t); facts["Keras layers"] != "85" || facts["Keras parameters"] != "221,794" {
+			t.Errorf("facts %v", facts)
 		}
 		tab.screenshot(t, "mobilenet-diagnostics")
 	})

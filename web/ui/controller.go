@@ -230,8 +230,9 @@ func (c *Controller) summarize(run int, input js.Value) {
 	})
 }
 
-// convert inspects the Keras model, then converts it; a model that does
-// not convert shows its blocks and diagnostics.
+// convert converts the Keras model; the report lists its Keras layers too,
+// so the files are read once. A model that does not convert shows its
+// blocks and diagnostics.
 func (c *Controller) convert(run int, input js.Value) {
 	defer c.recoverRun(run)
 	var form Form
@@ -243,13 +244,6 @@ func (c *Controller) convert(run int, input js.Value) {
 	}
 
 	c.stage(run, "Reading the Keras model", 0.05)
-	var inspect InspectReport
-	if err := c.call("inspect", input, nil, &inspect); err != nil {
-		c.fail(run, err)
-		return
-	}
-	c.update(run, func(p *Page) { p.Inspect = &inspect })
-
 	mark("cnn2snn-convert-start")
 	v, err := callAPI(c.api, "convert", input, opts, func(stage string, fraction float64) {
 		c.stage(run, stageText(stage, form.Target), 0.1+0.9*fraction)
@@ -274,6 +268,7 @@ func (c *Controller) convert(run int, input js.Value) {
 		r := result.Report
 		check := r.Report.withDocs()
 		p.Report, p.FBZName, p.Busy = &check, result.FileName, false
+		p.Inspect = r.Keras
 		p.Summary = &SummaryReport{Bytes: r.FBZBytes, Summary: r.Summary, Model: r.Akida}
 		p.Progress = Progress{Stage: "Converted", Fraction: 1}
 		c.report = v.Get("report")
@@ -357,7 +352,7 @@ func (c *Controller) refused(run int, v js.Value) {
 	r = r.withDocs()
 	report := jsonBlobURL(v)
 	c.update(run, func(p *Page) {
-		p.Report, p.Busy = &r, false
+		p.Report, p.Inspect, p.Busy = &r, r.Keras, false
 		c.addDownload("Download the report (JSON)", stem(p.Files)+".report.json", report, 0)
 	})
 }

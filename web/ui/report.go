@@ -59,6 +59,7 @@ type Report struct {
 	Rules        map[string]string `json:"rules"` // rule name → its documentation
 	Steps        []string          `json:"steps"`
 	Warnings     []string          `json:"warnings"`
+	Keras        *InspectReport    `json:"keras"` // the Keras model's layers, as inspect reports them
 }
 
 // ConvertResult is what convert resolves to (besides the .fbz bytes).
