@@ -450,7 +450,7 @@ func LUTActivation(name string, alpha float32) (func(float32) float32, error) {
 		sqrt2 := float32(math.Sqrt2)
 		return func(x float32) float32 {
 			e := float32(math.Erf(float64(x / sqrt2)))
-			return float32(float32(0.5*x)*(1+e))
+			return float32(float32(0.5*x) * (1 + e))
 		}, nil
 	case "swish", "silu":
 		return func(x float32) float32 {
