@@ -61,7 +61,7 @@ var ChannelsLast = &Rule{
 		"data_format='channels_last' (the Keras default) and load the weights again.",
 	Check: func(p *Pass) {
 		for _, l := range p.Model.Layers {
-			if f, ok := dataFormat(l); ok && f == "channels_first" {
+			if f, ok := l.DataFormat(); ok && f == "channels_first" {
 				p.Report(Diagnostic{l.Name, "channels-last",
 					"Unsupported data format 'channels_first' in layer '" + l.Name + "'."})
 			}
@@ -78,7 +78,7 @@ var DilationRate = &Rule{
 		"larger kernel or an extra strided convolution instead, and retrain.",
 	Check: func(p *Pass) {
 		for _, l := range p.Model.Layers {
-			if d, ok := DilationOf(l); ok && !isUnitDilation(d) {
+			if d, ok := l.DilationRate(); ok && !isUnitDilation(d) {
 				p.Report(Diagnostic{l.Name, "dilation-rate",
 					"Unsupported dilation rate " + PyTuple(d) + " in layer '" + l.Name + "'."})
 			}

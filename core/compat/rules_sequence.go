@@ -44,7 +44,7 @@ var ConvDilation = &Rule{
 		if !IsConvNeural(l) {
 			return
 		}
-		if d, _ := DilationOf(l); !isUnitDilation(d) {
+		if d, _ := l.DilationRate(); !isUnitDilation(d) {
 			p.Report(Diagnostic{l.Name, "conv-dilation", sprintf(
 				"The layer %s must have a dilation rate of 1. Receives %s.", l.Name, PyTuple(d))})
 		}
@@ -135,10 +135,10 @@ var MaxPoolPadding = &Rule{
 		if !IsConvNeural(prev) {
 			return // pooling-after-conv reports it
 		}
-		if Padding(prev) != Padding(l) {
+		if prev.Padding() != l.Padding() {
 			p.Report(Diagnostic{l.Name, "maxpool-padding", sprintf(
 				"Pooling layer %s (padding: %s) must have the same padding as %s (padding: %s).",
-				l.Name, Padding(l), prev.Name, Padding(prev))})
+				l.Name, l.Padding(), prev.Name, prev.Padding())})
 		}
 	},
 }

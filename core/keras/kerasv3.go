@@ -188,7 +188,7 @@ func attachVarsWeights(root *hdf5.Group, g *graph, budget *valueBudget) error {
 		// Sub-objects hold variables in quantizeml layers (their
 		// quantizers) and maybe in unknown classes; Keras built-ins keep
 		// all theirs in "vars".
-		nested := pl.layer.Config == nil || isQuantizeMLConfig(pl.layer.Config)
+		nested := pl.layer.Config == nil || isQuantizeML(pl.layer.Config)
 		saved, err := readVars(root, path, pl.layer.Name, nested, budget)
 		if err != nil {
 			return err

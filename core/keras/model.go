@@ -224,7 +224,7 @@ func (l *Layer) Origin() Origin {
 		*ActivationDiscreteRelu, *QuantizedReLU:
 		return OriginCNN2SNN
 	}
-	if isQuantizeMLConfig(l.Config) {
+	if isQuantizeML(l.Config) {
 		return OriginQuantizeML
 	}
 	// Unknown classes: fall back on the same evidence, read from the JSON.
