@@ -91,6 +91,23 @@ func (t ElementType) oneByteSigned() bool {
 	return t == Int8 || t == Int4 || t == Int2 || t == Bit
 }
 
+// weightBits is the bit width of a weights element type (int8 included:
+// the Akida 2.0 int8 variables use the 8-bit weights code), 0 for the
+// others.
+func (t ElementType) weightBits() int {
+	switch t {
+	case Bit:
+		return 1
+	case Int2:
+		return 2
+	case Int4:
+		return 4
+	case Int8:
+		return 8
+	}
+	return 0
+}
+
 // WeightsType returns the element type of weights quantized to bits bits
 // (1, 2, 4 or 8).
 func WeightsType(bits int) (ElementType, error) {
