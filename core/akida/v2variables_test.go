@@ -133,6 +133,11 @@ func TestSetValuesErrors(t *testing.T) {
 }
 
 func TestCheckV2Variables(t *testing.T) {
+	for _, m := range []*akida.Model{akidatest.Graph(t), akidatest.Temporal(t)} {
+		if err := m.Check(); err != nil {
+			t.Errorf("a well-built model fails Check: %v", err)
+		}
+	}
 	for _, tc := range []struct {
 		name   string
 		change func(m *akida.Model)
