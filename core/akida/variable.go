@@ -8,10 +8,11 @@ import (
 
 // ElementType is the element type code a .fbz file stores in Variable.type.
 //
-// Codes 0, 1, 3, 6 and 7 are seen in real files (fbz-format.md §4). Akida
-// 2.0 variables need more types (uint8 shifts, int16 recurrent weights,
-// 2-bit weights) whose codes no public file shows; the ones below are
-// choices, marked unverified, all in elementTypes. Uint8=2 follows the
+// Codes 0, 1, 3, 6 and 7 are seen in real files (fbz-format.md §4); Akida
+// 2.0's int8 variables (bias, output_shift) are given the 8-bit code 3.
+// Akida 2.0 variables need more types (uint8 shifts, int16 recurrent
+// weights, 2-bit weights) whose codes no public file shows; the ones below
+// are choices, marked unverified, all in elementTypes. Uint8=2 follows the
 // engine's runtime TensorType, whose first four members (int32, float32,
 // uint8, int8) agree with the observed file codes 0, 1 and 3; Int16=4 and
 // Int2=5 merely take the remaining free codes.

@@ -24,10 +24,14 @@ func statefulModel(t *testing.T) *akida.Model {
 	o.StatefulChannels, o.OutputChannels, o.Subsample = 4, 2, 2
 	sr := akida.NewStatefulRecurrent("recurrent", o)
 	for _, v := range []func() (*akida.Variable, error){
-		func() (*akida.Variable, error) { return akida.NewInt16s("A_real", []int{4}, []int16{-300, 1, 2, 32767}) },
+		func() (*akida.Variable, error) {
+			return akida.NewInt16s("A_real", []int{4}, []int16{-300, 1, 2, 32767})
+		},
 		func() (*akida.Variable, error) { return akida.NewInt16s("A_imag", []int{4}, []int16{5, -6, 7, -32768}) },
 		func() (*akida.Variable, error) { return akida.NewWeights("in_proj", []int{3, 4}, make([]int8, 12), 8) },
-		func() (*akida.Variable, error) { return akida.NewUint8s("new_state_scale", []int{4}, []uint8{1, 2, 3, 4}) },
+		func() (*akida.Variable, error) {
+			return akida.NewUint8s("new_state_scale", []int{4}, []uint8{1, 2, 3, 4})
+		},
 	} {
 		x, err := v()
 		if err != nil {
