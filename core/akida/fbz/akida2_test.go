@@ -23,21 +23,15 @@ func statefulModel(t *testing.T) *akida.Model {
 	o := akida.DefaultStatefulRecurrent()
 	o.StatefulChannels, o.OutputChannels, o.Subsample = 4, 2, 2
 	sr := akida.NewStatefulRecurrent("recurrent", o)
-	for _, v := range []func() (*akida.Variable, error){
-		func() (*akida.Variable, error) {
-			return akida.NewInt16s("A_real", []int{4}, []int16{-300, 1, 2, 32767})
-		},
-		func() (*akida.Variable, error) { return akida.NewInt16s("A_imag", []int{4}, []int16{5, -6, 7, -32768}) },
-		func() (*akida.Variable, error) { return akida.NewWeights("in_proj", []int{3, 4}, make([]int8, 12), 8) },
-		func() (*akida.Variable, error) {
-			return akida.NewUint8s("new_state_scale", []int{4}, []uint8{1, 2, 3, 4})
-		},
-	} {
-		x, err := v()
-		if err != nil {
-			t.Fatal(err)
-		}
-		sr.SetVariable(x)
+	aReal, err1 := akida.NewInt16s("A_real", []int{4}, []int16{-300, 1, 2, 32767})
+	aImag, err2 := akida.NewInt16s("A_imag", []int{4}, []int16{5, -6, 7, -32768})
+	inProj, err3 := akida.NewWeights("in_proj", []int{3, 4}, make([]int8, 12), 8)
+	scale, err4 := akida.NewUint8s("new_state_scale", []int{4}, []uint8{1, 2, 3, 4})
+	if err := errorsJoin(err1, err2, err3, err4); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []*akida.Variable{aReal, aImag, inProj, scale} {
+		sr.SetVariable(v)
 	}
 	m := &akida.Model{}
 	if err := errorsJoin(m.Add(akida.NewInputDataV2("input", [3]int{1, 8, 3}, 8)), m.Add(sr)); err != nil {
