@@ -95,8 +95,18 @@ func (l *Layer) shapes(ins []Shape) (in, out Shape, err error) {
 	}
 	p := &l.Params
 	switch l.Type {
-	case InputData, Quantizer, Dequantizer, DepthwiseBufferTempConv:
+	case InputData, Quantizer, Dequantizer:
 		out = in
+	case BufferTempConv, DepthwiseBufferTempConv:
+		// A temporal convolution works frame by frame over a FIFO of past
+		// frames: the spatial size stays.
+		if f := p.Int("fifo_size"); f <= 0 {
+			return in, out, fmt.Errorf("fifo_size %d must be positive", f)
+		}
+		out = in
+		if l.Type == BufferTempConv {
+			out[2] = p.Int("filters")
+		}
 	case InputConvolutional, Convolutional, SeparableConvolutional:
 		out, err = convShape(in, p.Int("kernel_width"), p.Int("kernel_height"), p.Int("stride_x"), p.Int("stride_y"), Padding(p.Value("padding")))
 		if err == nil {
@@ -119,14 +129,13 @@ func (l *Layer) shapes(ins []Shape) (in, out Shape, err error) {
 	case Conv2DTranspose, DepthwiseConv2DTranspose:
 		// Akida's transposed convolutions only do stride 2 with Same
 		// padding (conversion-v2.md §2.6): Keras gives in × stride.
+		if k := p.Int("kernel_size"); k <= 0 {
+			return in, out, fmt.Errorf("kernel %dx%d: the kernel must be positive", k, k)
+		}
 		out = Shape{2 * in[0], 2 * in[1], in[2]}
 		if l.Type == Conv2DTranspose {
 			out[2] = p.Int("filters")
 		}
-	case BufferTempConv:
-		// A temporal convolution works frame by frame over its FIFO: the
-		// spatial size stays.
-		out = Shape{in[0], in[1], p.Int("filters")}
 	case FullyConnected, Dense1D:
 		out = Shape{1, 1, p.Int("units")}
 	case Add:

@@ -241,6 +241,10 @@ func TestAkida2GraphShapeErrors(t *testing.T) {
 		{"input conv with inbound", merge(inputConv, "a"), `layer "image" (InputConv2D): it has 1 inbound layers; it reads the model input and takes none`},
 		{"input data with two", merge(NewInputDataV2("in2", [3]int{8, 8, 4}, 8), "a", "b"),
 			`layer "in2" (InputData): it has 2 inbound layers; an InputData takes none, or one (a Quantizer) whose output it describes`},
+		{"transposed without kernel", merge(NewConv2DTranspose("t", DefaultConv2DTranspose()), "a"),
+			`layer "t" (Conv2DTranspose): kernel 0x0: the kernel must be positive`},
+		{"temporal without fifo", merge(NewDepthwiseBufferTempConv("bt", DefaultDepthwiseBufferTempConv()), "a"),
+			`layer "bt" (DepthwiseBufferTempConv): fifo_size 0 must be positive`},
 		{"stateful recurrent", merge(NewStatefulRecurrent("sr", DefaultStatefulRecurrent()), "a"),
 			`layer "sr" (StatefulRecurrent): the output shape of a StatefulRecurrent layer is not known to this program (no source says how Akida lays out its time steps)`},
 	} {

@@ -243,7 +243,7 @@ type Values interface {
 }
 
 // SetValues sets the variable named variable of the named Akida 2.0 layer of
-// m to values, the way cnn2snn sets Akida variables (conversion-v2.md §2.0):
+// m (a layer already added to m) to values, the way cnn2snn sets Akida variables (conversion-v2.md §2.0):
 // the element type and shape are the layer's (VariableShape, from the
 // layer's place in m); a single value fills the whole variable (numpy
 // broadcast), except for weights and bias, which must have every element;
@@ -266,9 +266,9 @@ func SetValues[T Values](m *Model, layer, variable string, values []T) error {
 	if shape == nil {
 		return fmt.Errorf("layer %q (%s): the shape of variable %q is not known to this program: build it with a New… variable function and Layer.SetVariable", layer, l.Type, variable)
 	}
-	n := 1
-	for _, d := range shape {
-		n *= d
+	n, err := elementCount(shape)
+	if err != nil {
+		return fmt.Errorf("layer %q (%s): variable %q: %w", layer, l.Type, variable, err)
 	}
 	if len(values) == 1 && n != 1 && variable != "weights" && variable != "bias" {
 		values = slices.Repeat(values, n)
@@ -282,6 +282,26 @@ func SetValues[T Values](m *Model, layer, variable string, values []T) error {
 	}
 	l.SetVariable(v)
 	return nil
+}
+
+// maxElements bounds the elements of one variable SetValues builds, so that
+// absurd layer parameters cannot make it allocate without limit.
+const maxElements = 1 << 31
+
+// elementCount is the number of elements a shape holds, refusing negative
+// dimensions and more than maxElements elements.
+func elementCount(shape []int) (int, error) {
+	n := 1
+	for _, d := range shape {
+		if d < 0 {
+			return 0, fmt.Errorf("shape %v has a negative dimension: check the layer's parameters", shape)
+		}
+		if d > 0 && n > maxElements/d {
+			return 0, fmt.Errorf("shape %v holds more than %d elements: check the layer's parameters", shape, maxElements)
+		}
+		n *= d
+	}
+	return n, nil
 }
 
 // newVariable builds a variable of element type t from values whose Go type

@@ -126,6 +126,13 @@ func TestSetValuesErrors(t *testing.T) {
 			t.Errorf("error %v\nwant %s", tc.err, tc.want)
 		}
 	}
+	// Absurd parameters cannot make SetValues allocate without bound.
+	huge := akidatest.Graph(t)
+	huge.Layer("head").Params.Set("filters", 1<<30)
+	if err := akida.SetValues(huge, "head", "weights", []int8{1, 2}); err == nil ||
+		err.Error() != `layer "head" (Conv2D): variable "weights": shape [3 3 12 1073741824] holds more than 2147483648 elements: check the layer's parameters` {
+		t.Errorf("huge filters: %v", err)
+	}
 	// A failed SetValues leaves the variable as it was.
 	if b := m.Layer("conv0").Variable("bias"); b.Data[0] != 0xfd {
 		t.Errorf("bias changed to % x", b.Data)
