@@ -33,9 +33,14 @@ type QTensor struct {
 // IsQFloat reports whether the tensor carries float scales.
 func (t QTensor) IsQFloat() bool { return t.Scales != nil }
 
-// PerAxis reports whether the frac bits differ per channel. (quantizeml
+// PerAxis reports whether the frac bits are per channel. (quantizeml
 // calls a FixedPoint with one frac bit, or a (1,) vector, per-tensor.)
 func (t QTensor) PerAxis() bool { return len(t.Frac) > 1 }
+
+// PerTensor is quantizeml's per_tensor: one frac bit and at most one
+// scale. A QFloat with per-channel scales (a conv's accumulator) is not
+// per-tensor even when its frac bits are.
+func (t QTensor) PerTensor() bool { return len(t.Frac) == 1 && len(t.Scales) <= 1 }
 
 // FracAt returns the frac bits of channel c.
 func (t QTensor) FracAt(c int) int {
