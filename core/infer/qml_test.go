@@ -163,4 +163,3 @@ func BenchmarkQuantizeMLFixtureRecord(b *testing.B) {
 		}
 	}
 }
-
