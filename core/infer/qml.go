@@ -207,7 +207,7 @@ func quantizedLayer(l *keras.Layer, r *keras.QMLRecord, ins []QTensor) (QTensor,
 	var err error
 	switch c := l.Config.(type) {
 	case *keras.QMLInputQuantizer:
-		out = inputQuantizer(r, ins[0])
+		out, err = inputQuantizer(r, ins[0])
 	case *keras.QMLRescaling:
 		out, err = castInput(ins[0]) // the scale is in the description
 	case *keras.QMLDropout, *keras.Dropout:
@@ -250,9 +250,33 @@ func quantizedLayer(l *keras.Layer, r *keras.QMLRecord, ins []QTensor) (QTensor,
 	if err != nil {
 		return QTensor{}, err
 	}
+	if err := fits(out, r.Raw, r); err != nil {
+		return QTensor{}, err
+	}
 	out.QTensor = r.Raw
 	if oq := r.OutputQuantizer; oq != nil {
 		out = outputQuantize(out, oq, r.Output)
 	}
 	return out, nil
+}
+
+// fits checks that the per-channel entries the record holds for a
+// layer's result match the channels actually computed (one entry, or one
+// per channel), so that a model whose saved shapes disagree with its
+// weights gives an error rather than an index out of range.
+func fits(t QTensor, d keras.QTensor, r *keras.QMLRecord) error {
+	if len(t.Shape) == 0 {
+		return errors.New("the layer computed an empty tensor")
+	}
+	c := t.channels()
+	lens := []int{len(d.Frac), len(d.Scales), len(r.Bias), len(r.MaxValue)}
+	if oq := r.OutputQuantizer; oq != nil {
+		lens = append(lens, len(oq.Shift), len(oq.Scales), len(r.Output.Frac))
+	}
+	for _, n := range lens {
+		if n > 1 && n != c {
+			return fmt.Errorf("the layer computes %d channels but its quantization variables have %d; the model's shapes are inconsistent, re-save it", c, n)
+		}
+	}
+	return nil
 }

@@ -272,3 +272,74 @@ func TestQMLInputQuantizerSaturates(t *testing.T) {
 	res = runQML(t, m, filled(-0.5, 1, 4, 4, 1))
 	everywhere(t, "input_quantizer", res.Layers["input_quantizer"], []int64{0})
 }
+
+// qml_transpose_concat on x = (0.5, −0.25; 0.125, 1.0): the InputQuantizer
+// (F = 7) gives 64, −32, 16 and 128 saturated to 127.
+func TestQMLTransposeConcatForward(t *testing.T) {
+	m := loadQMLModel(t, "qml_transpose_concat_keras2.15.h5")
+	res := runQML(t, m, Tensor{Shape: []int{1, 2, 2, 1}, Data: []float32{0.5, -0.25, 0.125, 1}})
+	if got := intsOf(res.Layers["input_quantizer"], 0, 4); !slices.Equal(got, []int64{64, -32, 16, 127}) {
+		t.Fatalf("input_quantizer %v", got)
+	}
+	// conv_t (stride 2, 'same', k = 3: no padding before, 4×4 output):
+	// output (oy, ox) = Σ q[iy, ix]·K[oy − 2iy, ox − 2ix]. Filter kernels
+	// K0 = (127 −26 39; 88 −53 104; 61 13 60),
+	// K1 = (−127 15 −85; −12 −104 66; −113 −107 −43).
+	//   (0,0): 64·K[0,0] = 8128, −8128
+	//   (1,1): 64·K[1,1] = −3392, −6656
+	//   (2,2): 64·K[2,2] − 32·K[2,0] + 16·K[0,2] + 127·K[0,0] = 18641, −16625
+	//   (3,3): 127·K[1,1] = −6731, −13208
+	// plus bias 102·8 = 816, −102·32 = −3264; OQ ·255·2^−15, ·255·2^−16:
+	//   (0,0): 8944 → 69.6 → 70; −11392 → −44.3 → −44
+	//   (1,1): −2576 → −20.05 → −20; −9920 → −38.6 → −39
+	//   (2,2): 19457 → 151.4 → 127 (saturated); −19889 → −77.4 → −77
+	//   (3,3): −5915 → −46.03 → −46; −16472 → −64.09 → −64
+	ct := res.Layers["conv_t"]
+	for _, c := range []struct {
+		y, x int
+		want []int64
+	}{{0, 0, []int64{70, -44}}, {1, 1, []int64{-20, -39}}, {2, 2, []int64{127, -77}}, {3, 3, []int64{-46, -64}}} {
+		if got := pixel(ct, c.y, c.x); !slices.Equal(got, c.want) {
+			t.Errorf("conv_t (%d, %d) = %v, want %v", c.y, c.x, got, c.want)
+		}
+	}
+	// conv_c = 127·a − 5·b, OQ ·255·2^−14: (0,0) 9110 → 141.8 → 127;
+	// (3,3) −5842 + 320 = −5522 → −85.9 → −86.
+	// dw_t (k = 4, stride 2, one cell of padding before): output (0,0) is
+	// in[0,0]·K[1,1] and (7,7) is in[3,3]·K[2,2]. in = the concatenation
+	// aligned by 1, 1, 0: (140, −88, 127) and (−92, −128, −86);
+	// K[1,1] = (−126, 44, 34), K[2,2] = (74, 74, 92); bias 816, 0, −816:
+	//   (0,0): −17640 + 816 = −16824, −3872, 4318 − 816 = 3502
+	//   (7,7): −6808 + 816 = −5992, −9472, −7912 − 816 = −8728
+	dw := res.Layers["dw_t"]
+	if !slices.Equal(dw.Shape, []int{1, 8, 8, 3}) {
+		t.Fatalf("dw_t shape %v", dw.Shape)
+	}
+	if got := pixel(dw, 0, 0); !slices.Equal(got, []int64{-16824, -3872, 3502}) {
+		t.Errorf("dw_t (0,0) = %v", got)
+	}
+	if got := pixel(dw, 7, 7); !slices.Equal(got, []int64{-5992, -9472, -8728}) {
+		t.Errorf("dw_t (7,7) = %v", got)
+	}
+	// Dequantized: v·2^−14.
+	if out := res.Outputs[0].Data; out[0] != -1.02685546875 || out[1] != -0.236328125 || out[2] != 0.2137451171875 {
+		t.Errorf("output (0,0) = %v", out[:3])
+	}
+}
+
+// A model whose saved shapes disagree with its weights gives an error
+// naming the layer (here from the recording), not an index out of range.
+func TestQMLInconsistentShapes(t *testing.T) {
+	m := loadQMLModel(t, "qml_input_pad_keras2.15.h5")
+	m.Layer("re_lu").OutputShape = keras.Shape{5, 5, 3}
+	_, err := NewQuantizeML(m)
+	if err == nil || err.Error() != `layer "re_lu" (QuantizedReLU): max_value is aligned on a tensor with 4 channels, expected 3` {
+		t.Errorf("error %v", err)
+	}
+	// The forward pass checks what it computes against the record too.
+	r := &keras.QMLRecord{Raw: keras.QTensor{ValueBits: 7, Frac: []int{1, 2, 3}}}
+	if err := fits(QTensor{Shape: []int{1, 2}}, r.Raw, r); err == nil ||
+		err.Error() != "the layer computes 2 channels but its quantization variables have 3; the model's shapes are inconsistent, re-save it" {
+		t.Errorf("fits: %v", err)
+	}
+}

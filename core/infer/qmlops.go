@@ -40,12 +40,15 @@ func (t QTensor) channels() int { return t.Shape[len(t.Shape)-1] }
 // aligned returns the values shifted left per channel by shifts (one, or
 // one per channel) and saturated to vb value bits: quantizeml's expand.
 // Without shifts it returns the values as they are (a promotion).
-func aligned(t QTensor, shifts []int, vb int) []float32 {
+func aligned(t QTensor, shifts []int, vb int) ([]float32, error) {
 	if shifts == nil {
-		return t.Values
+		return t.Values, nil
+	}
+	c := t.channels()
+	if len(shifts) != 1 && len(shifts) != c {
+		return nil, fmt.Errorf("%d input shifts for %d channels; the model's shapes are inconsistent, re-save it", len(shifts), c)
 	}
 	out := make([]float32, len(t.Values))
-	c := t.channels()
 	for i, v := range t.Values {
 		s := shifts[0]
 		if len(shifts) > 1 {
@@ -53,15 +56,18 @@ func aligned(t QTensor, shifts []int, vb int) []float32 {
 		}
 		out[i] = keras.QMLSaturate(keras.QMLRescale(v, s), vb)
 	}
-	return out
+	return out, nil
 }
 
 // inputQuantizer is quantizeml's InputQuantizer: q = sat(round(x·2^F),
 // vb) per channel, plus the zero point (saturated again) when unsigned.
-func inputQuantizer(r *keras.QMLRecord, x QTensor) QTensor {
+func inputQuantizer(r *keras.QMLRecord, x QTensor) (QTensor, error) {
 	d := r.Raw
-	out := QTensor{Shape: x.Shape, Values: make([]float32, len(x.Values))}
 	c := x.channels()
+	if err := fits(x, d, r); err != nil || (len(r.ZeroPoints) > 1 && len(r.ZeroPoints) != c) {
+		return QTensor{}, fmt.Errorf("the input has %d channels, which its quantizer's ranges do not fit; the model's shapes are inconsistent, re-save it", c)
+	}
+	out := QTensor{Shape: x.Shape, Values: make([]float32, len(x.Values))}
 	for i, v := range x.Values {
 		ch := i % c
 		f := d.FracAt(ch)
@@ -75,7 +81,7 @@ func inputQuantizer(r *keras.QMLRecord, x QTensor) QTensor {
 		}
 		out.Values[i] = q
 	}
-	return out
+	return out, nil
 }
 
 // outputQuantize is quantizeml's OutputQuantizer on values described by
@@ -133,8 +139,15 @@ func qmlConv(r *keras.QMLRecord, x QTensor, g convGeometry, kind convKind) (QTen
 		return QTensor{}, err
 	}
 	k := r.Weights
+	if err := checkKernel(k, g, cin, kind); err != nil {
+		return QTensor{}, err
+	}
 	vb := r.Raw.ValueBits
-	xs := toInts(aligned(x, r.InputShift, vb))
+	xa, err := aligned(x, r.InputShift, vb)
+	if err != nil {
+		return QTensor{}, err
+	}
+	xs := toInts(xa)
 	var sums []int64
 	var oh, ow int
 	switch kind {
@@ -177,6 +190,21 @@ func qmlConv(r *keras.QMLRecord, x QTensor, g convGeometry, kind convKind) (QTen
 	}
 	cout := len(sums) / (n * oh * ow)
 	return accumulate(r, []int{n, oh, ow, cout}, sums), nil
+}
+
+// checkKernel compares the recorded kernel with the layer's geometry and
+// input channels: (kh, kw, cin, cout) for a convolution (the transposed
+// one as recorded), (kh, kw, cin, 1) for a depthwise one.
+func checkKernel(k *keras.QMLWeights, g convGeometry, cin int, kind convKind) error {
+	s := k.Shape
+	ok := len(s) == 4 && s[0] == g.kernel[0] && s[1] == g.kernel[1] && s[2] == cin && s[3] > 0
+	if kind == convDepthwise || kind == convDepthwiseTransposed {
+		ok = ok && s[3] == 1
+	}
+	if !ok {
+		return fmt.Errorf("the kernel has shape %v, which does not fit a %v kernel over %d input channels; the model file is inconsistent, re-save it", s, g.kernel, cin)
+	}
+	return nil
 }
 
 // accumulate turns exact sums into quantizeml's accumulator: rounded to
@@ -404,7 +432,11 @@ func qmlDense(r *keras.QMLRecord, x QTensor) (QTensor, error) {
 	if err := checkWork(rows, in, units); err != nil {
 		return QTensor{}, err
 	}
-	xs := toInts(aligned(x, r.InputShift, r.Raw.ValueBits))
+	xa, err := aligned(x, r.InputShift, r.Raw.ValueBits)
+	if err != nil {
+		return QTensor{}, err
+	}
+	xs := toInts(xa)
 	sums := make([]int64, rows*units)
 	for i := range rows {
 		o := sums[i*units:][:units]
@@ -436,6 +468,9 @@ func qmlReLU(r *keras.QMLRecord, x QTensor) (QTensor, error) {
 		bound = append(bound, keras.QMLSaturate(keras.QMLRescale(float32(m), r.MaxValueShift[i]), r.Raw.ValueBits))
 	}
 	c := x.channels()
+	if len(bound) > 1 && len(bound) != c {
+		return QTensor{}, fmt.Errorf("%d max values for %d channels; the model's shapes are inconsistent, re-save it", len(bound), c)
+	}
 	for i, v := range x.Values {
 		v = max(v, 0)
 		switch len(bound) {
@@ -479,7 +514,10 @@ func qmlGAP(r *keras.QMLRecord, c *keras.QMLGlobalAveragePooling2D, x QTensor) (
 		return QTensor{}, err
 	}
 	vb := r.Raw.ValueBits
-	xs := aligned(x, r.InputShift, vb)
+	xs, err := aligned(x, r.InputShift, vb)
+	if err != nil {
+		return QTensor{}, err
+	}
 	shape := []int{n, ch}
 	if c.KeepDims {
 		shape = []int{n, 1, 1, ch}
@@ -508,7 +546,14 @@ func qmlAdd(r *keras.QMLRecord, ins []QTensor) (QTensor, error) {
 		return QTensor{}, fmt.Errorf("adds inputs of shapes %v; quantizeml's Add takes two inputs of one shape", shapesOf(ins))
 	}
 	vb := r.Raw.ValueBits
-	a, b := aligned(ins[0], r.AShift, vb), aligned(ins[1], r.BShift, vb)
+	a, err := aligned(ins[0], r.AShift, vb)
+	if err != nil {
+		return QTensor{}, err
+	}
+	b, err := aligned(ins[1], r.BShift, vb)
+	if err != nil {
+		return QTensor{}, err
+	}
 	out := QTensor{Shape: ins[0].Shape, Values: make([]float32, len(a))}
 	for i := range a {
 		out.Values[i] = keras.QMLSaturate(a[i]+b[i], vb)
@@ -553,7 +598,10 @@ func qmlReshape(l *keras.Layer, r *keras.QMLRecord, x QTensor) (QTensor, error) 
 	if err != nil {
 		return QTensor{}, err
 	}
-	values := aligned(x, r.InputShift, r.Raw.ValueBits)
+	values, err := aligned(x, r.InputShift, r.Raw.ValueBits)
+	if err != nil {
+		return QTensor{}, err
+	}
 	shape := append([]int{x.Shape[0]}, l.OutputShape...)
 	if n, err := elements(shape); err != nil || n != len(values) {
 		return QTensor{}, fmt.Errorf("cannot reshape %v to %v; the model's shapes are inconsistent", x.Shape, shape)

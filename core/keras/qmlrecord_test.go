@@ -428,3 +428,49 @@ func TestRecordStopsAfterDequantizer(t *testing.T) {
 func equalQTensor(a, b QTensor) bool {
 	return a.ValueBits == b.ValueBits && a.Signed == b.Signed && slices.Equal(a.Frac, b.Frac) && slices.Equal(a.Scales, b.Scales)
 }
+
+// qml_transpose_concat: float (2,2,1) → signed InputQuantizer → conv_t
+// (Conv2DTranspose 3x3/2, OQ) → conv_c (1x1, OQ) → concatenate(conv_t,
+// conv_c) → dw_t (DepthwiseConv2DTranspose 4x4/2, per-tensor weights) →
+// dequantizer.
+func TestRecordTransposeConcat(t *testing.T) {
+	rec := recordQML(t, "qml_transpose_concat_keras2.15.h5")
+	// InputQuantizer: range 1 → F = 7.
+	if got := rec.Layer("input_quantizer").Output; !equalQTensor(got, QTensor{ValueBits: 7, Signed: true, Frac: ints(7)}) {
+		t.Errorf("input_quantizer %+v", got)
+	}
+	ct := rec.Layer("conv_t")
+	// The (3, 3, filters 2, in 1) kernel is recorded as (3, 3, 1, 2),
+	// quantized per filter (the last axis): scales 2^−6, 2^−7.
+	checkWeights(t, ct, 3, -97, 1243, []int8{127, -127, -26, 15, 39, -85, 88, -12}, []int{6, 7})
+	if !slices.Equal(ct.Weights.Shape, ints(3, 3, 1, 2)) {
+		t.Errorf("conv_t weights shape %v, want (3, 3, 1, 2)", ct.Weights.Shape)
+	}
+	// F_acc = 7: 0.1·64 = 6.4, clog2 3, f = 4, round(102.4) = 102, shift 3;
+	// −0.2·128 = −25.6, clog2 5, f = 2, −102, shift 5. OQ R = 2 → F_out =
+	// 6; qs 255 (powers of two), f_s 14, 15 → sh = 6 − 21, 6 − 22.
+	if !slices.Equal(ct.Bias, []int32{102, -102}) || !slices.Equal(ct.BiasShift, ints(3, 5)) ||
+		!slices.Equal(ct.OutputQuantizer.Shift, ints(-15, -16)) || !slices.Equal(ct.OutputQuantizer.Scales, ints(255, 255)) {
+		t.Errorf("conv_t bias %v %v OQ %+v", ct.Bias, ct.BiasShift, ct.OutputQuantizer)
+	}
+	// conv_c: F_acc 6, S 2^−7 → f_s 15; R = 0.9 → F_out = 7; sh = 7 − 21.
+	if cc := rec.Layer("conv_c"); !slices.Equal(cc.OutputQuantizer.Shift, ints(-14)) || !slices.Equal(cc.Output.Frac, ints(7)) {
+		t.Errorf("conv_c OQ %+v output %+v", cc.OutputQuantizer, cc.Output)
+	}
+	// The concatenation keeps each channel's frac bits: 6, 6, 7.
+	if got := rec.Layer("concatenate").Output; !equalQTensor(got, QTensor{ValueBits: 7, Signed: true, Frac: ints(6, 6, 7)}) {
+		t.Errorf("concatenate %+v", got)
+	}
+	// DepthwiseConv2DTranspose aligns its per-axis input (unlike
+	// DepthwiseConv2D): input_shift 1, 1, 0, F = 7. Per-tensor weights
+	// (axis None): one scale 2^−7. Bias: 0.05·128 = 6.4 → 102, shift 3; 0;
+	// −102, shift 3.
+	dw := rec.Layer("dw_t")
+	checkWeights(t, dw, -1, 446, 3580, []int8{127, -127, 127, 82, 24, -54, 78, 38}, []int{7})
+	if !slices.Equal(dw.InputShift, ints(1, 1, 0)) || !slices.Equal(dw.Bias, []int32{102, 0, -102}) || !slices.Equal(dw.BiasShift, ints(3, 0, 3)) {
+		t.Errorf("dw_t input shift %v bias %v %v", dw.InputShift, dw.Bias, dw.BiasShift)
+	}
+	if d := rec.Layer("dequantizer"); !slices.Equal(d.DequantizerScales, []float32{QMLPow2(-14)}) {
+		t.Errorf("dequantizer scales %v", d.DequantizerScales)
+	}
+}

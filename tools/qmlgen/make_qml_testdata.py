@@ -28,6 +28,10 @@ The three models:
   QuantizedConv2D with padding_value [0.5] and an 11-bit output quantizer →
   QuantizedActivation(gelu) (look-up table) → QuantizedFlatten → QuantizedDense →
   Dequantizer.
+* qml_transpose_concat: float input → signed InputQuantizer → QuantizedConv2DTranspose
+  (3x3, stride 2) → a 1x1 QuantizedConv2D, both with output quantizers of different frac
+  bits → QuantizedConcatenate (per-channel frac bits) → QuantizedDepthwiseConv2DTranspose
+  (4x4, stride 2, per-tensor weights, aligned input: input_shift) → Dequantizer.
 
 Run from the repository root with Debian's h5py: /usr/bin/python3 tools/qmlgen/make_qml_testdata.py
 It is deterministic (seeded), so re-running it reproduces the files byte for byte.
@@ -239,7 +243,46 @@ def lut_unsigned():
     save("qml_lut_unsigned_keras2.15.h5", "qml_lut_unsigned", layers, weights)
 
 
+def transpose_concat():
+    # Conv2DTranspose kernels are (h, w, filters, in); quantizeml quantizes per filter.
+    kt, it = kernel((3, 3, 2, 1), [6, 7], axis=2)
+    kc, ic = kernel((1, 1, 2, 1), [7])
+    kd, idw = kernel((4, 4, 3, 1), [7, 7, 7], axis=-2)  # per-tensor: the whole maximum is 127·2^-7
+    for n, k in [("conv_t", it), ("conv_c", ic), ("dw_t", idw)]:
+        show(n, k)
+    print("  conv_t per filter (ky, kx):", it[:, :, 0, 0].tolist(), it[:, :, 1, 0].tolist())
+    print("  conv_c:", ic.ravel().tolist())
+    conv_t = dict(base("conv_t"), filters=2, kernel_size=[3, 3], strides=[2, 2], padding="same", output_padding=None,
+                  data_format="channels_last", dilation_rate=[1, 1], groups=1, activation="linear", use_bias=True,
+                  kernel_initializer=init("GlorotUniform"), bias_initializer=init("Zeros"), **regs(),
+                  quant_config={"weight_quantizer": {"bitwidth": 8}, "output_quantizer": oq(), "buffer_bitwidth": 28})
+    dw_t = dict(base("dw_t"), kernel_size=[4, 4], strides=[2, 2], padding="same", depth_multiplier=1,
+                data_format="channels_last", dilation_rate=[1, 1], activation="linear", use_bias=True,
+                depthwise_initializer=init("GlorotUniform"), bias_initializer=init("Zeros"),
+                depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                depthwise_constraint=None, bias_constraint=None,
+                quant_config={"weight_quantizer": {"bitwidth": 8, "axis": None}, "buffer_bitwidth": 28})
+    layers = [
+        (*input_layer("input_1", (2, 2, 1), "float32"), []),
+        ("Custom>InputQuantizer", dict(base("input_quantizer"), bitwidth=8, signed=True, axis="per-tensor"), ["input_1"]),
+        ("Custom>QuantizedConv2DTranspose", conv_t, ["input_quantizer"]),
+        (*conv("conv_c", 1, 1, use_bias=False, out=oq()), ["conv_t"]),
+        ("Custom>QuantizedConcatenate", dict(base("concatenate"), axis=-1, quant_config={}), ["conv_t", "conv_c"]),
+        ("Custom>QuantizedDepthwiseConv2DTranspose", dw_t, ["concatenate"]),
+        ("Custom>Dequantizer", base("dequantizer"), ["dw_t"]),
+    ]
+    weights = {
+        "input_quantizer": [("range_min", -1.0), ("range_max", 1.0)],
+        "conv_t": [("kernel", kt), ("bias", [0.1, -0.2]),
+                   ("output_quantizer/range_max", 2.0), ("output_quantizer/rescaling_rate", 1.0)],
+        "conv_c": [("kernel", kc), ("output_quantizer/range_max", 0.9), ("output_quantizer/rescaling_rate", 1.0)],
+        "dw_t": [("depthwise_kernel", kd), ("bias", [0.05, 0.0, -0.05])],
+    }
+    save("qml_transpose_concat_keras2.15.h5", "qml_transpose_concat", layers, weights)
+
+
 os.makedirs(OUT, exist_ok=True)
 input_pad()
 depthwise_add_gap()
 lut_unsigned()
+transpose_concat()
