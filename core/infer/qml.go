@@ -14,11 +14,22 @@ import (
 // every elementwise operation a float32 operation as TensorFlow computes
 // it. It is the reference the Akida 2.0 simulation is compared with.
 //
-// Choice: convolutions, dense products and the GAP sum are computed
-// exactly in integers and rounded once to float32. TensorFlow sums in
-// float32 in an order of its own; the two agree whenever the sums stay
-// below 2^24 in magnitude (every layer of the project's fixtures), and
-// above that no order can be reproduced anyway.
+// Choices (the recording's are listed in core/keras/qmlchoices.go):
+//
+//	F1  Convolutions, dense products and the GAP sum are computed exactly
+//	    in integers and rounded once to float32. TensorFlow sums in float32
+//	    in an order of its own; the two agree whenever the sums stay below
+//	    2^24 in magnitude (every layer of the project's fixtures), and above
+//	    that no order can be reproduced anyway (spec §5.4, V10).
+//	F2  Every other operation (bias add, v·qs, the rescale's + 0.5, the
+//	    Dequantizer's v/2^F·S) is a float32 operation with quantizeml's
+//	    float32 saturation bounds (keras.QMLBounds).
+//	F3  A float input reaching a quantized layer is cast to uint8 by
+//	    truncation (TF's cast); values outside 0…255, where TF's cast is
+//	    undefined, are refused (castInput). An integer model input must
+//	    hold integers of its dtype's range (inputLayer).
+//	F4  Transposed convolutions with a dilation and concatenations on
+//	    another axis than the last are refused, not guessed.
 
 // QuantizeML is a quantizeml-quantized model ready to run: the model and
 // what quantizeml records for it (keras.RecordQuantizeML), computed once.

@@ -474,3 +474,64 @@ func TestRecordTransposeConcat(t *testing.T) {
 		t.Errorf("dequantizer scales %v", d.DequantizerScales)
 	}
 }
+
+// A per-axis tensor entering a QuantizedFlatten is aligned by the
+// Flatten itself (spec §2.7): with the activation's OQ per-axis,
+// R = (4, 1) → F = (5, 7), the Flatten records shifts (2, 0) and gives
+// F = 7 to the Dense, which records none.
+func TestRecordFlattenAlignsPerAxis(t *testing.T) {
+	m := loadQML(t, "qml_lut_unsigned_keras2.15.h5")
+	act := m.Layer("activation")
+	act.Config.(*QMLActivation).OutputQuantizer.PerAxis = true
+	act.Weight("output_quantizer/range_max").Values = []float32{4, 1}
+	act.Weight("output_quantizer/rescaling_rate").Values = []float32{1, 1}
+	rec, err := RecordQuantizeML(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.Layer("activation").Output.Frac; !slices.Equal(got, ints(5, 7)) {
+		t.Fatalf("activation frac %v, want [5 7]", got)
+	}
+	flat := rec.Layer("flatten")
+	if !slices.Equal(flat.InputShift, ints(2, 0)) || !equalQTensor(flat.Output, QTensor{ValueBits: 7, Signed: true, Frac: ints(7)}) {
+		t.Errorf("flatten input shift %v output %+v", flat.InputShift, flat.Output)
+	}
+	if d := rec.Layer("dense"); d.InputShift != nil || !slices.Equal(d.Raw.Frac, ints(7)) {
+		t.Errorf("dense input shift %v accumulator %+v", d.InputShift, d.Raw)
+	}
+}
+
+// Choice castFloat: a float model input reaching a quantized layer other
+// than an InputQuantizer is taken as uint8 (quantizeml casts it to the
+// context's input_dtype, uint8 by default).
+func TestRecordFloatInputCastToUint8(t *testing.T) {
+	m := loadQML(t, "qml_input_pad_keras2.15.h5")
+	m.Layer("input_1").Config.(*InputLayer).Dtype = "float32"
+	rec, err := RecordQuantizeML(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := rec.Layer("input_1").Output; !in.IsFloat() {
+		t.Errorf("float input described as %+v", in)
+	}
+	if got := rec.Layer("rescaling").Output; !equalQTensor(got, QTensor{ValueBits: 8, Frac: ints(0), Scales: []float32{float32(1 / 127.5)}}) {
+		t.Errorf("rescaling output %+v, want the uint8 description with scale 1/127.5", got)
+	}
+}
+
+// Choice recordConcatenate: equal frac bits collapse to one (per-tensor)
+// and the value bits are the widest input's.
+func TestRecordConcatenateCollapses(t *testing.T) {
+	m := loadQML(t, "qml_transpose_concat_keras2.15.h5")
+	m.Layer("conv_c").Weight("output_quantizer/range_max").Values[0] = 1.5 // F_out = 6, as conv_t's
+	rec, err := RecordQuantizeML(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.Layer("concatenate").Output; !equalQTensor(got, QTensor{ValueBits: 7, Signed: true, Frac: ints(6)}) {
+		t.Errorf("concatenate %+v, want one frac bit 6", got)
+	}
+	if dw := rec.Layer("dw_t"); dw.InputShift != nil {
+		t.Errorf("dw_t input shift %v for a per-tensor input", dw.InputShift)
+	}
+}
