@@ -7,6 +7,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/fbz"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/convert"
@@ -330,7 +331,7 @@ func compatibility(r *CheckReport) string {
 }
 
 func convertOptions(o Options) convert.Options {
-	return convert.Options{InputScaling: o.InputScaling, InputIsImage: o.InputIsImage, Quantize: o.Quantize, Target: o.Target}
+	return convert.Options{InputScaling: o.InputScaling, InputIsImage: o.InputIsImage, Quantize: o.Quantize, Target: akida.IPVersion(o.Target)}
 }
 
 // ValidateOptions checks the options that do not depend on the model

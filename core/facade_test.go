@@ -72,7 +72,7 @@ func TestInspect(t *testing.T) {
 }
 
 func TestCheckJSONShape(t *testing.T) {
-	r, err := Check([]File{fixture(t, "keras", "quantizeml_ecg_cnn_i8_w8_a8_keras2.15.h5")}, Options{})
+	r, err := Check([]File{fixture(t, "keras", "quantizeml_ecg_cnn_i8_w8_a8_keras2.15.h5")}, Options{Target: "v1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestCheckJSONShape(t *testing.T) {
 		j.Blocks[0].AkidaType != "InputConvolutional" || !slices.Equal(j.Blocks[0].KerasLayers, []string{"input_1", "conv2d", "max_pooling2d", "re_lu"}) {
 		t.Errorf("json %s", b)
 	}
-	if d := j.Diagnostics[0]; d.Layer != "re_lu" || d.Rule != "qml-relu-unbounded" || d.Message != "re_lu: in AkidaVersion.v1, unbounded QuantizedReLU is not supported." {
+	if d := j.Diagnostics[1]; d.Layer != "re_lu" || d.Rule != "qml-relu-unbounded" || d.Message != "re_lu: in AkidaVersion.v1, unbounded QuantizedReLU is not supported." {
 		t.Errorf("first diagnostic %+v", d)
 	}
 	for _, key := range []string{`"layer":`, `"rule":`, `"message":`, `"input_scaling"`} {

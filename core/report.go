@@ -108,7 +108,7 @@ func checkReport(r *convert.Report, steps []string) CheckReport {
 		}
 	}
 	return CheckReport{
-		Model: r.Model, Compatible: r.Compatible, Origin: r.Origin, Target: r.Target,
+		Model: r.Model, Compatible: r.Compatible, Origin: r.Origin, Target: string(r.Target),
 		InputScaling: r.InputScaling, Blocks: r.Blocks, Diagnostics: r.Diagnostics,
 		Rules: rules, Steps: steps, Warnings: append([]string{}, r.Warnings...),
 	}

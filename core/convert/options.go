@@ -1,22 +1,30 @@
-// Package convert is cnn2snn's convert for Keras models quantized with
-// cnn2snn (its legacy path): it resolves the input scaling, runs
-// transform.Sequentialize and transform.Syncretize, the compatibility
-// rules of core/compat, groups the layers into Akida 1.0 layers and
-// computes their integer weights, thresholds and activation steps (spec
-// conversion.md §2–§7), following cnn2snn 2.19.1.
+// Package convert is cnn2snn 2.19.1's convert, with its two paths chosen by
+// the model's origin and the target (a path value: its checks and its
+// generator):
+//
+//   - the legacy path, for models quantized with cnn2snn: it resolves the
+//     input scaling, runs transform.Sequentialize and transform.Syncretize,
+//     the compatibility rules of core/compat, groups the layers into Akida
+//     1.0 layers and computes their integer weights, thresholds and
+//     activation steps (spec conversion.md §2–§7; files *_v1.go);
+//   - the quantizeml path, for models quantized with quantizeml: it splits
+//     the model into blocks that end at output quantizers, matches each
+//     with an Akida layer pattern, runs the block rules of core/compat and
+//     builds Akida 2.0 layers from what quantizeml's quantizers record
+//     (conversion-v2.md §1–§2; files qml_*.go and *_v2.go). Towards Akida
+//     1.0 it checks the model but does not generate it.
 //
 // Check reports every problem at once, with the block structure (which
 // Keras layers make each Akida layer). Convert fails with the first error
 // cnn2snn would raise, wrapped in an *Error that also carries every
-// diagnostic. Models quantized with quantizeml are routed to that path's
-// checks (Akida 1.0 target); their conversion is not implemented.
+// diagnostic.
 package convert
 
 import (
-	"errors"
 	"fmt"
 	"math"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
 )
 
@@ -37,23 +45,29 @@ type Options struct {
 	// before it); the widths are carried here so that one Options value
 	// describes a whole conversion.
 	Quantize QuantizeBits
-	// Target is the Akida IP version: "v1" (Akida 1.0, the default when
-	// empty) or "v2". cnn2snn's legacy path only produces Akida 1.0 layers.
-	Target string
+	// Target is the Akida IP version to convert to; empty means the model's
+	// own: Akida 2.0 for a model quantized with quantizeml (cnn2snn's
+	// default, CNN2SNN_TARGET_AKIDA_VERSION=v2), Akida 1.0 for the others,
+	// which cnn2snn's legacy path converts to Akida 1.0 only.
+	Target akida.IPVersion
 }
 
 // Targets.
 const (
-	TargetV1 = "v1"
-	TargetV2 = "v2"
+	TargetV1 = akida.IPv1
+	TargetV2 = akida.IPv2
 )
 
-// target returns the target with its default.
-func (o Options) target() string {
-	if o.Target == "" {
-		return TargetV1
+// targetFor returns the target with its default for a model of this
+// origin.
+func (o Options) targetFor(origin string) akida.IPVersion {
+	switch {
+	case o.Target != "":
+		return o.Target
+	case origin == OriginQuantizeML:
+		return TargetV2
 	}
-	return o.Target
+	return TargetV1
 }
 
 // Validate checks the options that do not depend on the model. A
@@ -136,8 +150,3 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.First.Message }
-
-// ErrQuantizeML is wrapped by the error Convert returns for a model
-// quantized with quantizeml that passes the Akida 1.0 checks: generating
-// Akida layers from quantizeml models is not implemented.
-var ErrQuantizeML = errors.New("converting models quantized with quantizeml is not implemented yet: this tool converts models quantized with cnn2snn's legacy quantizers (QuantizedConv2D, QuantizedReLU …) and float models it quantizes itself; convert the float model with --quantize instead, or use BrainChip's cnn2snn for quantizeml models")

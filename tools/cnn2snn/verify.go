@@ -33,7 +33,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	asJSON := fl.Bool("json", false, "print the report as JSON")
 	cf := addConversionFlags(fl)
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: cnn2snn verify -m FILE [-m FILE…] [--samples N] [--seed S] [--input-scaling A,B] [--input-is-image=false] [--quantize W,A,I] [--calibration X.npy] [--target v1] [--json]")
+		fmt.Fprintln(stderr, "usage: cnn2snn verify -m FILE [-m FILE…] [--samples N] [--seed S] [--input-scaling A,B] [--input-is-image=false] [--quantize W,A,I] [--calibration X.npy] [--target v1|v2] [--json]")
 		fmt.Fprintln(stderr, "\nConverts a Keras model as 'cnn2snn convert' does (nothing is written), then runs the\nquantized Keras model and the Akida model on seeded inputs and compares them layer by\nlayer: the whole models (chained), and each Akida layer alone on the Keras levels of the\nlayer before it, where every value must satisfy the converter's relation (proved).\nExit status: 0 proved, 2 not proved, 1 error.")
 		fl.PrintDefaults()
 	}
