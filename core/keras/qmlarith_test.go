@@ -246,3 +246,11 @@ func TestTransposeKernel(t *testing.T) {
 		t.Errorf("got %v %v", got.Shape, got.Values)
 	}
 }
+
+func TestQMLPow2(t *testing.T) {
+	for n := -160; n <= 140; n++ {
+		if got, want := QMLPow2(n), float32(math.Ldexp(1, n)); got != want {
+			t.Errorf("2^%d = %v, want %v", n, got, want)
+		}
+	}
+}
