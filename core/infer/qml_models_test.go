@@ -343,3 +343,29 @@ func TestQMLInconsistentShapes(t *testing.T) {
 		t.Errorf("fits: %v", err)
 	}
 }
+
+// A float Keras layer on the float input (here a Rescaling(0.5) put in
+// front of the InputQuantizer) is not quantized: the float inference runs
+// it, and the InputQuantizer quantizes its output (0.5·0.5 = 0.25 → 96).
+func TestQMLFloatLayerBeforeInputQuantizer(t *testing.T) {
+	m := loadQMLModel(t, "qml_lut_unsigned_keras2.15.h5")
+	pre := &keras.Layer{Name: "pre", ClassName: "Rescaling", Config: &keras.Rescaling{Scale: []float64{0.5}, Offset: []float64{0}},
+		Inbound: []string{"input_1"}, InboundNodes: 1, OutputShape: keras.Shape{4, 4, 1}}
+	m.Layers = slices.Insert(m.Layers, 1, pre)
+	m.Layer("input_quantizer").Inbound = []string{"pre"}
+	q, err := NewQuantizeML(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Recording().Layer("pre") != nil || q.Recording().Layer("input_quantizer") == nil {
+		t.Error("the float Rescaling was recorded, or the InputQuantizer was not")
+	}
+	res, err := q.Run(filled(0.5, 1, 4, 4, 1), Options{KeepLayers: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := res.Layers["pre"]; !p.IsFloat() || p.Values[0] != 0.25 {
+		t.Errorf("pre %+v %v", p.QTensor, p.Values[:1])
+	}
+	everywhere(t, "input_quantizer", res.Layers["input_quantizer"], []int64{96})
+}

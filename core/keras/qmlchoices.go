@@ -30,8 +30,12 @@ package keras
 //	    layer, a Flatten/Reshape, an Add or a Concatenate is refused (those
 //	    cannot carry per-input-channel scales; quantizeml places an output
 //	    quantizer before them): accumulator, recordReshape, recordAdd.
-//	R8  Layers fed by a Dequantizer are the float head and get no record:
-//	    RecordQuantizeML, TestRecordStopsAfterDequantizer.
+//	R8  Keras (not quantizeml) layers whose inputs are all float — the float
+//	    head after a Dequantizer, or a float layer on the float model input —
+//	    get no record, and the forward pass runs them with the float
+//	    inference; a Keras layer that receives a quantized tensor is refused
+//	    (Dropout passes it through): RecordQuantizeML,
+//	    TestRecordStopsAfterDequantizer, TestQMLFloatLayerBeforeInputQuantizer.
 //	R9  A zero input_shift is recorded when the input has per-channel
 //	    scales but one frac bit (quantizeml's per_tensor is false for it and
 //	    it expands with shift 0); a per-tensor input records none:

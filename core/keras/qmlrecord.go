@@ -18,8 +18,8 @@ import (
 // and every quantizer of spec §4.4 is applied to the float weights and
 // calibration variables the file stores.
 //
-// Layers that take a float tensor coming from a Dequantizer (the float
-// head quantizeml leaves after it) are not quantized and get no record.
+// Keras layers that take only float tensors (the float head quantizeml
+// leaves after a Dequantizer) are not quantized and get no record.
 // A failure is a *QMLRecordError naming the layer; its Err holds
 // quantizeml's own message where the spec gives one.
 func RecordQuantizeML(m *Model) (*QMLRecording, error) {
@@ -28,32 +28,25 @@ func RecordQuantizeML(m *Model) (*QMLRecording, error) {
 	}
 	rec := &QMLRecording{index: make(map[string]int, len(m.Layers))}
 	outs := make(map[string]QTensor, len(m.Layers))
-	dequantized := map[string]bool{} // layers whose output is the float result of a Dequantizer
 	for _, l := range m.Layers {
 		ins := make([]QTensor, len(l.Inbound))
-		float := false
+		allFloat := len(l.Inbound) > 0
 		for i, name := range l.Inbound {
-			if dequantized[name] {
-				float = true
-				break
-			}
 			t, ok := outs[name]
 			if !ok {
 				return nil, &QMLRecordError{Layer: l.Name, Class: l.ClassName,
 					Err: fmt.Errorf("its input %q is not computed before it (missing or later in the model); the model file is inconsistent, re-save it", name)}
 			}
 			ins[i] = t
+			allFloat = allFloat && t.IsFloat()
 		}
-		if float {
-			dequantized[l.Name] = true
+		if _, quantizeml := l.QuantizeML(); allFloat && !quantizeml {
+			outs[l.Name] = QTensor{} // a float layer (the head after a Dequantizer): the float inference runs it
 			continue
 		}
 		r, err := recordLayer(m, l, ins)
 		if err != nil {
 			return nil, &QMLRecordError{Layer: l.Name, Class: l.ClassName, Err: err}
-		}
-		if _, isDeq := l.Config.(*QMLDequantizer); isDeq {
-			dequantized[l.Name] = true
 		}
 		outs[l.Name] = r.Output
 		rec.index[l.Name] = len(rec.Layers)
@@ -69,7 +62,7 @@ type QMLRecording struct {
 }
 
 // Layer returns the record of the named layer, or nil when the layer is
-// not in the model or not quantized (after a Dequantizer).
+// not in the model or is a float Keras layer (after a Dequantizer).
 func (r *QMLRecording) Layer(name string) *QMLRecord {
 	if i, ok := r.index[name]; ok {
 		return r.Layers[i]
