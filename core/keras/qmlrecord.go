@@ -367,6 +367,9 @@ const convBufferLimit = 28
 // accumulator description and aligned bias (spec §4.4 items 1, 2, 4, 6).
 func recordNeural(m *Model, l *Layer, r *QMLRecord, n neuralLayer) error {
 	in := castFloat(r.Inputs[0])
+	if err := checkQuantizerBits("buffer_bitwidth", n.qc.BufferBitwidth, maxBufferBits); err != nil {
+		return err
+	}
 	vbBuf := min(convBufferLimit, n.qc.BufferBitwidth) - 1 // one bit for the sign
 	in, err := alignInput(in, vbBuf, !n.keepPerAxis, r)
 	if err != nil {
@@ -562,6 +565,9 @@ func pyFloats(v []float64) string {
 // buffer, makes a FixedPoint a QFloat with scale 1, clips at 0 and, when
 // bounded, at max_value aligned on the input (spec §4.4 item 5).
 func recordReLU(l *Layer, c *QMLReLU, r *QMLRecord) error {
+	if err := checkQuantizerBits("buffer_bitwidth", c.QuantConfig.BufferBitwidth, maxBufferBits); err != nil {
+		return err
+	}
 	in, err := promote(castFloat(r.Inputs[0]), c.QuantConfig.BufferBitwidth) // unsigned: not decremented
 	if err != nil {
 		return err
@@ -625,6 +631,9 @@ func recordGAP(m *Model, l *Layer, qc *QuantConfig, r *QMLRecord) error {
 	if len(shapes) != 1 || len(shapes[0]) != 3 || shapes[0][0] <= 0 || shapes[0][1] <= 0 {
 		return fmt.Errorf("its input shape %v is not a known (height, width, channels) image", shapes)
 	}
+	if err := checkQuantizerBits("buffer_bitwidth", qc.BufferBitwidth, maxBufferBits); err != nil {
+		return err
+	}
 	vb := qc.BufferBitwidth // unsigned buffer: not decremented (spec §4.4 items 4, 9)
 	in, err := alignInput(in, vb, true, r)
 	if err != nil {
@@ -655,6 +664,9 @@ func recordAdd(c *QMLAdd, r *QMLRecord) error {
 	}
 	if len(a.Frac) != 1 && len(b.Frac) != 1 && len(a.Frac) != len(b.Frac) {
 		return fmt.Errorf("the inputs have %d and %d per-channel frac bits", len(a.Frac), len(b.Frac))
+	}
+	if err := checkQuantizerBits("buffer_bitwidth", c.QuantConfig.BufferBitwidth, maxBufferBits); err != nil {
+		return err
 	}
 	vb := c.QuantConfig.BufferBitwidth - 1
 	n := max(len(a.Frac), len(b.Frac))

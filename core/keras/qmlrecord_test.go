@@ -360,8 +360,10 @@ func TestRecordQuantizeMLErrors(t *testing.T) {
 			m.Layer("add").Config.(*QMLAdd).OutputQuantizer.Bitwidth = 32
 		}, "add", "Quantizing a 31-bit QTensor to 31-bit is pointless."},
 		{"promotion instead", "qml_depthwise_add_gap_keras2.15.h5", func(m *Model) {
-			m.Layer("add").Config.(*QMLAdd).OutputQuantizer.Bitwidth = 33
-		}, "add", "Quantizing a 31-bit QTensor to 32-bit is pointless. Use a promotion instead."},
+			c := m.Layer("add").Config.(*QMLAdd)
+			c.BufferBitwidth = 16 // 15 value bits
+			c.OutputQuantizer.Bitwidth = 17
+		}, "add", "Quantizing a 15-bit QTensor to 16-bit is pointless. Use a promotion instead."},
 		{"per-axis OQ on a vector", "qml_depthwise_add_gap_keras2.15.h5", func(m *Model) {
 			m.Layer("gap").Config.(*QMLGlobalAveragePooling2D).OutputQuantizer.PerAxis = true
 		}, "gap", "OutputQuantizer cannot quantize per-axis tensors  with 2 dimensions or less."},
@@ -533,5 +535,34 @@ func TestRecordConcatenateCollapses(t *testing.T) {
 	}
 	if dw := rec.Layer("dw_t"); dw.InputShift != nil {
 		t.Errorf("dw_t input shift %v for a per-tensor input", dw.InputShift)
+	}
+}
+
+func TestRecordRefusesBitWidths(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		edit  func(m *Model)
+		layer string
+		msg   string
+	}{
+		{"scale bits", func(m *Model) { m.Layer("re_lu").Config.(*QMLReLU).OutputQuantizer.ScaleBits = 60 },
+			"re_lu", "output_quantizer scale_bits is 60; quantizeml quantizers use 1 to 24 bits: fix the quant_config"},
+		{"output bits", func(m *Model) { m.Layer("re_lu").Config.(*QMLReLU).OutputQuantizer.Bitwidth = 0 },
+			"re_lu", "output_quantizer bitwidth is 0; quantizeml quantizers use 1 to 32 bits: fix the quant_config"},
+		{"buffer", func(m *Model) { m.Layer("conv2d").Config.(*QMLConv2D).BufferBitwidth = -3 },
+			"conv2d", "buffer_bitwidth is -3; quantizeml quantizers use 1 to 64 bits: fix the quant_config"},
+		{"bias bits", func(m *Model) {
+			m.Layer("conv2d").Config.(*QMLConv2D).BiasQuantizer = &QMLQuantizer{Bitwidth: 40, Signed: true}
+		}, "conv2d", "bias quantizer bitwidth is 40; quantizeml quantizers use 1 to 32 bits: fix the quant_config"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := loadQML(t, "qml_input_pad_keras2.15.h5")
+			c.edit(m)
+			_, err := RecordQuantizeML(m)
+			var re *QMLRecordError
+			if !errors.As(err, &re) || re.Layer != c.layer || re.Err.Error() != c.msg {
+				t.Errorf("error %v, want layer %q: %s", err, c.layer, c.msg)
+			}
+		})
 	}
 }
