@@ -188,7 +188,7 @@ func (q *QuantizeML) layer(l *keras.Layer, values map[string]QTensor) (QTensor, 
 		return QTensor{}, fmt.Errorf("layer %q (%s) has no input layer; the model file is inconsistent, re-save it", l.Name, l.ClassName)
 	}
 	r := q.rec.Layer(l.Name)
-	if r == nil { // the float head after a Dequantizer
+	if r == nil { // a float Keras layer (the head after a Dequantizer)
 		return floatLayer(l, ins)
 	}
 	out, err := quantizedLayer(l, r, ins)

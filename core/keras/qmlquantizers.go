@@ -30,6 +30,10 @@ type QTensor struct {
 	Scales []float32
 }
 
+// IsFloat reports whether the description is of a float tensor (no frac
+// bits): a float model input or a Dequantizer's output.
+func (t QTensor) IsFloat() bool { return len(t.Frac) == 0 }
+
 // IsQFloat reports whether the tensor carries float scales.
 func (t QTensor) IsQFloat() bool { return t.Scales != nil }
 

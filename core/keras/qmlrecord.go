@@ -146,10 +146,6 @@ func (e *QMLRecordError) Error() string {
 
 func (e *QMLRecordError) Unwrap() error { return e.Err }
 
-// IsFloat reports whether the description is of a float tensor (no frac
-// bits): a float model input or a Dequantizer's output.
-func (t QTensor) IsFloat() bool { return len(t.Frac) == 0 }
-
 // inputDescription is what quantizeml's tensor_inputs makes of a model
 // input of this Keras dtype: an integer tensor becomes a FixedPoint with
 // 8·size bits (minus the sign bit when signed) and no frac bits. A float
