@@ -169,7 +169,11 @@ func printBlocks(w io.Writer, blocks []compat.Block) {
 				layers[i] += "*"
 			}
 		}
-		fmt.Fprintf(w, "  %s  %s  %s%s  ← %s\n", b.AkidaLayer, typ, shape, bits, strings.Join(layers, ", "))
+		from := strings.Join(layers, ", ")
+		if len(layers) == 0 {
+			from = "(added by the converter, no Keras layer)"
+		}
+		fmt.Fprintf(w, "  %s  %s  %s%s  ← %s\n", b.AkidaLayer, typ, shape, bits, from)
 	}
 }
 
