@@ -42,9 +42,11 @@ import (
 // Choices the spec's table does not list:
 //   - act_bits 1…8 are simulated (Akida 1.0 hardware has 1, 2 and 4); the
 //     interval length is act_step·2^(4−act_bits) for all of them.
-//   - Average pooling over finite windows, winner-take-all groups
-//     (wta_groups other than one neuron per group) and signed InputData
-//     inputs are refused, not guessed: cnn2snn never produces them.
+//   - Average pooling over finite windows and winner-take-all groups
+//     (wta_groups other than one neuron per group) are refused, not
+//     guessed: cnn2snn never produces them.
+//   - A signed InputData (input_signed = 1) reads input_bits-bit two's
+//     complement values, −2^(bits−1) … 2^(bits−1) − 1, from Input.Int8.
 //   - Edge-learning variables (threshold_learning, thswap) do not take part
 //     in inference and are ignored.
 //   - A layer without activation that is not the last one is refused: the
