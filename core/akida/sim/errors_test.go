@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -87,7 +88,7 @@ func TestNewErrors(t *testing.T) {
 		{"Akida 2.0 layer", func(t *testing.T, m *akida.Model) {
 			m.Layers[2] = akida.NewDense1D("dense1d", akida.DefaultDense1D())
 			m.Layers[2].Inbounds = []string{"hidden"}
-		}, `Akida 2.0 layer dense1d (Dense1D) cannot be simulated yet: only Akida 1.0 layers can be simulated`},
+		}, `the model mixes Akida 1.0 layers ("hidden", FullyConnected) and Akida 2.0 layers ("dense1d", Dense1D): a model is made for one Akida version; convert it for one target`},
 		{"unknown layer type", func(t *testing.T, m *akida.Model) {
 			m.Layers[2].Type = 99
 		}, `layer "last" has layer type number 99, which this program does not know: it cannot be simulated`},
@@ -133,12 +134,22 @@ func TestNewErrors(t *testing.T) {
 	}
 }
 
-func TestV2ErrorIsErrV2(t *testing.T) {
-	m := smallModel(t)
-	m.Layers[2] = akida.NewDense1D("dense1d", akida.DefaultDense1D())
-	m.Layers[2].Inbounds = []string{"hidden"}
-	if _, err := New(m); !errors.Is(err, ErrV2) {
-		t.Errorf("error %v does not wrap ErrV2", err)
+func TestStatefulLayersAreUnsupported(t *testing.T) {
+	// The temporal and Akida Pico layers keep state between samples.
+	for _, l := range []*akida.Layer{
+		akida.NewBufferTempConv("btc", akida.DefaultBufferTempConv()),
+		akida.NewDepthwiseBufferTempConv("dbtc", akida.DefaultBufferTempConv()),
+		{Name: "rec", Type: akida.StatefulRecurrent},
+		{Name: "pico", Type: akida.PicoPostProcessing},
+	} {
+		m := smallModel(t)
+		l.Inbounds = []string{"hidden"}
+		m.Layers[2] = l
+		_, err := New(m)
+		want := fmt.Sprintf(`layer %q (%s) cannot be simulated: the simulator does not run this layer type; temporal and Akida Pico layers keep state between samples, which it does not model`, l.Name, l.Type)
+		if err == nil || err.Error() != want || !errors.Is(err, ErrUnsupported) {
+			t.Errorf("error\n got %v\nwant %s (wrapping ErrUnsupported)", err, want)
+		}
 	}
 }
 
@@ -308,8 +319,11 @@ func TestHostileParametersNeverPanic(t *testing.T) {
 // zeroInput is a batch of zeros of the given input type.
 func zeroInput(typ InputType, shape [4]int) Input {
 	n := shape[0] * shape[1] * shape[2] * shape[3]
-	if typ == Int8Input {
+	switch typ {
+	case Int8Input:
 		return Input{Shape: shape, Int8: make([]int8, n)}
+	case Float32Input:
+		return Input{Shape: shape, Float: make([]float32, n)}
 	}
 	return Input{Shape: shape, Data: make([]uint8, n)}
 }

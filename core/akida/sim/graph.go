@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -52,6 +53,8 @@ type node struct {
 type prepared struct {
 	kernel kernel
 	out    akida.Shape
+	// float: the layer outputs floats (tensor.floats), not integers.
+	float bool
 	// values is the range of the layer's output values, which bounds the
 	// arithmetic of the layers reading them.
 	values valueRange
@@ -82,7 +85,14 @@ type kernel interface {
 
 // runFunc runs a layer on one sample: ins are its inbound layers' outputs
 // (for the input layer, the model input).
-type runFunc func(ins [][]int32) []int32
+type runFunc func(ins []tensor) tensor
+
+// tensor is one sample's values of a layer: integers, or floats for the
+// model input of a Quantizer and the outputs of a Dequantizer.
+type tensor struct {
+	ints   []int32
+	floats []float32
+}
 
 // modelInput describes the values an input layer reads.
 type modelInput struct {
@@ -113,8 +123,9 @@ type layerInputs struct {
 	ranges []valueRange
 }
 
-// ErrV2 is wrapped by the errors New returns for Akida 2.0 layers.
-var ErrV2 = errors.New("only Akida 1.0 layers can be simulated")
+// ErrUnsupported is wrapped by the errors New returns for layer types the
+// simulator does not run.
+var ErrUnsupported = errors.New("the simulator does not run this layer type")
 
 // New prepares a model for simulation: it checks the model's graph (one
 // input layer, every layer fed by earlier ones, every layer but the last
@@ -129,12 +140,22 @@ func New(m *akida.Model) (*Simulator, error) {
 	if err := checkKinds(m); err != nil {
 		return nil, err
 	}
-	if err := checkChain(m); err != nil {
+	v2 := m.IPVersion() == "v2"
+	check := checkChain
+	if v2 {
+		check = checkInputs
+	}
+	if err := check(m); err != nil {
 		return nil, err
 	}
 	shapes, err := m.Shapes()
 	if err != nil {
 		return nil, err
+	}
+	if v2 {
+		if err := checkGraph(m, shapes); err != nil {
+			return nil, err
+		}
 	}
 	s := &Simulator{}
 	index := make(map[string]int, len(m.Layers))
@@ -160,9 +181,13 @@ func (s *Simulator) prepare(l *akida.Layer, i int, shapes akida.LayerShapes, ind
 	} else {
 		for _, name := range l.Inbounds {
 			j := index[name]
+			from := s.nodes[j]
+			if from.float {
+				return nil, fmt.Errorf("it reads the float outputs of layer %q (%s): a Dequantizer's outputs can only be the model's outputs; make the Dequantizer the last layer", from.name, from.typ)
+			}
 			n.inbounds = append(n.inbounds, j)
-			in.shapes = append(in.shapes, s.nodes[j].out)
-			in.ranges = append(in.ranges, s.nodes[j].values)
+			in.shapes = append(in.shapes, from.out)
+			in.ranges = append(in.ranges, from.values)
 		}
 	}
 	n.in = in.shapes
@@ -208,10 +233,89 @@ func checkKinds(m *akida.Model) error {
 		case !l.Type.Known():
 			return fmt.Errorf("layer %q has layer type number %d, which this program does not know: it cannot be simulated", l.Name, int32(l.Type))
 		case !ok:
-			return fmt.Errorf("Akida 2.0 layer %s (%s) cannot be simulated yet: %w", l.Name, l.Type, ErrV2)
+			return fmt.Errorf("layer %q (%s) cannot be simulated: %w; temporal and Akida Pico layers keep state between samples, which it does not model", l.Name, l.Type, ErrUnsupported)
 		}
 	}
 	return nil
+}
+
+// checkInputs verifies an Akida 2.0 model's layer types and input
+// layers: no Akida 1.0 neural layer (checkGeneration), the first layer an
+// input layer, a Quantizer only there, and any later input layer fed by
+// one layer (an InputData after a Quantizer).
+func checkInputs(m *akida.Model) error {
+	if err := checkGeneration(m); err != nil {
+		return err
+	}
+	first := m.Layers[0]
+	if !first.Type.IsInput() {
+		return fmt.Errorf("the first layer %q is a %s: an Akida 2.0 model starts with an InputData, InputConv2D or Quantizer layer", first.Name, first.Type)
+	}
+	for _, l := range m.Layers[1:] {
+		switch {
+		case !l.Type.IsInput():
+		case l.Type == akida.Quantizer:
+			return fmt.Errorf("layer %q (Quantizer) is not the first layer: a Quantizer reads the model's float inputs, so it must be the first layer", l.Name)
+		case len(l.Inbounds) != 1:
+			return fmt.Errorf("layer %q (%s) is an input layer but is not the first layer, and it has %d inbound layers: an Akida 2.0 model has one input; feed it from one layer (the Quantizer before it)", l.Name, l.Type, len(l.Inbounds))
+		}
+	}
+	return nil
+}
+
+// checkGeneration refuses a model that mixes Akida 1.0 neural layers with
+// Akida 2.0 layers: akida builds a model for one IP version, and the two
+// generations' layers exchange different values (levels, integers).
+func checkGeneration(m *akida.Model) error {
+	var v1, v2 *akida.Layer
+	for _, l := range m.Layers {
+		switch {
+		case !l.Type.V1():
+			v2 = cmp.Or(v2, l)
+		case l.Type != akida.InputData:
+			v1 = cmp.Or(v1, l)
+		}
+	}
+	if v1 != nil {
+		return fmt.Errorf("the model mixes Akida 1.0 layers (%q, %s) and Akida 2.0 layers (%q, %s): a model is made for one Akida version; convert it for one target", v1.Name, v1.Type, v2.Name, v2.Type)
+	}
+	return nil
+}
+
+// checkGraph verifies the rest of an Akida 2.0 model's graph: an input
+// layer after the first takes its inbound's output shape, and every layer
+// but the last feeds another, so that the last layer's outputs are the
+// model's.
+func checkGraph(m *akida.Model, shapes []akida.LayerShapes) error {
+	fed := make(map[string]bool, len(m.Layers))
+	for i, l := range m.Layers {
+		for _, in := range l.Inbounds {
+			fed[in] = true
+		}
+		if i == 0 || !l.Type.IsInput() {
+			continue
+		}
+		from := m.Layer(l.Inbounds[0])
+		if got := shapeOf(m, shapes, from); got != shapes[i].Input {
+			return fmt.Errorf("layer %q (%s) takes inputs of shape %v, but its inbound layer %q (%s) gives %v: set its input shape to its inbound's output", l.Name, l.Type, shapes[i].Input, from.Name, from.Type, got)
+		}
+	}
+	for _, l := range m.Layers[:len(m.Layers)-1] {
+		if !fed[l.Name] {
+			return fmt.Errorf("layer %q (%s) feeds no layer but is not the last layer: the simulator runs models whose one output is the last layer; remove the layer or feed it to another", l.Name, l.Type)
+		}
+	}
+	return nil
+}
+
+// shapeOf is the output shape of a layer of m.
+func shapeOf(m *akida.Model, shapes []akida.LayerShapes, l *akida.Layer) akida.Shape {
+	for i, x := range m.Layers {
+		if x == l {
+			return shapes[i].Output
+		}
+	}
+	return akida.Shape{}
 }
 
 // checkChain verifies that the model is one chain starting at its input
@@ -264,14 +368,19 @@ func (s *Simulator) run(in Input, keep bool) []LayerOutput {
 	for i, nd := range s.nodes {
 		runs[i] = nd.kernel.newRun()
 		if keep || i == len(s.nodes)-1 {
-			outs[i] = LayerOutput{Name: nd.name, Shape: [4]int{n, nd.out[0], nd.out[1], nd.out[2]}, Data: make([]int32, n*size(nd.out))}
+			outs[i] = LayerOutput{Name: nd.name, Shape: [4]int{n, nd.out[0], nd.out[1], nd.out[2]}}
+			if nd.float {
+				outs[i].Float = make([]float32, n*size(nd.out))
+			} else {
+				outs[i].Data = make([]int32, n*size(nd.out))
+			}
 		}
 	}
-	input := make([]int32, size(s.nodes[0].in[0]))
-	values := make([][]int32, len(s.nodes))
-	ins := make([][][]int32, len(s.nodes))
+	input := in.newSample(size(s.nodes[0].in[0]))
+	values := make([]tensor, len(s.nodes))
+	ins := make([][]tensor, len(s.nodes))
 	for i, nd := range s.nodes {
-		ins[i] = make([][]int32, max(len(nd.inbounds), 1))
+		ins[i] = make([]tensor, max(len(nd.inbounds), 1))
 	}
 	for k := range n {
 		in.sample(k, input)
@@ -284,8 +393,10 @@ func (s *Simulator) run(in Input, keep bool) []LayerOutput {
 			}
 			x := runs[i](ins[i])
 			values[i] = x
-			if outs[i].Data != nil {
-				copy(outs[i].Data[k*len(x):(k+1)*len(x)], x)
+			if lo := &outs[i]; lo.Data != nil {
+				copy(lo.Data[k*len(x.ints):(k+1)*len(x.ints)], x.ints)
+			} else if lo.Float != nil {
+				copy(lo.Float[k*len(x.floats):(k+1)*len(x.floats)], x.floats)
 			}
 		}
 	}

@@ -410,7 +410,7 @@ func (p *v1Layer) newRun() runFunc {
 	} else {
 		b.out = make([]int32, size(p.out))
 	}
-	return func(ins [][]int32) []int32 { return p.forward(ins[0], b) }
+	return func(ins []tensor) tensor { return tensor{ints: p.forward(ins[0].ints, b)} }
 }
 
 // forward runs the layer on one sample and returns its output buffer.
