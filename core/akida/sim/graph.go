@@ -175,7 +175,8 @@ func New(m *akida.Model) (*Simulator, error) {
 func (s *Simulator) prepare(l *akida.Layer, i int, shapes akida.LayerShapes, index map[string]int, last bool, use *usage) (*node, error) {
 	n := &node{name: l.Name, typ: l.Type}
 	in := layerInputs{}
-	// The first layer reads the model input (checkChain).
+	// The first layer, an input layer (checkChain, checkInputs), reads the
+	// model input.
 	if i == 0 {
 		in.shapes = []akida.Shape{shapes.Input}
 	} else {
@@ -196,6 +197,9 @@ func (s *Simulator) prepare(l *akida.Layer, i int, shapes akida.LayerShapes, ind
 		return nil, err
 	}
 	if i == 0 {
+		if n.input == nil {
+			return nil, errors.New("it does not read the model input although it is the first layer; please report this")
+		}
 		s.input = *n.input
 	}
 	if err := n.fits(shapes.Output, use); err != nil {

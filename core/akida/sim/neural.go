@@ -24,8 +24,8 @@ import (
 //
 // All of it in int64, exactly.
 
-// neuralVariables are the variables every v2 neural layer may have; the
-// kinds add or refuse some (padding_value, input_shift).
+// neuralVariables are the variables every v2 neural layer may have;
+// InputConv2D adds padding_value (and refuses a non-zero input_shift).
 var neuralVariables = []string{"weights", "bias", "bias_shift", "input_shift", "max_value", "max_value_shift",
 	"output_scales", "output_shift", "activation_scales", "activation_shift", "lut_values"}
 
@@ -93,10 +93,10 @@ type neuralOptions struct {
 	pools         bool // the layer has pool parameters
 }
 
-// newV2Layer reads what every v2 neural layer has: bit widths, bias,
-// input shift, activation, output stage and pooling. The kind has set
-// l.in, l.convGeometry.out (its accumulators) and will set weights and
-// accumulate.
+// newV2Layer reads what every v2 neural layer has, for an input of shape
+// in and accumulators of shape conv: bit widths, input shift, padding
+// value, bias, pooling, activation and output stage. The kind then sets
+// its geometry, weights, accumulate and macs, and calls finish.
 func newV2Layer(l *akida.Layer, in akida.Shape, conv akida.Shape, o neuralOptions) (*v2Layer, error) {
 	p := &v2Layer{convGeometry: convGeometry{in: in, out: conv}, channels: o.channels}
 	if err := checkSize("input", in); err != nil {

@@ -44,10 +44,10 @@ func TestV2LayerErrors(t *testing.T) {
 		}, `layer "conv" (Conv2D): variable "weights" holds float32 elements, not integers`},
 		{"misnamed variable", func(t *testing.T, l *akida.Layer) {
 			setUint8s(t, l, "output_scale", []int{2}, 1, 1)
-		}, `layer "conv" (Conv2D): variable "output_scale" is not one a Conv2D layer has (weights, bias, bias_shift, input_shift, max_value, max_value_shift, output_scales, output_shift, activation_scales, activation_shift, lut_values): remove or rename it`},
+		}, `layer "conv" (Conv2D): variable "output_scale" is not one that Conv2D layers have (weights, bias, bias_shift, input_shift, max_value, max_value_shift, output_scales, output_shift, activation_scales, activation_shift, lut_values): remove or rename it`},
 		{"padding value on a Conv2D", func(t *testing.T, l *akida.Layer) {
 			setUint8s(t, l, "padding_value", []int{2}, 0, 0)
-		}, `layer "conv" (Conv2D): variable "padding_value" is not one a Conv2D layer has (weights, bias, bias_shift, input_shift, max_value, max_value_shift, output_scales, output_shift, activation_scales, activation_shift, lut_values): remove or rename it`},
+		}, `layer "conv" (Conv2D): variable "padding_value" is not one that Conv2D layers have (weights, bias, bias_shift, input_shift, max_value, max_value_shift, output_scales, output_shift, activation_scales, activation_shift, lut_values): remove or rename it`},
 		{"three output scales for two channels", func(t *testing.T, l *akida.Layer) {
 			setUint8s(t, l, "output_scales", []int{3}, 1, 1, 1)
 		}, `layer "conv" (Conv2D): variable "output_scales" holds 3 values, but the layer has 2 channels there: it needs 2 values (or 1 for all)`},
@@ -184,7 +184,7 @@ func TestV2GraphErrors(t *testing.T) {
 			m := residualModel(t)
 			setInt8s(t, m.Layer("add"), "weights", []int{1}, 1)
 			return m
-		}, `layer "add" (Add): variable "weights" is not one a Add layer has (a_shift, b_shift, output_shift): remove or rename it`},
+		}, `layer "add" (Add): variable "weights" is not one that Add layers have (a_shift, b_shift, output_shift): remove or rename it`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

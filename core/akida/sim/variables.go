@@ -86,9 +86,9 @@ func checkVariables(l *akida.Layer, known ...string) error {
 	for _, v := range l.Variables {
 		if !slices.Contains(known, v.Name) {
 			if len(known) == 0 {
-				return fmt.Errorf("variable %q is not one a %s layer has (it has none): remove it", v.Name, l.Type)
+				return fmt.Errorf("variable %q is not one that %s layers have (they have none): remove it", v.Name, l.Type)
 			}
-			return fmt.Errorf("variable %q is not one a %s layer has (%s): remove or rename it", v.Name, l.Type, strings.Join(known, ", "))
+			return fmt.Errorf("variable %q is not one that %s layers have (%s): remove or rename it", v.Name, l.Type, strings.Join(known, ", "))
 		}
 	}
 	return nil
