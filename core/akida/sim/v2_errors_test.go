@@ -3,6 +3,8 @@ package sim
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
@@ -156,7 +158,10 @@ func TestV2GraphErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			return m
-		}, `layer "input" (InputData) takes inputs of shape [4, 1, 1], but its inbound layer "q" (Quantizer) gives [2, 2, 1]: set its input shape to its inbound's output`},
+			// core/akida's Shapes refuses this too in newer versions, with
+			// its own words: either error is right.
+		}, `layer "input" (InputData) takes inputs of shape [4, 1, 1], but its inbound layer "q" (Quantizer) gives [2, 2, 1]: set its input shape to its inbound's output` +
+			"|" + `layer "input" (InputData): its input shape [4, 1, 1] is not the output shape [2, 2, 1] of its inbound layer "q"`},
 		{"first layer not an input layer", func(t *testing.T) *akida.Model {
 			m := residualModel(t)
 			m.Layers = m.Layers[1:]
@@ -189,7 +194,7 @@ func TestV2GraphErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := New(tt.build(t))
-			if err == nil || err.Error() != tt.want {
+			if err == nil || !slices.Contains(strings.Split(tt.want, "|"), err.Error()) {
 				t.Errorf("error\n got %v\nwant %s", err, tt.want)
 			}
 		})
