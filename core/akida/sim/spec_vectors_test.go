@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/fixtures"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
 // The end-to-end vectors of conversion-v2.md §6.5 for the quantizeml ECG
@@ -112,5 +114,21 @@ func TestSpecVectorConv2dOnZeros(t *testing.T) {
 		if v != specVectors[0].conv2d[i%16] {
 			t.Fatalf("conv2d output %d is %d, not the constant map of the zero input", i, v)
 		}
+	}
+}
+
+// The quantizeml fixture converted for Akida 2.0 gives conversion-v2.md
+// §6.5's end-to-end vectors: conv2d's first outputs, dense's, dense_1's
+// accumulators and the dequantized outputs, for all-zero and all-one
+// inputs.
+func TestSpecVectorsConvertedFixture(t *testing.T) {
+	const file = "quantizeml_ecg_cnn_i8_w8_a8_keras2.15.h5"
+	km, err := keras.Load([]keras.File{{Name: file, Data: fixtures.ReadShared(t, "keras", file)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := convertModel(t, km)
+	for v := range specVectors {
+		checkSpecVector(t, m, v)
 	}
 }
