@@ -175,7 +175,8 @@ func TestMobileNetFixtureDiagnostics(t *testing.T) {
 			compat.Diagnostic{Layer: dw, Rule: "unsupported-layer", Message: "Layer " + dw + " of type DepthwiseConv2D is not supported for Akida conversion"},
 			compat.Diagnostic{Layer: bn, Rule: "unsupported-layer", Message: "Layer " + bn + " of type BatchNormalization is not supported for Akida conversion"},
 			compat.Diagnostic{Layer: name("activation", 2*i+1), Rule: "two-activations", Message: fmt.Sprintf(
-				"A neural layer is required between the two activation layers '%s' and '%s'.", name("activation", 2*i), name("activation", 2*i+1))})
+				"A neural layer is required between the two activation layers '%s' and '%s'.", name("activation", 2*i), name("activation", 2*i+1))},
+		)
 	}
 	want = append(want, compat.Diagnostic{Layer: "average_pooling2d", Rule: "unsupported-layer", Message: "Layer average_pooling2d of type AveragePooling2D is not supported for Akida conversion"})
 	if !slices.Equal(me.Report.Diagnostics, want) {

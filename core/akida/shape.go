@@ -183,7 +183,10 @@ func (l *Layer) inputShape(ins []Shape) (Shape, error) {
 	}
 	switch {
 	case len(ins) == 0:
-	case l.Type == InputData && len(ins) == 1:
+	case (l.Type == InputData || l.Type == InputConv2D) && len(ins) == 1:
+		// A Quantizer in front (Akida 2.0): cnn2snn adds the input
+		// convolution after the Quantizer of an InputQuantizer
+		// (conversion-v2.md §1.2), so akida accepts that inbound.
 		if ins[0] != in {
 			return in, fmt.Errorf("its input shape %v is not the output shape %v of its inbound layer %q", in, ins[0], l.Inbounds[0])
 		}
@@ -196,8 +199,8 @@ func (l *Layer) inputShape(ins []Shape) (Shape, error) {
 // takes says how many inbound layers a layer type takes.
 func takes(t LayerType) string {
 	switch {
-	case t == InputData:
-		return "an InputData takes none, or one (a Quantizer) whose output it describes"
+	case t == InputData, t == InputConv2D:
+		return "an " + t.String() + " takes none, or one (a Quantizer) whose output it describes"
 	case t.IsInput():
 		return "it reads the model input and takes none"
 	case t.Inbounds() == 2:

@@ -238,7 +238,7 @@ func TestAkida2GraphShapeErrors(t *testing.T) {
 		{"quantizer then input", quantized([3]int{8, 8, 4}), ""},
 		{"quantizer mismatch", quantized([3]int{8, 8, 3}),
 			`layer "input" (InputData): its input shape [8, 8, 3] is not the output shape [8, 8, 4] of its inbound layer "q"`},
-		{"input conv with inbound", merge(inputConv, "a"), `layer "image" (InputConv2D): it has 1 inbound layers; it reads the model input and takes none`},
+		{"input conv after a mismatched layer", merge(inputConv, "a"), `layer "image" (InputConv2D): its input shape [8, 8, 3] is not the output shape [8, 8, 4] of its inbound layer "a"`},
 		{"input data with two", merge(NewInputDataV2("in2", [3]int{8, 8, 4}, 8), "a", "b"),
 			`layer "in2" (InputData): it has 2 inbound layers; an InputData takes none, or one (a Quantizer) whose output it describes`},
 		{"transposed without kernel", merge(NewConv2DTranspose("t", DefaultConv2DTranspose()), "a"),

@@ -41,6 +41,10 @@ type Diagnostic struct {
 	// Message is cnn2snn's text for the problem (or, for the few checks
 	// cnn2snn does not have, a text in the same style; see each rule).
 	Message string `json:"message"`
+	// Extension marks a problem cnn2snn would not report yet: it stops at
+	// an earlier one (e.g. the branches of a model that is not one chain)
+	// and would only meet this one once that is fixed.
+	Extension bool `json:"extension,omitempty"`
 }
 
 // Error returns the message, so a Diagnostic can be returned as an error.
@@ -101,6 +105,10 @@ type Rule struct {
 	// Doc explains, in one paragraph, what the rule requires, why Akida
 	// needs it and how to change the model.
 	Doc string `json:"doc"`
+	// PerLayer: the Check looks at one layer alone (not at its neighbours
+	// in the sequence), so CheckEveryLayer can run it on a model that is
+	// not one chain.
+	PerLayer bool `json:"-"`
 	// Check runs the rule on its own: on the whole model for
 	// StageSequentialize rules (Pass.Model), on one layer of the syncretized
 	// sequence for StageQuantize and StageCompatibility rules
@@ -149,6 +157,10 @@ type Pass struct {
 	Block  *QMLBlock
 	Target akida.IPVersion
 
+	// graph: Layers are every layer of a model that is not one chain, in
+	// model order (CheckEveryLayer): a layer's input is its own inbound's
+	// output, and the rules skip what only a chain decides.
+	graph bool
 	diags []Diagnostic
 }
 
@@ -158,6 +170,12 @@ func (p *Pass) Layer() *keras.Layer { return p.Layers[p.Index] }
 // InputShape returns the input shape of the layer at position i of the
 // sequence: the output of the layer before it, or the sequence input.
 func (p *Pass) InputShape(i int) keras.Shape {
+	if p.graph {
+		if ins := p.Layers[i].InputShapes(p.Model); len(ins) == 1 {
+			return ins[0]
+		}
+		return nil
+	}
 	if i == 0 {
 		return p.Input
 	}
@@ -276,6 +294,41 @@ func CheckQuantizable(layers []*keras.Layer) []Diagnostic {
 			p.Index = i
 			r.Check(p)
 		}
+	}
+	return p.diags
+}
+
+// CheckEveryLayer runs the per-layer rules of the quantize (for a float
+// model) and compatibility stages on every layer of a model that is not one
+// chain. cnn2snn stops at the branch problems sequentialize raises; this
+// runs what it would check next, so that one check shows every problem,
+// and marks those diagnostics as extensions. Layers whose fate depends on
+// the chain (Dropout and BatchNormalization, which syncretize removes or
+// folds; the merges, which the branch rules report) are left out.
+func CheckEveryLayer(m *keras.Model, float bool) []Diagnostic {
+	var layers []*keras.Layer
+	for _, l := range m.Layers {
+		switch {
+		case l.IsInput(), IsDropout(l):
+			continue
+		}
+		switch l.Base().(type) {
+		case *keras.BatchNormalization, *keras.Add, *keras.Concatenate:
+			continue
+		}
+		layers = append(layers, l)
+	}
+	p := &Pass{Model: m, Layers: layers, graph: true}
+	for i := range layers {
+		p.Index = i
+		for _, r := range Rules() {
+			if r.PerLayer && r.Check != nil && (r.Stage == StageCompatibility || float && r.Stage == StageQuantize) {
+				r.Check(p)
+			}
+		}
+	}
+	for i := range p.diags {
+		p.diags[i].Extension = true
 	}
 	return p.diags
 }

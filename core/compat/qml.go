@@ -270,6 +270,7 @@ func InvalidBlock(b *QMLBlock, target akida.IPVersion) Diagnostic {
 	if patterns == "" {
 		patterns = display(false)
 	}
-	return Diagnostic{b.Root().Name, "qml-invalid-block", "Invalid block found during conversion:\n " +
+	return Diagnostic{Layer: b.Root().Name, Rule: "qml-invalid-block", Message: "Invalid block found during conversion:\n " +
 		strings.Join(names, "\n") + "\nCompatible patterns that contain the faulty layers are:\n" + patterns + legacy}
+
 }

@@ -62,8 +62,7 @@ var ChannelsLast = &Rule{
 	Check: func(p *Pass) {
 		for _, l := range p.Model.Layers {
 			if f, ok := l.DataFormat(); ok && f == "channels_first" {
-				p.Report(Diagnostic{l.Name, "channels-last",
-					"Unsupported data format 'channels_first' in layer '" + l.Name + "'."})
+				p.Report(Diagnostic{Layer: l.Name, Rule: "channels-last", Message: "Unsupported data format 'channels_first' in layer '" + l.Name + "'."})
 			}
 		}
 	},
@@ -79,8 +78,7 @@ var DilationRate = &Rule{
 	Check: func(p *Pass) {
 		for _, l := range p.Model.Layers {
 			if d, ok := l.DilationRate(); ok && !isUnitDilation(d) {
-				p.Report(Diagnostic{l.Name, "dilation-rate",
-					"Unsupported dilation rate " + PyTuple(d) + " in layer '" + l.Name + "'."})
+				p.Report(Diagnostic{Layer: l.Name, Rule: "dilation-rate", Message: "Unsupported dilation rate " + PyTuple(d) + " in layer '" + l.Name + "'."})
 			}
 		}
 	},
@@ -95,8 +93,7 @@ var SingleInput = &Rule{
 		"the inputs before the model (e.g. stack them as channels).",
 	Check: func(p *Pass) {
 		if n := len(p.Model.Inputs); n != 1 {
-			p.Report(Diagnostic{"", "single-input",
-				"Model must have only one input layer. Receives inputs " + PyStrList(p.Model.Inputs) + "."})
+			p.Report(Diagnostic{Layer: "", Rule: "single-input", Message: "Model must have only one input layer. Receives inputs " + PyStrList(p.Model.Inputs) + "."})
 		}
 	},
 }
@@ -110,8 +107,7 @@ var SingleOutput = &Rule{
 		"each head as its own model.",
 	Check: func(p *Pass) {
 		if n := len(p.Model.Outputs); n != 1 {
-			p.Report(Diagnostic{"", "single-output",
-				"Model must have only one output layer. Receivesoutputs " + PyStrList(p.Model.Outputs) + "."})
+			p.Report(Diagnostic{Layer: "", Rule: "single-output", Message: "Model must have only one output layer. Receivesoutputs " + PyStrList(p.Model.Outputs) + "."})
 		}
 	},
 }
@@ -130,9 +126,8 @@ var InputRank = &Rule{
 		}
 		s := p.Model.InputShape()
 		if s != nil && len(s) != 1 && len(s) != 3 {
-			p.Report(Diagnostic{p.Model.Inputs[0], "input-rank",
-				"Input shape of model must be 2-D or 4-D (batch size + 1-D or 3-D tensors). Receives input shape " +
-					PyBatchShape(s) + "."})
+			p.Report(Diagnostic{Layer: p.Model.Inputs[0], Rule: "input-rank", Message: "Input shape of model must be 2-D or 4-D (batch size + 1-D or 3-D tensors). Receives input shape " +
+				PyBatchShape(s) + "."})
 		}
 	},
 }
@@ -147,7 +142,7 @@ var SingleInboundNode = &Rule{
 	Check: func(p *Pass) {
 		for _, l := range p.Model.Layers {
 			if !l.IsInput() && l.InboundNodes != 1 {
-				p.Report(Diagnostic{l.Name, "single-inbound-node", sprintf(
+				p.Report(Diagnostic{Layer: l.Name, Rule: "single-inbound-node", Message: sprintf(
 					"Layers must have only one inbound node. Receives layer %s with %d nodes.", l.Name, l.InboundNodes)})
 			}
 		}
@@ -167,7 +162,7 @@ var SingleInboundLayer = &Rule{
 				continue
 			}
 			if n := len(l.Inbound); n != 1 {
-				p.Report(Diagnostic{l.Name, "single-inbound-layer", sprintf(
+				p.Report(Diagnostic{Layer: l.Name, Rule: "single-inbound-layer", Message: sprintf(
 					"Layer %s must have only one inbound layer. Receives %d.", l.Name, n)})
 			}
 		}

@@ -35,7 +35,7 @@ var QMLOnlySkippable = &Rule{
 				return
 			}
 		}
-		p.Report(Diagnostic{"", "qml-only-skippable", "Cannot convert model with only skippable layers."})
+		p.Report(Diagnostic{Layer: "", Rule: "qml-only-skippable", Message: "Cannot convert model with only skippable layers."})
 	},
 }
 
@@ -53,8 +53,7 @@ var QMLSequentialInputShape = &Rule{
 		}
 		in := p.Model.Layer(p.Model.Inputs[0])
 		if in == nil || in.OutputShape == nil || slices.Contains(in.OutputShape, -1) {
-			p.Report(Diagnostic{"", "qml-sequential-input-shape",
-				"The Sequential quantized model " + p.Model.Name + " should have its input_shape fully defined."})
+			p.Report(Diagnostic{Layer: "", Rule: "qml-sequential-input-shape", Message: "The Sequential quantized model " + p.Model.Name + " should have its input_shape fully defined."})
 		}
 	},
 }
@@ -111,7 +110,7 @@ var QMLInputConvChannels = &Rule{
 		}
 		in := inputShapeOf(p.Model, p.Block.Root())
 		if len(in) == 0 || (in[len(in)-1] != 1 && in[len(in)-1] != 3) {
-			p.Report(Diagnostic{p.Block.Root().Name, "qml-input-conv-channels", sprintf(
+			p.Report(Diagnostic{Layer: p.Block.Root().Name, Rule: "qml-input-conv-channels", Message: sprintf(
 				"InputConvolutional layer can only handle image like inputs (i.e 3-D or 1-D input shape). Received: %s.", PyShape(in))})
 		}
 	},
@@ -133,7 +132,7 @@ var QMLInputConvWeightBits = &Rule{
 			return
 		}
 		if bits := WeightBits(p.Block.Root()); bits != 4 && bits != 8 {
-			p.Report(Diagnostic{p.Block.Root().Name, "qml-input-conv-weight-bits", sprintf(
+			p.Report(Diagnostic{Layer: p.Block.Root().Name, Rule: "qml-input-conv-weight-bits", Message: sprintf(
 				"InputConvolutional layer can only handle weights with 4 or 8 bits. Received: %d.", bits)})
 		}
 	},
@@ -152,7 +151,7 @@ var QMLConvWeightBits = &Rule{
 			return
 		}
 		if bits := WeightBits(p.Block.Root()); bits != 1 && bits != 2 && bits != 4 {
-			p.Report(Diagnostic{p.Block.Root().Name, "qml-conv-weight-bits", sprintf(
+			p.Report(Diagnostic{Layer: p.Block.Root().Name, Rule: "qml-conv-weight-bits", Message: sprintf(
 				"Convolutional layer can only handle weights with 1, 2 or 4 bits. Received: %d.", bits)})
 		}
 	},
@@ -170,7 +169,7 @@ var QMLSeparableWeightBits = &Rule{
 			return
 		}
 		if dw, _ := SeparableWeightBits(p.Block.Root()); dw != 1 && dw != 2 && dw != 4 {
-			p.Report(Diagnostic{p.Block.Root().Name, "qml-separable-weight-bits", sprintf(
+			p.Report(Diagnostic{Layer: p.Block.Root().Name, Rule: "qml-separable-weight-bits", Message: sprintf(
 				"SeparableConvolutional layer can only handle 1, 2, or 4 weight bits. Received: %d.", dw)})
 		}
 	},
@@ -188,7 +187,7 @@ var QMLSeparablePointwiseBits = &Rule{
 			return
 		}
 		if dw, pw := SeparableWeightBits(p.Block.Root()); pw != dw {
-			p.Report(Diagnostic{p.Block.Root().Name, "qml-separable-pointwise-bits", sprintf(
+			p.Report(Diagnostic{Layer: p.Block.Root().Name, Rule: "qml-separable-pointwise-bits", Message: sprintf(
 				"SeparableConvolutional layer pointwise weights should also be 4 bits. Received: %d.", pw)})
 		}
 	},
@@ -213,7 +212,7 @@ var QMLPoolPadding = &Rule{
 			pad = "same"
 		}
 		if pad != pool.Padding() {
-			p.Report(Diagnostic{pool.Name, "qml-pool-padding", sprintf(
+			p.Report(Diagnostic{Layer: pool.Name, Rule: "qml-pool-padding", Message: sprintf(
 				"Pooling layer %s (padding: %s) must have the same padding as %s (padding: %s).", pool.Name, pool.Padding(), conv.Name, pad)})
 		}
 	},
@@ -233,7 +232,7 @@ var QMLGAPSize = &Rule{
 			return
 		}
 		if in := inputShapeOf(p.Model, gap); len(in) == 3 && in[0]*in[1] > 256 {
-			p.Report(Diagnostic{gap.Name, "qml-gap-size", sprintf(
+			p.Report(Diagnostic{Layer: gap.Name, Rule: "qml-gap-size", Message: sprintf(
 				"Unsupported spatial size product (%d). We only accepts values smaller than 256. Consider to replace GlobalAveragePooling2D by MaxPooling2D.", in[0]*in[1])})
 		}
 	},
@@ -253,7 +252,7 @@ var QMLDenseFlat = &Rule{
 			return
 		}
 		if in := inputShapeOf(p.Model, dense); len(in) == 0 || product(in) != in[len(in)-1] {
-			p.Report(Diagnostic{dense.Name, "qml-dense-flat", sprintf(
+			p.Report(Diagnostic{Layer: dense.Name, Rule: "qml-dense-flat", Message: sprintf(
 				"The dense layer only handles flattened shapes (i.e (1, 1, X) or (X,)). Received: (%s)  shape.", PyShape(in))})
 		}
 	},
@@ -280,7 +279,7 @@ var QMLReLUUnbounded = &Rule{
 		"(or another bound) in the float model and quantize again.",
 	Check: func(p *Pass) {
 		if relu, c := qmlV1ReLU(p); relu != nil && c.MaxValue == nil {
-			p.Report(Diagnostic{relu.Name, "qml-relu-unbounded", sprintf(
+			p.Report(Diagnostic{Layer: relu.Name, Rule: "qml-relu-unbounded", Message: sprintf(
 				"%s: in AkidaVersion.v1, unbounded QuantizedReLU is not supported.", relu.Name)})
 		}
 	},
@@ -296,7 +295,7 @@ var QMLReLUOutputQuantizer = &Rule{
 		"quantizer.",
 	Check: func(p *Pass) {
 		if relu, c := qmlV1ReLU(p); relu != nil && c.OutputQuantizer == nil {
-			p.Report(Diagnostic{relu.Name, "qml-relu-output-quantizer", sprintf(
+			p.Report(Diagnostic{Layer: relu.Name, Rule: "qml-relu-output-quantizer", Message: sprintf(
 				"%s: in AkidaVersion.v1, output_quantizer is mandatory.", relu.Name)})
 		}
 	},
@@ -312,7 +311,7 @@ var QMLReLUPerTensor = &Rule{
 		"(quantizeml --per_tensor_activations).",
 	Check: func(p *Pass) {
 		if relu, c := qmlV1ReLU(p); relu != nil && c.OutputQuantizer != nil && c.OutputQuantizer.PerAxis {
-			p.Report(Diagnostic{relu.Name, "qml-relu-per-tensor", sprintf(
+			p.Report(Diagnostic{Layer: relu.Name, Rule: "qml-relu-per-tensor", Message: sprintf(
 				"%s: in AkidaVersion.v1, output_quantizer must be per-tensor.", relu.Name)})
 		}
 	},
@@ -331,7 +330,7 @@ var QMLDenseWeightBits = &Rule{
 			return
 		}
 		if bits := WeightBits(dense); bits != 1 && bits != 2 && bits != 4 {
-			p.Report(Diagnostic{dense.Name, "qml-dense-weight-bits", sprintf(
+			p.Report(Diagnostic{Layer: dense.Name, Rule: "qml-dense-weight-bits", Message: sprintf(
 				"FullyConnected layer only supports 1, 2 or 4 weight bits value. Received weight_bits=%d.", bits)})
 		}
 	},
@@ -353,7 +352,7 @@ var QMLActivationBits = &Rule{
 			return
 		}
 		if q := relu.OutputQuantizer(); q != nil && q.Bitwidth != 1 && q.Bitwidth != 2 && q.Bitwidth != 4 {
-			p.Report(Diagnostic{relu.Name, "qml-activation-bits", sprintf(
+			p.Report(Diagnostic{Layer: relu.Name, Rule: "qml-activation-bits", Message: sprintf(
 				"%s: in AkidaVersion.v1, activations must have 1, 2 or 4 bits (the output_quantizer bitwidth). Received: %d.", relu.Name, q.Bitwidth)})
 		}
 	},
@@ -377,9 +376,9 @@ var QMLPaddingValue = &Rule{
 		distinct := slices.Compact(slices.Sorted(slices.Values(values)))
 		switch {
 		case kind == akida.InputConvolutional && len(distinct) > 1:
-			p.Report(Diagnostic{name, "qml-padding-value", "InputConvolutional cannot have per-axis padding value. Got " + numpyFloats(values) + "."})
+			p.Report(Diagnostic{Layer: name, Rule: "qml-padding-value", Message: "InputConvolutional cannot have per-axis padding value. Got " + numpyFloats(values) + "."})
 		case kind == akida.Convolutional && slices.ContainsFunc(values, func(v float64) bool { return v != 0 }):
-			p.Report(Diagnostic{name, "qml-padding-value", "Convolutional padding value must be zero. Got " + numpyFloats(values) + "."})
+			p.Report(Diagnostic{Layer: name, Rule: "qml-padding-value", Message: "Convolutional padding value must be zero. Got " + numpyFloats(values) + "."})
 		}
 	},
 }

@@ -26,10 +26,10 @@ var QMLPoolShape = &Rule{
 		}
 		size, strides, _ := pool.Kernel()
 		if size[0] != size[1] {
-			p.Report(Diagnostic{pool.Name, "qml-pool-shape", "In Akida v2 " + pool.Name + " should have square pooling"})
+			p.Report(Diagnostic{Layer: pool.Name, Rule: "qml-pool-shape", Message: "In Akida v2 " + pool.Name + " should have square pooling"})
 		}
 		if strides[0] != strides[1] {
-			p.Report(Diagnostic{pool.Name, "qml-pool-shape", "In Akida v2 " + pool.Name + " pooling stride should be the same forboth dimensions"})
+			p.Report(Diagnostic{Layer: pool.Name, Rule: "qml-pool-shape", Message: "In Akida v2 " + pool.Name + " pooling stride should be the same forboth dimensions"})
 		}
 	},
 }
@@ -55,7 +55,7 @@ var QMLV2WeightBits = &Rule{
 		switch k := p.Block.Kind(); k {
 		case akida.Conv2D, akida.DepthwiseConv2D, akida.Conv2DTranspose, akida.DepthwiseConv2DTranspose:
 			if bits := WeightBits(p.Block.Root()); bits != 4 && bits != 8 {
-				p.Report(Diagnostic{p.Block.Root().Name, "qml-v2-weight-bits", sprintf(
+				p.Report(Diagnostic{Layer: p.Block.Root().Name, Rule: "qml-v2-weight-bits", Message: sprintf(
 					"%s layer can only handle weights with 4 or 8 bits. Received: %d.", v2ConvName(k), bits)})
 			}
 		}
@@ -90,10 +90,10 @@ var QMLV2SquareKernel = &Rule{
 			return
 		}
 		if size[0] != size[1] {
-			p.Report(Diagnostic{root.Name, "qml-v2-square-kernel", square})
+			p.Report(Diagnostic{Layer: root.Name, Rule: "qml-v2-square-kernel", Message: square})
 		}
 		if strides[0] != strides[1] {
-			p.Report(Diagnostic{root.Name, "qml-v2-square-kernel", stride})
+			p.Report(Diagnostic{Layer: root.Name, Rule: "qml-v2-square-kernel", Message: stride})
 		}
 	},
 }
@@ -122,13 +122,13 @@ var QMLTransposeGeometry = &Rule{
 			return
 		}
 		if size[0] != 3 && size[0] != 4 {
-			p.Report(Diagnostic{root.Name, "qml-transpose-geometry", kernel})
+			p.Report(Diagnostic{Layer: root.Name, Rule: "qml-transpose-geometry", Message: kernel})
 		}
 		if strides[0] != 2 {
-			p.Report(Diagnostic{root.Name, "qml-transpose-geometry", stride})
+			p.Report(Diagnostic{Layer: root.Name, Rule: "qml-transpose-geometry", Message: stride})
 		}
 		if root.Padding() != "same" {
-			p.Report(Diagnostic{root.Name, "qml-transpose-geometry", padding})
+			p.Report(Diagnostic{Layer: root.Name, Rule: "qml-transpose-geometry", Message: padding})
 		}
 	},
 }
@@ -143,7 +143,7 @@ var QMLDequantizerInbounds = &Rule{
 		"branches (Add, Concatenate) before it.",
 	Check: func(p *Pass) {
 		if d := p.Block.Root(); p.Block.Kind() == akida.Dequantizer && len(d.Inbound) > 1 {
-			p.Report(Diagnostic{d.Name, "qml-dequantizer-inbounds", "Multi-inbounds in " + d.Name + " is not supported."})
+			p.Report(Diagnostic{Layer: d.Name, Rule: "qml-dequantizer-inbounds", Message: "Multi-inbounds in " + d.Name + " is not supported."})
 		}
 	},
 }
@@ -169,7 +169,7 @@ var QMLNotSupportedYet = &Rule{
 			return
 		}
 		root := p.Block.Root()
-		p.Report(Diagnostic{root.Name, "qml-not-supported-yet", sprintf(
+		p.Report(Diagnostic{Layer: root.Name, Rule: "qml-not-supported-yet", Message: sprintf(
 			"Layer %s (%s) would become an Akida 2.0 %s, which this tool does not convert yet: use BrainChip's cnn2snn for this model.",
 			root.Name, root.ClassName, name)})
 	},

@@ -154,6 +154,7 @@ func (a *analysis) legacy(m *keras.Model, o Options) {
 	chain, err := transform.Sequentialize(m)
 	a.addProblems(err)
 	if chain == nil {
+		a.ordered = append(a.ordered, compat.CheckEveryLayer(m, a.report.Origin == OriginFloat)...)
 		a.plan = bestEffortPlan(m, o)
 		a.report.Blocks = blocksOf(a.plan, a.ordered)
 		return

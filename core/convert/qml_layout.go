@@ -161,9 +161,14 @@ func qmlV2ReportBlocks(m *keras.Model, blocks []*compat.QMLBlock) []compat.Block
 		}
 		for _, in := range insertedBefore[b] {
 			cb := compat.Block{AkidaLayer: in.name, AkidaType: akida.InputData.String(), KerasLayers: []string{}, ActivationBits: 8}
+			if q := m.Layer(firstOf(in.inbounds)); q != nil { // after a Quantizer: its output
+				s := leftPadded(q.OutputShape)
+				cb.OutputShape = s[:]
+			}
 			if in.fromModelInput {
 				cb.KerasLayers = []string{in.name}
-				cb.OutputShape = flatOrImage(m.InputShape())
+				s := leftPadded(m.InputShape())
+				cb.OutputShape = s[:]
 				names = slices.DeleteFunc(names, func(s string) bool { return s == in.name })
 				pending = slices.DeleteFunc(pending, func(s string) bool { return s == in.name })
 			}
@@ -183,6 +188,13 @@ func qmlV2ReportBlocks(m *keras.Model, blocks []*compat.QMLBlock) []compat.Block
 		out[n-1].KerasLayers = append(out[n-1].KerasLayers, pending...)
 	}
 	return out
+}
+
+func firstOf(names []string) string {
+	if len(names) == 0 {
+		return ""
+	}
+	return names[0]
 }
 
 // kindName is the report's name of an Akida layer type, "" when unknown.

@@ -34,6 +34,7 @@ func TestQuantizeMLECGAkida2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	roundTrip(t, am) // Decode(Encode(m)) gives m back
 	// §6.2: no InputData (the first block is an input pattern).
 	type params map[string]int
 	want := []struct {

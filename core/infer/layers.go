@@ -17,7 +17,7 @@ const supportedClasses = "InputLayer, Conv2D, DepthwiseConv2D, SeparableConv2D, 
 func runLayer(l *keras.Layer, ins []Tensor, opts Options) (out Tensor, approximated bool, err error) {
 	if l.Origin() == keras.OriginQuantizeML {
 		if !opts.QuantizeMLAsFloat {
-			return Tensor{}, false, fmt.Errorf("layer %q cannot be run: class %s is a quantizeml layer, whose integer arithmetic the Keras inference does not reproduce; run its float model, or set Options.QuantizeMLAsFloat to run it as float Keras layers (an approximation): %w",
+			return Tensor{}, false, fmt.Errorf("layer %q cannot be run: class %s is a quantizeml layer: run the model in quantizeml's integer arithmetic with NewQuantizeML, or set Options.QuantizeMLAsFloat to run it as float Keras layers (an approximation): %w",
 				l.Name, l.ClassName, ErrUnsupported)
 		}
 		approximated = true

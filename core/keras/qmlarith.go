@@ -19,6 +19,9 @@ import (
 // QMLPow2 returns 2^n as a float32, as quantizeml's pow2 (tf.pow(2.0, n))
 // gives it: exact over float32's range, 0 below it and +Inf above.
 func QMLPow2(n int) float32 {
+	if n >= -126 && n <= 127 { // a normal float32: the exponent field alone
+		return math.Float32frombits(uint32(n+127) << 23)
+	}
 	return float32(math.Ldexp(1, n))
 }
 

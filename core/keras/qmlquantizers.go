@@ -30,12 +30,21 @@ type QTensor struct {
 	Scales []float32
 }
 
+// IsFloat reports whether the description is of a float tensor (no frac
+// bits): a float model input or a Dequantizer's output.
+func (t QTensor) IsFloat() bool { return len(t.Frac) == 0 }
+
 // IsQFloat reports whether the tensor carries float scales.
 func (t QTensor) IsQFloat() bool { return t.Scales != nil }
 
-// PerAxis reports whether the frac bits differ per channel. (quantizeml
+// PerAxis reports whether the frac bits are per channel. (quantizeml
 // calls a FixedPoint with one frac bit, or a (1,) vector, per-tensor.)
 func (t QTensor) PerAxis() bool { return len(t.Frac) > 1 }
+
+// PerTensor is quantizeml's per_tensor: one frac bit and at most one
+// scale. A QFloat with per-channel scales (a conv's accumulator) is not
+// per-tensor even when its frac bits are.
+func (t QTensor) PerTensor() bool { return len(t.Frac) == 1 && len(t.Scales) <= 1 }
 
 // FracAt returns the frac bits of channel c.
 func (t QTensor) FracAt(c int) int {
@@ -171,6 +180,9 @@ func quantizeWeights(w *Weight, q *QMLQuantizer) (*QMLWeights, error) {
 // F − f to reach F. It returns the integers before the shift and the
 // shifts.
 func alignedQuantizer(what string, x []float32, bits int, signed bool, on QTensor, channels int) (values []int32, shifts []int, err error) {
+	if err := checkQuantizerBits(what+" quantizer bitwidth", bits, maxQuantizerBits); err != nil {
+		return nil, nil, err
+	}
 	if err := checkFinite(what, x); err != nil {
 		return nil, nil, err
 	}
@@ -231,6 +243,14 @@ type QMLOutputQuantizer struct {
 // (batch included). It returns the record and the output description
 // (out, vb, F_out): F_out = max_frac_bits(vb, R).
 func outputQuantizer(oq *QMLQuantizer, rangeMax, rate []float32, in QTensor, channels, rank int) (*QMLOutputQuantizer, QTensor, error) {
+	for _, b := range []struct {
+		name      string
+		bits, max int
+	}{{"bitwidth", oq.Bitwidth, maxQuantizerBits}, {"scale_bits", oq.ScaleBits, maxScaleBits}, {"buffer_bitwidth", oq.BufferBitwidth, maxBufferBits}} {
+		if err := checkQuantizerBits("output_quantizer "+b.name, b.bits, b.max); err != nil {
+			return nil, QTensor{}, err
+		}
+	}
 	if oq.PerAxis && rank < 3 {
 		return nil, QTensor{}, errors.New("OutputQuantizer cannot quantize per-axis tensors  with 2 dimensions or less.")
 	}
@@ -331,6 +351,24 @@ func promote(in QTensor, vb int) (QTensor, error) {
 	return in, nil
 }
 
+// Bounds of the bit widths the recording accepts: integers the float32
+// arithmetic holds exactly enough and int32 records hold (quantizeml's
+// own are 1…32, scale_bits 8 or 16, buffers up to 32).
+const (
+	maxQuantizerBits = 32
+	maxScaleBits     = 24
+	maxBufferBits    = 64
+)
+
+// checkQuantizerBits refuses a bit width outside 1…max, which would make
+// the quantizer's integers meaningless (or not fit a record).
+func checkQuantizerBits(what string, bits, max int) error {
+	if bits < 1 || bits > max {
+		return fmt.Errorf("%s is %d; quantizeml quantizers use 1 to %d bits: fix the quant_config", what, bits, max)
+	}
+	return nil
+}
+
 // checkFinite refuses NaN and infinite values, which no quantizer can
 // turn into integers.
 func checkFinite(what string, values []float32) error {
@@ -348,6 +386,9 @@ func checkFinite(what string, values []float32) error {
 // unsigned; the zero point of an unsigned quantizer is
 // sat(round(−min·2^F), vb).
 func qmlInputQuantizer(bits int, signed bool, rangeMin, rangeMax []float32) (frac, zeroPoints []int, err error) {
+	if err := checkQuantizerBits("InputQuantizer bitwidth", bits, maxQuantizerBits); err != nil {
+		return nil, nil, err
+	}
 	if len(rangeMin) != len(rangeMax) {
 		return nil, nil, fmt.Errorf("range_min has %d values and range_max %d; the file does not match its config, re-save the model", len(rangeMin), len(rangeMax))
 	}

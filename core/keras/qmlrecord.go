@@ -18,8 +18,8 @@ import (
 // and every quantizer of spec §4.4 is applied to the float weights and
 // calibration variables the file stores.
 //
-// Layers that take a float tensor coming from a Dequantizer (the float
-// head quantizeml leaves after it) are not quantized and get no record.
+// Keras layers that take only float tensors (the float head quantizeml
+// leaves after a Dequantizer) are not quantized and get no record.
 // A failure is a *QMLRecordError naming the layer; its Err holds
 // quantizeml's own message where the spec gives one.
 func RecordQuantizeML(m *Model) (*QMLRecording, error) {
@@ -28,32 +28,25 @@ func RecordQuantizeML(m *Model) (*QMLRecording, error) {
 	}
 	rec := &QMLRecording{index: make(map[string]int, len(m.Layers))}
 	outs := make(map[string]QTensor, len(m.Layers))
-	dequantized := map[string]bool{} // layers whose output is the float result of a Dequantizer
 	for _, l := range m.Layers {
 		ins := make([]QTensor, len(l.Inbound))
-		float := false
+		allFloat := len(l.Inbound) > 0
 		for i, name := range l.Inbound {
-			if dequantized[name] {
-				float = true
-				break
-			}
 			t, ok := outs[name]
 			if !ok {
 				return nil, &QMLRecordError{Layer: l.Name, Class: l.ClassName,
 					Err: fmt.Errorf("its input %q is not computed before it (missing or later in the model); the model file is inconsistent, re-save it", name)}
 			}
 			ins[i] = t
+			allFloat = allFloat && t.IsFloat()
 		}
-		if float {
-			dequantized[l.Name] = true
+		if _, quantizeml := l.QuantizeML(); allFloat && !quantizeml {
+			outs[l.Name] = QTensor{} // a float layer (the head after a Dequantizer): the float inference runs it
 			continue
 		}
 		r, err := recordLayer(m, l, ins)
 		if err != nil {
 			return nil, &QMLRecordError{Layer: l.Name, Class: l.ClassName, Err: err}
-		}
-		if _, isDeq := l.Config.(*QMLDequantizer); isDeq {
-			dequantized[l.Name] = true
 		}
 		outs[l.Name] = r.Output
 		rec.index[l.Name] = len(rec.Layers)
@@ -69,7 +62,7 @@ type QMLRecording struct {
 }
 
 // Layer returns the record of the named layer, or nil when the layer is
-// not in the model or not quantized (after a Dequantizer).
+// not in the model or is a float Keras layer (after a Dequantizer).
 func (r *QMLRecording) Layer(name string) *QMLRecord {
 	if i, ok := r.index[name]; ok {
 		return r.Layers[i]
@@ -153,10 +146,6 @@ func (e *QMLRecordError) Error() string {
 
 func (e *QMLRecordError) Unwrap() error { return e.Err }
 
-// IsFloat reports whether the description is of a float tensor (no frac
-// bits): a float model input or a Dequantizer's output.
-func (t QTensor) IsFloat() bool { return len(t.Frac) == 0 }
-
 // inputDescription is what quantizeml's tensor_inputs makes of a model
 // input of this Keras dtype: an integer tensor becomes a FixedPoint with
 // 8·size bits (minus the sign bit when signed) and no frac bits. A float
@@ -219,45 +208,39 @@ func recordLayer(m *Model, l *Layer, ins []QTensor) (*QMLRecord, error) {
 	if len(ins) == 0 {
 		return nil, errors.New("the layer has no input; the model file is inconsistent, re-save it")
 	}
-	var (
-		qc  *QuantConfig
-		err error
-	)
+	var err error
 	switch c := l.Config.(type) {
 	case *QMLInputQuantizer:
 		err = recordInputQuantizer(l, c, r)
 	case *QMLRescaling:
-		qc = &c.QuantConfig
 		err = recordRescaling(c, r)
 	case *QMLConv2D:
-		qc = &c.QuantConfig
-		err = recordNeural(m, l, r, neuralLayer{
-			kernel: "kernel", qc: qc, useBias: c.UseBias, align: true, paddingValue: c.PaddingValue,
-			depthwise: false,
-		})
+		err = recordNeural(m, l, r, neuralLayer{kernel: "kernel", qc: &c.QuantConfig, useBias: c.UseBias, paddingValue: c.PaddingValue})
+	case *QMLConv2DTranspose:
+		err = recordNeural(m, l, r, neuralLayer{kernel: "kernel", qc: &c.QuantConfig, useBias: c.UseBias, transposed: true})
 	case *QMLDepthwiseConv2D:
-		qc = &c.QuantConfig
 		if c.DepthMultiplier != 1 {
 			return nil, fmt.Errorf("depth_multiplier is %d; quantizeml's QuantizedDepthwiseConv2D and Akida's DepthwiseConv2D take 1", c.DepthMultiplier)
 		}
-		err = recordNeural(m, l, r, neuralLayer{kernel: "depthwise_kernel", qc: qc, useBias: c.UseBias, depthwise: true})
+		err = recordNeural(m, l, r, neuralLayer{kernel: "depthwise_kernel", qc: &c.QuantConfig, useBias: c.UseBias, depthwise: true, keepPerAxis: true})
+	case *QMLDepthwiseConv2DTranspose:
+		// Its class name is not one of the three tensor_inputs leaves
+		// unaligned, so unlike QuantizedDepthwiseConv2D it aligns a
+		// per-axis input [SRC Q1 layers_base.py:tensor_inputs].
+		err = recordNeural(m, l, r, neuralLayer{kernel: "depthwise_kernel", qc: &c.QuantConfig, useBias: c.UseBias, depthwise: true})
 	case *QMLDense:
-		qc = &c.QuantConfig
-		err = recordNeural(m, l, r, neuralLayer{kernel: "kernel", qc: qc, useBias: c.UseBias, align: true})
+		err = recordNeural(m, l, r, neuralLayer{kernel: "kernel", qc: &c.QuantConfig, useBias: c.UseBias})
 	case *QMLReLU:
-		qc = &c.QuantConfig
 		err = recordReLU(l, c, r)
+	case *QMLActivation:
+		err = recordActivation(c, r)
 	case *QMLMaxPool2D:
-		qc = &c.QuantConfig
 		r.Raw = castFloat(ins[0])
 	case *QMLGlobalAveragePooling2D:
-		qc = &c.QuantConfig
-		err = recordGAP(m, l, qc, r)
+		err = recordGAP(m, l, &c.QuantConfig, r)
 	case *QMLAdd:
-		qc = &c.QuantConfig
 		err = recordAdd(c, r)
 	case *QMLConcatenate:
-		qc = &c.QuantConfig
 		err = recordConcatenate(m, l, r)
 	case *QMLFlatten, *QMLReshape:
 		err = recordReshape(r)
@@ -274,8 +257,8 @@ func recordLayer(m *Model, l *Layer, ins []QTensor) (*QMLRecord, error) {
 		return nil, err
 	}
 	r.Output = r.Raw
-	if qc != nil && qc.OutputQuantizer != nil {
-		return r, applyOutputQuantizer(l, qc.OutputQuantizer, r)
+	if oq := l.OutputQuantizer(); oq != nil {
+		return r, applyOutputQuantizer(l, oq, r)
 	}
 	return r, nil
 }
@@ -365,8 +348,9 @@ type neuralLayer struct {
 	kernel       string // weight name of the kernel
 	qc           *QuantConfig
 	useBias      bool
-	align        bool // a per-axis input is expanded (not for depthwise)
-	depthwise    bool // per-channel frac bits and scales pass through
+	keepPerAxis  bool // a per-axis input is not aligned (QuantizedDepthwiseConv2D)
+	depthwise    bool // each channel has its own filter: input frac bits and scales pass through per channel
+	transposed   bool // Conv2DTranspose: the (h, w, filters, in) kernel is quantized as (h, w, in, filters)
 	paddingValue []float64
 }
 
@@ -379,13 +363,11 @@ const convBufferLimit = 28
 // accumulator description and aligned bias (spec §4.4 items 1, 2, 4, 6).
 func recordNeural(m *Model, l *Layer, r *QMLRecord, n neuralLayer) error {
 	in := castFloat(r.Inputs[0])
-	vbBuf := min(convBufferLimit, n.qc.BufferBitwidth) - 1 // one bit for the sign
-	var err error
-	if n.align && in.PerAxis() {
-		in, r.InputShift, err = expandInput(in, vbBuf)
-	} else {
-		in, err = promote(in, vbBuf)
+	if err := checkQuantizerBits("buffer_bitwidth", n.qc.BufferBitwidth, maxBufferBits); err != nil {
+		return err
 	}
+	vbBuf := min(convBufferLimit, n.qc.BufferBitwidth) - 1 // one bit for the sign
+	in, err := alignInput(in, vbBuf, !n.keepPerAxis, r)
 	if err != nil {
 		return err
 	}
@@ -401,6 +383,9 @@ func recordNeural(m *Model, l *Layer, r *QMLRecord, n neuralLayer) error {
 	wq := n.qc.WeightQuantizer
 	if wq == nil {
 		return errors.New("its quant_config has no weight_quantizer; quantizeml writes one for every neural layer: re-save the quantized model")
+	}
+	if n.transposed {
+		kernel = transposeKernel(kernel)
 	}
 	if r.Weights, err = quantizeWeights(kernel, wq); err != nil {
 		return err
@@ -434,6 +419,40 @@ func recordNeural(m *Model, l *Layer, r *QMLRecord, n neuralLayer) error {
 	}
 	r.Raw = acc
 	return nil
+}
+
+// alignInput is quantizeml's tensor_inputs for a layer with a buffer of
+// vb value bits (spec §4.4 item 4): an input that is not per-tensor (frac
+// bits or scales per channel) is expanded to its largest frac bits and
+// the shifts recorded as input_shift, unless the layer keeps per-axis
+// inputs (QuantizedDepthwiseConv2D, QuantizedReLU); otherwise the value
+// bits are just raised.
+func alignInput(in QTensor, vb int, align bool, r *QMLRecord) (QTensor, error) {
+	if align && !in.PerTensor() {
+		out, shifts, err := expandInput(in, vb)
+		r.InputShift = shifts
+		return out, err
+	}
+	return promote(in, vb)
+}
+
+// transposeKernel returns a Conv2DTranspose kernel (h, w, filters, in)
+// as (h, w, in, filters), the layout quantizeml quantizes and records
+// (per output filter, the last axis) [SRC Q1 convolution.py].
+func transposeKernel(k *Weight) *Weight {
+	if len(k.Shape) != 4 {
+		return k
+	}
+	h, w, f, in := k.Shape[0], k.Shape[1], k.Shape[2], k.Shape[3]
+	t := &Weight{Name: k.Name, Shape: []int{h, w, in, f}, Values: make([]float32, len(k.Values))}
+	for p := range h * w {
+		for o := range f {
+			for i := range in {
+				t.Values[(p*in+i)*f+o] = k.Values[(p*f+o)*in+i]
+			}
+		}
+	}
+	return t
 }
 
 // accumulator describes a conv/dense result: value bits of the buffer,
@@ -542,6 +561,9 @@ func pyFloats(v []float64) string {
 // buffer, makes a FixedPoint a QFloat with scale 1, clips at 0 and, when
 // bounded, at max_value aligned on the input (spec §4.4 item 5).
 func recordReLU(l *Layer, c *QMLReLU, r *QMLRecord) error {
+	if err := checkQuantizerBits("buffer_bitwidth", c.QuantConfig.BufferBitwidth, maxBufferBits); err != nil {
+		return err
+	}
 	in, err := promote(castFloat(r.Inputs[0]), c.QuantConfig.BufferBitwidth) // unsigned: not decremented
 	if err != nil {
 		return err
@@ -572,6 +594,30 @@ func recordReLU(l *Layer, c *QMLReLU, r *QMLRecord) error {
 	return nil
 }
 
+// recordActivation: a QuantizedActivation maps its per-tensor
+// FixedPoint input through a look-up table (spec §4.4 item 7); the output
+// is a QFloat with lut_bitwidth − 1 value bits, no frac bits and the
+// table's scale. It has no buffer, so its input is neither promoted nor
+// aligned.
+func recordActivation(c *QMLActivation, r *QMLRecord) error {
+	in := castFloat(r.Inputs[0])
+	if in.IsQFloat() {
+		return errors.New("QuantizedActivation only accepts FixedPoint inputs (its input is a QFloat: the layer before it has no output quantizer); re-quantize the model")
+	}
+	if !in.PerTensor() {
+		return errors.New("QuantizedActivation only supports per-tensor inputs.")
+	}
+	act, err := LUTActivation(c.Activation, float32(c.Alpha))
+	if err != nil {
+		return err
+	}
+	if r.LUT, err = qmlLUT(act, in.ValueBits, in.Frac[0], c.LUTBitwidth-1); err != nil {
+		return err
+	}
+	r.Raw = QTensor{ValueBits: r.LUT.LUTBits, Signed: true, Frac: []int{0}, Scales: []float32{r.LUT.Scale}}
+	return nil
+}
+
 // recordGAP: the sum over height and width in the GAP's buffer, the
 // division by H·W moved into the scales (spec §4.4 item 9). A per-axis
 // input is aligned first (the GAP is not one of the layers that skip it).
@@ -581,13 +627,11 @@ func recordGAP(m *Model, l *Layer, qc *QuantConfig, r *QMLRecord) error {
 	if len(shapes) != 1 || len(shapes[0]) != 3 || shapes[0][0] <= 0 || shapes[0][1] <= 0 {
 		return fmt.Errorf("its input shape %v is not a known (height, width, channels) image", shapes)
 	}
-	vb := qc.BufferBitwidth // unsigned buffer: not decremented (spec §4.4 items 4, 9)
-	var err error
-	if in.PerAxis() {
-		in, r.InputShift, err = expandInput(in, vb)
-	} else {
-		in, err = promote(in, vb)
+	if err := checkQuantizerBits("buffer_bitwidth", qc.BufferBitwidth, maxBufferBits); err != nil {
+		return err
 	}
+	vb := qc.BufferBitwidth // unsigned buffer: not decremented (spec §4.4 items 4, 9)
+	in, err := alignInput(in, vb, true, r)
 	if err != nil {
 		return err
 	}
@@ -616,6 +660,9 @@ func recordAdd(c *QMLAdd, r *QMLRecord) error {
 	}
 	if len(a.Frac) != 1 && len(b.Frac) != 1 && len(a.Frac) != len(b.Frac) {
 		return fmt.Errorf("the inputs have %d and %d per-channel frac bits", len(a.Frac), len(b.Frac))
+	}
+	if err := checkQuantizerBits("buffer_bitwidth", c.QuantConfig.BufferBitwidth, maxBufferBits); err != nil {
+		return err
 	}
 	vb := c.QuantConfig.BufferBitwidth - 1
 	n := max(len(a.Frac), len(b.Frac))

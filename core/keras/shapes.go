@@ -61,6 +61,18 @@ func (c *Conv2D) outputShape(ins []Shape) Shape {
 	return convShape(ins[0], c.Filters, c.KernelSize, c.Strides, c.Padding, c.DataFormat, c.DilationRate)
 }
 
+// outputShape of quantizeml's QuantizedConv2D: with a padding_value,
+// quantizeml saves "padding": "valid" but pads 'same' itself with that
+// value before a valid convolution, so the output has the 'same' size
+// (spec conversion-v2.md §2.0, §3.1).
+func (c *QMLConv2D) outputShape(ins []Shape) Shape {
+	padding := c.Padding
+	if c.PaddingValue != nil {
+		padding = "same"
+	}
+	return convShape(ins[0], c.Filters, c.KernelSize, c.Strides, padding, c.DataFormat, c.DilationRate)
+}
+
 func (c *SeparableConv2D) outputShape(ins []Shape) Shape {
 	return convShape(ins[0], c.Filters, c.KernelSize, c.Strides, c.Padding, c.DataFormat, c.DilationRate)
 }

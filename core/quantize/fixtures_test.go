@@ -315,8 +315,7 @@ func TestMobileNetVWWDiagnostics(t *testing.T) {
 			compat.Diagnostic{Layer: bn, Rule: "unsupported-layer", Message: "Layer " + bn + " of type BatchNormalization is not supported for Akida conversion"},
 			compat.Diagnostic{Layer: act, Rule: "two-activations", Message: "A neural layer is required between the two activation layers '" + prev + "' and '" + act + "'."})
 	}
-	want = append(want, compat.Diagnostic{Layer: "average_pooling2d", Rule: "unsupported-layer",
-		Message: "Layer average_pooling2d of type AveragePooling2D is not supported for Akida conversion"})
+	want = append(want, compat.Diagnostic{Layer: "average_pooling2d", Rule: "unsupported-layer", Message: "Layer average_pooling2d of type AveragePooling2D is not supported for Akida conversion"})
 	if r.Compatible || !slices.Equal(r.Diagnostics, want) {
 		t.Errorf("%d diagnostics:\n got  %q\n want %q", len(r.Diagnostics), r.Diagnostics, want)
 	}
@@ -355,7 +354,9 @@ func TestTFJSTinyCNN(t *testing.T) {
 }
 
 // TestTFJSBranchy: a model of several branches cannot be quantized; the
-// report gives sequentialize's problems once.
+// report gives sequentialize's problems once, and the per-layer problems
+// of every layer, which cnn2snn would only meet once the model is one
+// chain (extensions).
 func TestTFJSBranchy(t *testing.T) {
 	r, err := core.Check(tfjsFiles(t, "branchy"), core.Options{})
 	if err != nil {
@@ -364,6 +365,11 @@ func TestTFJSBranchy(t *testing.T) {
 	want := []compat.Diagnostic{
 		{Layer: "add", Rule: "single-inbound-layer", Message: "Layer add must have only one inbound layer. Receives 2."},
 		{Layer: "", Rule: "single-branch", Message: "The model contains more than one sequential branch."},
+		{Layer: "branch_a", Rule: "default-arguments", Message: "Argument 'activation' in layer 'branch_a' is only supported with default value 'linear'. Receives 'relu'.", Extension: true},
+		{Layer: "pad", Rule: "unsupported-layer", Message: "Layer pad of type ZeroPadding2D is not supported for Akida conversion", Extension: true},
+		{Layer: "avg_pool", Rule: "unsupported-layer", Message: "Layer avg_pool of type AveragePooling2D is not supported for Akida conversion", Extension: true},
+		{Layer: "branch_c", Rule: "default-arguments", Message: "Argument 'activation' in layer 'branch_c' is only supported with default value 'linear'. Receives 'sigmoid'.", Extension: true},
+		{Layer: "dense", Rule: "dense-input-shape", Message: "The Dense layer dense must have an input shape of (N,) or (1,1,N). Receives (9, 28).", Extension: true},
 	}
 	if r.Compatible || !slices.Equal(r.Diagnostics, want) || len(r.Quantization.Actions) != 0 {
 		t.Errorf("diagnostics %q, actions %v", r.Diagnostics, r.Quantization.Actions)

@@ -105,7 +105,11 @@ func printCheckReport(w io.Writer, r *core.CheckReport) {
 			if layer == "" {
 				layer = "model"
 			}
-			fmt.Fprintf(w, "  %s: %s [%s]\n", layer, d.Message, d.Rule)
+			extension := ""
+			if d.Extension {
+				extension = " (extension: cnn2snn would report it once the problems before it are fixed)"
+			}
+			fmt.Fprintf(w, "  %s: %s [%s]%s\n", layer, d.Message, d.Rule, extension)
 			if !slices.Contains(rules, d.Rule) {
 				rules = append(rules, d.Rule)
 			}
@@ -165,7 +169,11 @@ func printBlocks(w io.Writer, blocks []compat.Block) {
 				layers[i] += "*"
 			}
 		}
-		fmt.Fprintf(w, "  %s  %s  %s%s  ← %s\n", b.AkidaLayer, typ, shape, bits, strings.Join(layers, ", "))
+		from := strings.Join(layers, ", ")
+		if len(layers) == 0 {
+			from = "(added by the converter, no Keras layer)"
+		}
+		fmt.Fprintf(w, "  %s  %s  %s%s  ← %s\n", b.AkidaLayer, typ, shape, bits, from)
 	}
 }
 

@@ -100,6 +100,7 @@ func setSummaryHeaders(h http.Header, res *core.ConvertResult) {
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": res.FileName}))
 	h.Set("X-Cnn2snn-Version", core.Version)
 	h.Set("X-Cnn2snn-Akida-Version", rep.AkidaVersion)
+	h.Set("X-Cnn2snn-Target", rep.Target)
 	h.Set("X-Cnn2snn-Layers", strconv.Itoa(rep.Layers))
 	h.Set("X-Cnn2snn-Weights", strconv.Itoa(rep.Weights))
 	h.Set("X-Cnn2snn-Warnings", strconv.Itoa(len(rep.Warnings)))
