@@ -31,9 +31,13 @@ package quantize
 // (quantizeml leaves Keras Activation layers float and stops there); a
 // SeparableConv2D becomes a DepthwiseConv2D and a 1×1 Conv2D (Akida 2.0
 // has no separable layer); an AveragePooling2D over its whole input
-// becomes a GlobalAveragePooling2D; a ReLU right after a
+// becomes a GlobalAveragePooling2D, one that pads nothing a
+// DepthwiseConv2D of constant weights; a ReLU right after a
 // GlobalAveragePooling2D gets an identity layer in between (Akida 2.0
-// pools after the activation); random calibration samples are seeded.
+// pools after the activation); the padding_value [0.0] quantizeml gives a
+// 'same' Conv2D after an unsigned InputQuantizer is removed before a max
+// pooling when no zero point was folded (cnn2snn refuses the block
+// otherwise); random calibration samples are seeded.
 
 import (
 	"context"

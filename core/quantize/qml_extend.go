@@ -130,3 +130,45 @@ func (q *qmlQuantizer) identityAfterGlobalPool(g *graph) {
 				id.ClassName, id.Name, gap.Name, p[1].Name)})
 	}
 }
+
+// averageToDepthwise turns an AveragePooling2D that pads nothing into a
+// DepthwiseConv2D <name> of the same window and strides, without bias,
+// whose kernel is 1/(window size) everywhere: the same function.
+// quantizeml has no quantized AveragePooling2D: it would stop quantizing
+// there. A pooling that pads ('same' with a window overlapping the
+// border) averages fewer values at the borders, which a convolution
+// cannot do: it is left as it is.
+func (q *qmlQuantizer) averageToDepthwise(g *graph) {
+	for _, l := range g.m.Layers {
+		c, ok := l.Config.(*keras.AveragePooling2D)
+		in := g.inputShape(l)
+		if !ok || c.DataFormat == "channels_first" || len(in) != 3 || len(l.OutputShape) != 3 || in[2] <= 0 {
+			continue
+		}
+		if c.Padding == "same" && !padsNothing(in, c.PoolSize, c.Strides) {
+			continue
+		}
+		kh, kw, ch := c.PoolSize[0], c.PoolSize[1], in[2]
+		kernel := keras.Weight{Name: "depthwise_kernel", Shape: []int{kh, kw, ch, 1}, Values: filled(kh*kw*ch, 1/float32(kh*kw))}
+		l.ClassName, l.Package = "DepthwiseConv2D", ""
+		l.Config = &keras.DepthwiseConv2D{KernelSize: c.PoolSize, Strides: c.Strides, Padding: "valid", DataFormat: "channels_last",
+			DilationRate: []int{1, 1}, DepthMultiplier: 1, Activation: "linear"}
+		l.Weights = []keras.Weight{kernel}
+		l.RawConfig = rawConfig(nil, l.Name, nil, map[string]any{"kernel_size": []int{kh, kw}, "strides": c.Strides[:], "use_bias": false})
+		q.report.add(Action{Kind: ActionAverageToDepthwise, Layer: l.Name, Result: l.Name, Extension: true,
+			Text: sprintf("AveragePooling2D %s (%d×%d, strides %d×%d) becomes a DepthwiseConv2D whose kernel is 1/%d everywhere (extension: quantizeml has no quantized AveragePooling2D and stops quantizing there)",
+				l.Name, kh, kw, c.Strides[0], c.Strides[1], kh*kw)})
+	}
+}
+
+// padsNothing reports whether TensorFlow's 'same' padding adds no cell for
+// this input, window and strides.
+func padsNothing(in keras.Shape, size, strides [2]int) bool {
+	for a := range 2 {
+		out := (in[a] + strides[a] - 1) / strides[a]
+		if (out-1)*strides[a]+size[a] > in[a] {
+			return false
+		}
+	}
+	return true
+}

@@ -273,7 +273,7 @@ func (q *qmlQuantizer) insertIdentityConvs(g *graph) {
 		}
 		for len(names) > 2 {
 			id := identityConv(g, fmt.Sprintf("%s_identity_conv_%d", l.Name, len(names)), l.OutputShape)
-			last := names[len(names)-2:]
+			last := slices.Clone(names[len(names)-2:])
 			names = append(names[:len(names)-2], id.Name)
 			g.insertAfter(l.Name, id, last)
 			q.report.add(Action{Kind: ActionIdentityConv, Layer: l.Name, Result: id.Name,

@@ -20,22 +20,23 @@ const (
 // ActionActivationToReLU, ActionMoveMaxPool, ActionFoldBatchNorm and
 // ActionQuantizeLayer, shared with the cnn2snn mode).
 const (
-	ActionAlignRescaling    = "align-rescaling"       // a Rescaling's offset (and per-channel scale) folded into the next layer
-	ActionInvertBatchNorm   = "invert-batchnorm"      // a BatchNormalization moved before the pooling before it
-	ActionRemoveZeroPadding = "remove-zero-padding"   // a ZeroPadding2D removed, the convolution made 'same'
-	ActionSplitConcatenate  = "split-concatenate"     // a Concatenate of more than two inputs split
-	ActionEvenToOddKernel   = "even-to-odd-kernel"    // an even kernel made odd
-	ActionSplitDepthwise    = "split-depthwise"       // a stride-2 5×5/7×7 depthwise convolution split in two
-	ActionIdentityConv      = "identity-layer"        // an identity layer inserted
-	ActionSplitSeparable    = "split-separable"       // a SeparableConv2D split into depthwise and pointwise (extension)
-	ActionAverageToGlobal   = "average-to-global"     // an AveragePooling2D over its whole input made global (extension)
-	ActionInputQuantizer    = "input-quantizer"       // the InputQuantizer added, or the first layer prepared for it
-	ActionDequantizer       = "dequantizer"           // a Dequantizer added
-	ActionLastOutputBits    = "last-output-bits"      // an output quantizer set by last_output_bits
-	ActionEqualize          = "equalize"              // cross-layer equalization of an output quantizer
-	ActionFoldZeroPoint     = "fold-zero-point"       // the InputQuantizer's zero point folded into the next layer
-	ActionDropPaddingValue  = "drop-padding-value"    // a zero padding_value removed before a max pooling (extension)
-	ActionRefuseRequantize  = "refuse-requantization" // bit widths given for a model already quantized
+	ActionAlignRescaling     = "align-rescaling"       // a Rescaling's offset (and per-channel scale) folded into the next layer
+	ActionInvertBatchNorm    = "invert-batchnorm"      // a BatchNormalization moved before the pooling before it
+	ActionRemoveZeroPadding  = "remove-zero-padding"   // a ZeroPadding2D removed, the convolution made 'same'
+	ActionSplitConcatenate   = "split-concatenate"     // a Concatenate of more than two inputs split
+	ActionEvenToOddKernel    = "even-to-odd-kernel"    // an even kernel made odd
+	ActionSplitDepthwise     = "split-depthwise"       // a stride-2 5×5/7×7 depthwise convolution split in two
+	ActionIdentityConv       = "identity-layer"        // an identity layer inserted
+	ActionSplitSeparable     = "split-separable"       // a SeparableConv2D split into depthwise and pointwise (extension)
+	ActionAverageToGlobal    = "average-to-global"     // an AveragePooling2D over its whole input made global (extension)
+	ActionAverageToDepthwise = "average-to-depthwise"  // an AveragePooling2D made a DepthwiseConv2D (extension)
+	ActionInputQuantizer     = "input-quantizer"       // the InputQuantizer added, or the first layer prepared for it
+	ActionDequantizer        = "dequantizer"           // a Dequantizer added
+	ActionLastOutputBits     = "last-output-bits"      // an output quantizer set by last_output_bits
+	ActionEqualize           = "equalize"              // cross-layer equalization of an output quantizer
+	ActionFoldZeroPoint      = "fold-zero-point"       // the InputQuantizer's zero point folded into the next layer
+	ActionDropPaddingValue   = "drop-padding-value"    // a zero padding_value removed before a max pooling (extension)
+	ActionRefuseRequantize   = "refuse-requantization" // bit widths given for a model already quantized
 )
 
 // QuantizeMLReport is the quantizeml part of a Report.

@@ -30,6 +30,7 @@ func (q *qmlQuantizer) sanitize(g *graph) error {
 	q.activationsToReLU(g)   // extension
 	q.splitSeparable(g)      // extension
 	q.averageToGlobalPool(g) // extension
+	q.averageToDepthwise(g)  // extension
 	q.safe("align_rescaling", g, q.alignRescaling)
 	q.safe("invert_activation_maxpool", g, q.invertActivationMaxPool)
 	q.safe("invert_batchnorm_pooling", g, q.invertBatchNormPooling)
