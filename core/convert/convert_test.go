@@ -607,7 +607,9 @@ func TestOptionValidation(t *testing.T) {
 	}{
 		{Options{Target: "v3"}, `unknown target "v3": use v1 (Akida 1.0: AKD1000, AKD1500) or v2 (Akida 2.0)`},
 		{Options{Quantize: QuantizeBits{Weights: 3}}, "quantize: weight bitwidth 3 is not allowed: Weight bitwidth must be in (2, 4, 8)"},
-		{Options{Quantize: QuantizeBits{Activations: 8}}, "quantize: activation bitwidth 8 is not allowed: Activation bitwidth must be in (1, 2, 4)"},
+		{Options{Target: TargetV1, Quantize: QuantizeBits{Activations: 8}}, "quantize: activation bitwidth 8 is not allowed: Activation bitwidth must be in (1, 2, 4)"},
+		{Options{Target: TargetV2, Quantize: QuantizeBits{Weights: 2}}, "quantize: weight bitwidth 2 is not allowed for Akida 2.0: its layers take 4 or 8-bit weights"},
+		{Options{Target: TargetV2, Quantize: QuantizeBits{Activations: 9}}, "quantize: activation bitwidth 9 is not allowed for Akida 2.0: its layers output 1 to 8-bit activations"},
 		{Options{Quantize: QuantizeBits{InputWeights: 9}}, "quantize: input weight bitwidth 9 is not allowed: the input layer takes 2 to 8-bit weights (8 is usual)"},
 		// A non-finite shift used to convert, with padding_value and
 		// thresholds saturated to the int32 limits.
@@ -624,6 +626,16 @@ func TestOptionValidation(t *testing.T) {
 	}
 	if got := (QuantizeBits{}).WithDefaults(); got != (QuantizeBits{Weights: 4, Activations: 4, InputWeights: 8}) {
 		t.Errorf("defaults %+v", got)
+	}
+	if got := (QuantizeBits{Activations: 4}).WithDefaultsFor(TargetV2); got != (QuantizeBits{Weights: 8, Activations: 4, InputWeights: 8}) {
+		t.Errorf("Akida 2.0 defaults %+v", got)
+	}
+	// Without a target, widths that suit one of them are accepted: 8-bit
+	// activations are Akida 2.0's, 2-bit weights Akida 1.0's.
+	for _, q := range []QuantizeBits{{Activations: 8}, {Weights: 2}, {8, 8, 8}, {4, 4, 8}} {
+		if err := q.Validate(); err != nil {
+			t.Errorf("%+v: %v", q, err)
+		}
 	}
 }
 

@@ -82,7 +82,7 @@ func (o Options) Validate() error {
 	if s := o.InputScaling; s != nil && !(isFinite(s[0]) && isFinite(s[1])) {
 		return fmt.Errorf("input scaling (%g, %g) is not two finite numbers: give A,B with Akida input = A × Keras input + B, e.g. 255,0", s[0], s[1])
 	}
-	return o.Quantize.Validate()
+	return o.Quantize.ValidateFor(o.Target)
 }
 
 func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
@@ -90,41 +90,83 @@ func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 // inputIsImage returns the InputIsImage option with its default.
 func (o Options) inputIsImage() bool { return o.InputIsImage == nil || *o.InputIsImage }
 
-// QuantizeBits are the bit widths cnn2snn.quantize takes: weights,
-// activations, and the weights of the first (input) layer. Zero means the
-// default: 4, 4 and 8.
+// QuantizeBits are the bit widths a float model is quantized with:
+// weights, activations, and the weights of the first (input) layer — the
+// arguments of cnn2snn.quantize for Akida 1.0, and QuantizationParams'
+// weight_bits, activation_bits and input_weight_bits of quantizeml for
+// Akida 2.0. Zero means the target's default: 4, 4, 8 for Akida 1.0 and
+// 8, 8, 8 for Akida 2.0.
 type QuantizeBits struct {
 	Weights      int `json:"weights"`
 	Activations  int `json:"activations"`
 	InputWeights int `json:"input_weights"`
 }
 
-// Default quantization bit widths.
+// Default quantization bit widths for Akida 1.0 (cnn2snn-wasm's 4, 4, 8)
+// and Akida 2.0 (quantizeml's QuantizationParams defaults).
 const (
 	DefaultWeightBits      = 4
 	DefaultActivationBits  = 4
 	DefaultInputWeightBits = 8
+
+	DefaultV2WeightBits      = 8
+	DefaultV2ActivationBits  = 8
+	DefaultV2InputWeightBits = 8
 )
 
-// WithDefaults fills zero widths with the defaults.
-func (q QuantizeBits) WithDefaults() QuantizeBits {
+// WithDefaults fills zero widths with the Akida 1.0 defaults.
+func (q QuantizeBits) WithDefaults() QuantizeBits { return q.WithDefaultsFor(TargetV1) }
+
+// WithDefaultsFor fills zero widths with the target's defaults (Akida 1.0
+// for an empty target).
+func (q QuantizeBits) WithDefaultsFor(target akida.IPVersion) QuantizeBits {
+	def := QuantizeBits{DefaultWeightBits, DefaultActivationBits, DefaultInputWeightBits}
+	if target == TargetV2 {
+		def = QuantizeBits{DefaultV2WeightBits, DefaultV2ActivationBits, DefaultV2InputWeightBits}
+	}
 	if q.Weights == 0 {
-		q.Weights = DefaultWeightBits
+		q.Weights = def.Weights
 	}
 	if q.Activations == 0 {
-		q.Activations = DefaultActivationBits
+		q.Activations = def.Activations
 	}
 	if q.InputWeights == 0 {
-		q.InputWeights = DefaultInputWeightBits
+		q.InputWeights = def.InputWeights
 	}
 	return q
 }
 
-// Validate checks the widths against what the Akida 1.0 generator accepts
-// (zero = default is fine): weights 2, 4 or 8, activations 1, 2 or 4, and
-// input weights 2 to 8 (cnn2snn does not check the input layer's width; 8
-// bits is what the Akida 1.0 input layer is made for).
-func (q QuantizeBits) Validate() error {
+// Validate checks the widths for some target: with no target, they must
+// suit Akida 1.0 or Akida 2.0 (the Akida 1.0 error is returned when they
+// suit neither).
+func (q QuantizeBits) Validate() error { return q.ValidateFor("") }
+
+// ValidateFor checks the widths (zero = default is fine) against what the
+// target's generator accepts.
+//
+// Akida 1.0: weights 2, 4 or 8, activations 1, 2 or 4, and input weights
+// 2 to 8 (cnn2snn does not check the input layer's width; 8 bits is what
+// the Akida 1.0 input layer is made for).
+//
+// Akida 2.0: weights and input weights 4 or 8 (cnn2snn's Akida 2.0 layers
+// refuse others: "Conv2D layer can only handle weights with 4 or 8
+// bits"), activations 1 to 8 (Akida 2.0 layers output 8 bits at most;
+// quantizeml makes 8-bit activations signed and fewer unsigned).
+func (q QuantizeBits) ValidateFor(target akida.IPVersion) error {
+	switch target {
+	case TargetV1:
+		return q.validateV1()
+	case TargetV2:
+		return q.validateV2()
+	}
+	err := q.validateV1()
+	if err != nil && q.validateV2() == nil {
+		return nil
+	}
+	return err
+}
+
+func (q QuantizeBits) validateV1() error {
 	switch q.Weights {
 	case 0, 2, 4, 8:
 	default:
@@ -137,6 +179,23 @@ func (q QuantizeBits) Validate() error {
 	}
 	if q.InputWeights != 0 && (q.InputWeights < 2 || q.InputWeights > 8) {
 		return fmt.Errorf("quantize: input weight bitwidth %d is not allowed: the input layer takes 2 to 8-bit weights (8 is usual)", q.InputWeights)
+	}
+	return nil
+}
+
+func (q QuantizeBits) validateV2() error {
+	switch q.Weights {
+	case 0, 4, 8:
+	default:
+		return fmt.Errorf("quantize: weight bitwidth %d is not allowed for Akida 2.0: its layers take 4 or 8-bit weights", q.Weights)
+	}
+	if q.Activations < 0 || q.Activations > 8 {
+		return fmt.Errorf("quantize: activation bitwidth %d is not allowed for Akida 2.0: its layers output 1 to 8-bit activations", q.Activations)
+	}
+	switch q.InputWeights {
+	case 0, 4, 8:
+	default:
+		return fmt.Errorf("quantize: input weight bitwidth %d is not allowed for Akida 2.0: its input layer takes 4 or 8-bit weights", q.InputWeights)
 	}
 	return nil
 }
