@@ -197,7 +197,7 @@ func Rules() []*Rule {
 		BatchNormNegativeGamma, BatchNormWeights, BatchNormLastAxis, BatchNormPerAxisQuantizer,
 		BatchNormNullGamma,
 		// quantize
-		DefaultArguments,
+		DefaultArguments, QMLQuantize,
 		// check_sequential_compatibility
 		DenseInputShape, ConvDilation, TwoNeuralLayers, TwoActivations, PoolingFirst,
 		PoolingAfterConv, MaxPoolPadding, FlattenBeforeDense, ReshapeShape, RescalingFirst,

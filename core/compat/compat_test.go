@@ -70,7 +70,7 @@ func TestRulesCatalog(t *testing.T) {
 		// state of a rewrite (sequentialize's walk, the Akida 2.0
 		// generator's records) are reported by core/transform and
 		// core/convert.
-		wantCheck := r.Stage == compat.StageCompatibility || r.Stage == compat.StageQuantize ||
+		wantCheck := r.Stage == compat.StageCompatibility || (r.Stage == compat.StageQuantize && r.AppliesTo(compat.V1)) ||
 			(r.Stage == compat.StageSequentialize && !strings.HasPrefix(r.Name, "concatenate") && r.Name != "single-branch") ||
 			r.Stage == compat.StageQMLBlock ||
 			(r.Stage == compat.StageQuantizeML && (r.Name == "qml-only-skippable" || r.Name == "qml-sequential-input-shape")) ||
@@ -79,8 +79,8 @@ func TestRulesCatalog(t *testing.T) {
 			t.Errorf("rule %s (stage %s): Check set = %v, want %v", r.Name, r.Stage, hasCheck, wantCheck)
 		}
 	}
-	if len(names) != 74 {
-		t.Errorf("%d rules, want 74", len(names))
+	if len(names) != 75 {
+		t.Errorf("%d rules, want 75", len(names))
 	}
 	if compat.Lookup("no-such-rule") != nil {
 		t.Error("Lookup of an unknown name must be nil")
