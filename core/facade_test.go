@@ -23,7 +23,7 @@ func fixture(t *testing.T, dir, name string) File {
 // withTestQuantizer is the pipeline with modeltest.Quantize standing in for
 // core/quantize, honouring the bit widths.
 func withTestQuantizer() pipeline {
-	return pipeline{load: keras.Load, quantize: func(m *keras.Model, bits QuantizeOptions, _ []byte) (*keras.Model, *quantize.Report, error) {
+	return pipeline{load: keras.Load, quantize: func(m *keras.Model, bits QuantizeOptions, _ []byte, _ int) (*keras.Model, *quantize.Report, error) {
 		return modeltest.Quantize(m, bits.Weights, bits.Activations, bits.InputWeights), nil, nil
 	}}
 }
@@ -189,7 +189,9 @@ func TestOptionErrors(t *testing.T) {
 }
 
 func TestPanicsBecomeErrors(t *testing.T) {
-	p := pipeline{load: keras.Load, quantize: func(*keras.Model, QuantizeOptions, []byte) (*keras.Model, *quantize.Report, error) { panic("boom") }}
+	p := pipeline{load: keras.Load, quantize: func(*keras.Model, QuantizeOptions, []byte, int) (*keras.Model, *quantize.Report, error) {
+		panic("boom")
+	}}
 	_, err := p.convert([]File{fixture(t, "keras", "float_ecg_cnn_bn_keras2.15.h5")}, Options{})
 	if err == nil || err.Error() != "internal error in quantize: boom — please report this with the model file" {
 		t.Errorf("error %v", err)
@@ -263,7 +265,7 @@ func TestReportsCarryTheKerasLayers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Convert([]File{fixture(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")}, Options{})
+	_, err = Convert([]File{fixture(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")}, Options{Target: "v1"})
 	var refused *ModelError
 	if !errors.As(err, &refused) {
 		t.Fatalf("mobilenet: %v, want a *ModelError", err)

@@ -155,9 +155,10 @@ func TestKeras20PairConverts(t *testing.T) {
 
 // TestMobileNetFixtureDiagnostics: DepthwiseConv2D (and the
 // BatchNormalization after it, which has no layer to fold into) and
-// AveragePooling2D have no Akida 1.0 equivalent.
+// AveragePooling2D have no Akida 1.0 equivalent. (By default the model
+// converts to Akida 2.0: TestFloatModelsDefaultToAkida2.)
 func TestMobileNetFixtureDiagnostics(t *testing.T) {
-	_, err := Convert([]File{{Name: "vww.h5", Data: fixtures.ReadShared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")}}, Options{})
+	_, err := Convert([]File{{Name: "vww.h5", Data: fixtures.ReadShared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")}}, Options{Target: "v1"})
 	var me *ModelError
 	if !errors.As(err, &me) {
 		t.Fatalf("error %v", err)

@@ -76,7 +76,7 @@ func (opt Option) SetFile(o *Options, data []byte) error { return opt.SetJS(o, d
 func OptionTable() []Option {
 	return []Option{
 		{Name: "target", Query: "target", JS: "target", Form: "v1|v2",
-			Doc:    "Akida IP version to convert to: v1 (Akida 1.0: AKD1000, AKD1500) or v2 (Akida 2.0); default: v2 for a model quantized with quantizeml, v1 for the others",
+			Doc:    "Akida IP version to convert to: v1 (Akida 1.0: AKD1000, AKD1500) or v2 (Akida 2.0); default: v2 for a model quantized with quantizeml, v1 for one quantized with cnn2snn, and for a float model v1 when Akida 1.0 accepts it, else v2 when Akida 2.0 does",
 			Must:   "v1 (Akida 1.0) or v2 (Akida 2.0)",
 			JSMust: `"v1" (Akida 1.0) or "v2" (Akida 2.0)`,
 			text:   textTarget},
@@ -91,14 +91,44 @@ func OptionTable() []Option {
 			JSMust: "true or false",
 			text:   textInputIsImage, js: jsInputIsImage},
 		{Name: "quantize", Query: "quantize", JS: "quantize", Form: "W,A,I",
-			Doc:    "bit widths to quantize a float model with: weights, activations, first-layer weights (default 4,4,8)",
+			Doc:    "bit widths to quantize a float model with: weights, activations, first-layer weights (default 4,4,8 for Akida 1.0, 8,8,8 for Akida 2.0); on a model quantized with cnn2snn, re-quantize it with them",
 			Must:   "three bit widths W,A,I (weights, activations, first-layer weights), e.g. 4,4,8",
 			JSMust: "an object {weights, activations, inputWeights} of bit widths, e.g. {weights: 4, activations: 4, inputWeights: 8}",
 			text:   textQuantize, js: jsQuantize},
+		{Name: "output-bits", Query: "output_bits", JS: "outputBits", Form: "N",
+			Doc:    "Akida 2.0: the bit width of outputs that are not activations (a convolution before another one, an Add, a pooling); quantizeml's output_bits (default 8)",
+			Must:   "a whole number of bits from 1 to 8, e.g. 8",
+			JSMust: "a whole number of bits from 1 to 8, e.g. 8",
+			text:   textOutputBits, js: jsOutputBits},
+		{Name: "per-tensor-activations", Query: "per_tensor_activations", JS: "perTensorActivations", Form: "true|false", Bool: true,
+			Doc:    "Akida 2.0: one range per activation tensor instead of one per channel (quantizeml's per_tensor_activations; default true: quantizeml asks for it with random calibration samples, and refuses a Flatten after per-channel activations)",
+			Must:   "true or false",
+			JSMust: "true or false",
+			text:   textPerTensor, js: jsPerTensor},
+		{Name: "input-dtype", Query: "input_dtype", JS: "inputDtype", Form: "uint8|int8|uint16|int16",
+			Doc:    "Akida 2.0: the integer type a float input is quantized to (quantizeml's input_dtype; default uint8)",
+			Must:   "uint8, int8, uint16 or int16",
+			JSMust: `"uint8", "int8", "uint16" or "int16"`,
+			text:   textInputDtype},
 		{Name: "calibration", JS: "calibration", Form: "X.npy", File: true,
-			Doc:    "a batch of model inputs (batch first) on which the quantizer calibrates (default: 16 seeded inputs)",
+			Doc:    "a NumPy array of model inputs (batch first) on which the quantizer calibrates (default: random samples)",
 			JSMust: "the bytes of a .npy file (a Uint8Array)",
 			js:     jsCalibration},
+		{Name: "calibration-samples", Query: "calibration_samples", JS: "calibrationSamples", Form: "N",
+			Doc:    "the number of calibration samples: random ones to draw, or quantizeml's num_samples with --calibration (default: 16 for Akida 1.0; 128 random ones, or 1024 with an array as quantizeml, for Akida 2.0)",
+			Must:   "a whole number of samples, 1 or more",
+			JSMust: "a whole number of samples, 1 or more",
+			text:   textPositive(func(o *Options) *int { return &o.CalibrationSamples }), js: jsPositive(func(o *Options) *int { return &o.CalibrationSamples })},
+		{Name: "calibration-batch-size", Query: "calibration_batch_size", JS: "calibrationBatchSize", Form: "B",
+			Doc:    "Akida 2.0: quantizeml's calibration batch_size (default None: batches of ceil(samples in the array / num_samples), 1 for random samples)",
+			Must:   "a whole number of samples, 1 or more",
+			JSMust: "a whole number of samples, 1 or more",
+			text:   textPositive(func(o *Options) *int { return &o.CalibrationBatchSize }), js: jsPositive(func(o *Options) *int { return &o.CalibrationBatchSize })},
+		{Name: "calibration-epochs", Query: "calibration_epochs", JS: "calibrationEpochs", Form: "E",
+			Doc:    "Akida 2.0: the number of passes over the calibration samples (quantizeml's epochs, default 1)",
+			Must:   "a whole number of passes, 1 or more",
+			JSMust: "a whole number of passes, 1 or more",
+			text:   textPositive(func(o *Options) *int { return &o.CalibrationEpochs }), js: jsPositive(func(o *Options) *int { return &o.CalibrationEpochs })},
 		{Name: "akida-version", JS: "akidaVersion", Form: "X.Y.Z",
 			Doc:    "the akida version string written in the .fbz (default " + fbz.DefaultVersion + ")",
 			Must:   "a version string such as " + fbz.DefaultVersion,
@@ -207,6 +237,77 @@ func jsQuantize(o *Options, v any) error {
 	}
 	o.Quantize = b
 	return nil
+}
+
+func textOutputBits(o *Options, s string) bool {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 1 || n > 32 {
+		return false
+	}
+	o.OutputBits = n
+	return true
+}
+
+func jsOutputBits(o *Options, v any) error {
+	n, ok := finite(v)
+	if !ok || n != math.Trunc(n) || n < 1 || n > 32 {
+		return errMalformed
+	}
+	o.OutputBits = int(n)
+	return nil
+}
+
+func textPerTensor(o *Options, s string) bool {
+	b, err := strconv.ParseBool(s)
+	if err == nil {
+		o.PerTensorActivations = &b
+	}
+	return err == nil
+}
+
+func jsPerTensor(o *Options, v any) error {
+	b, ok := v.(bool)
+	if !ok {
+		return errMalformed
+	}
+	o.PerTensorActivations = &b
+	return nil
+}
+
+func textInputDtype(o *Options, s string) bool {
+	switch s {
+	case "uint8", "int8", "uint16", "int16":
+		o.InputDtype = s
+		return true
+	}
+	return false
+}
+
+// maxCount bounds the counts an option takes (samples, batch size,
+// epochs), so that a parsed value always fits an int.
+const maxCount = 1 << 30
+
+// textPositive reads a whole number ≥ 1 into the field field returns.
+func textPositive(field func(*Options) *int) func(*Options, string) bool {
+	return func(o *Options, s string) bool {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 || n > maxCount {
+			return false
+		}
+		*field(o) = n
+		return true
+	}
+}
+
+func jsPositive(field func(*Options) *int) func(*Options, any) error {
+	return func(o *Options, v any) error {
+		n, ok := finite(v)
+		if !ok || n != math.Trunc(n) || n < 1 || n > maxCount {
+			return errMalformed
+		}
+		*field(o) = int(n)
+		return nil
+	}
 }
 
 func jsCalibration(o *Options, v any) error {

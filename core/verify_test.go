@@ -110,8 +110,8 @@ func TestVerifyFloatModel(t *testing.T) {
 func TestVerifyErrors(t *testing.T) {
 	// A model that does not convert: Convert's error, with its report.
 	vww := []File{{Name: "vww.h5", Data: fixtures.ReadShared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")}}
-	_, err := Verify(vww, Options{}, VerifyOptions{})
-	_, convertErr := Convert(vww, Options{})
+	_, err := Verify(vww, Options{Target: "v1"}, VerifyOptions{})
+	_, convertErr := Convert(vww, Options{Target: "v1"})
 	var me *ModelError
 	if !errors.As(err, &me) || err.Error() != convertErr.Error() || len(me.Report.Diagnostics) != 40 {
 		t.Errorf("error %v, want Convert's %v", err, convertErr)

@@ -82,6 +82,9 @@ func DefaultOptions() Options {
 // user's: calibration runs the float model once per sample.
 const maxCalibrationSamples = 1024
 
+// MaxCalibrationSamples is the largest CalibrationSamples of this mode.
+const MaxCalibrationSamples = maxCalibrationSamples
+
 // Validate checks the bit widths against what cnn2snn's quantizers accept
 // (weights: more than 1 bit, stored as int8; activations: at least 1 bit).
 // The Akida 1.0 generator is stricter (weights 2, 4 or 8, activations 1, 2
