@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/verify"
@@ -66,20 +67,22 @@ func fileFrom(v any) (core.File, error) {
 	return core.File{Name: name, Data: data}, nil
 }
 
-// optionNames lists the options for error messages. onProgress is taken
-// out by the JavaScript side before the rest is copied. verify takes
-// verifyOptionNames too.
-const (
-	optionNames       = "inputScaling, inputIsImage, quantize, calibration, target, akidaVersion, onProgress"
-	verifyOptionNames = "samples, seed"
-)
+// verifyOptionNames are verify's own options, after the conversion's.
+const verifyOptionNames = "samples, seed"
 
-// optionList names the options of a call for its error messages.
+// optionList names the options of a call for its error messages: the JS
+// names of core.OptionTable, and onProgress (taken out by the JavaScript
+// side before the rest is copied); verify takes verifyOptionNames too.
 func optionList(call string) string {
-	if call == "verify" {
-		return optionNames + ", " + verifyOptionNames
+	var names []string
+	for _, opt := range core.OptionTable() {
+		names = append(names, opt.JS)
 	}
-	return optionNames
+	list := strings.Join(names, ", ") + ", onProgress"
+	if call == "verify" {
+		return list + ", " + verifyOptionNames
+	}
+	return list
 }
 
 // optionsFrom reads the options object, whose keys are the JS names of

@@ -24,10 +24,10 @@ const (
 	checkIncompatible = 2
 )
 
-// runCheck reports whether a Keras model converts to Akida 1.0: every
-// problem with cnn2snn's message and rule, and the Akida layer each Keras
-// layer goes to. It exits 0 when the model converts, 2 when it does not,
-// 1 on error.
+// runCheck reports whether a Keras model converts to Akida: every problem
+// with cnn2snn's message and rule, and the Akida layer each Keras layer
+// goes to; for a float model without --target, both targets' verdicts. It
+// exits 0 when the model converts, 2 when it does not, 1 on error.
 func runCheck(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("check", flag.ContinueOnError)
 	fl.SetOutput(stderr)
@@ -89,6 +89,10 @@ func printCheckReport(w io.Writer, r *core.CheckReport) {
 		verdict = fmt.Sprintf("not compatible, %d problem%s", len(r.Diagnostics), plural(len(r.Diagnostics)))
 	}
 	fmt.Fprintf(w, "model %q (%s), target %s: %s\n", r.Model, r.Origin, r.Target, verdict)
+	if r.TargetReason != "" {
+		fmt.Fprintf(w, "target chosen: %s\n", r.TargetReason)
+	}
+	printVerdicts(w, r)
 	if s := r.InputScaling; s != nil {
 		from := s.Source
 		if s.Layer != "" {
@@ -122,6 +126,33 @@ func printCheckReport(w io.Writer, r *core.CheckReport) {
 	printQuantization(w, r.Quantization)
 	for _, warning := range r.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warning)
+	}
+}
+
+// printVerdicts prints each target's verdict on a float model side by
+// side, with the problems of the targets the report is not about.
+func printVerdicts(w io.Writer, r *core.CheckReport) {
+	if len(r.Verdicts) < 2 {
+		return
+	}
+	names := map[string]string{"v1": "Akida 1.0", "v2": "Akida 2.0"}
+	fmt.Fprintln(w, "verdicts:")
+	for _, v := range r.Verdicts {
+		verdict := "compatible"
+		if !v.Compatible {
+			verdict = fmt.Sprintf("not compatible, %d problem%s", len(v.Diagnostics), plural(len(v.Diagnostics)))
+		}
+		fmt.Fprintf(w, "  %s (--target %s): %s\n", names[v.Target], v.Target, verdict)
+		if v.Target == r.Target {
+			continue // its problems follow
+		}
+		for _, d := range v.Diagnostics {
+			layer := d.Layer
+			if layer == "" {
+				layer = "model"
+			}
+			fmt.Fprintf(w, "    %s: %s [%s]\n", layer, d.Message, d.Rule)
+		}
 	}
 }
 

@@ -54,7 +54,7 @@ func TestCheckIncompatibleExitsTwo(t *testing.T) {
 	// MobileNet's DepthwiseConv2D layers have no Akida 1.0 equivalent on
 	// cnn2snn's legacy path, quantized or not.
 	h5 := fixtures.Shared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")
-	stdout, stderr, status := cli("check", h5)
+	stdout, stderr, status := cli("check", "--target", "v1", h5)
 	if status != 2 || stderr != "" {
 		t.Fatalf("status %d, stderr %q", status, stderr)
 	}
@@ -188,7 +188,7 @@ func TestConvertJSON(t *testing.T) {
 func TestConvertErrorPrintsCnn2snnMessage(t *testing.T) {
 	h5 := fixtures.Shared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")
 	out := filepath.Join(t.TempDir(), "out.fbz")
-	stdout, stderr, status := cli("convert", "-m", h5, "-o", out)
+	stdout, stderr, status := cli("convert", "-m", h5, "-o", out, "--target", "v1")
 	lines := strings.Split(stderr, "\n")
 	if status != 1 || stdout != "" || len(lines) != 3 ||
 		lines[0] != "cnn2snn: "+h5+": Layer depthwise_conv2d of type DepthwiseConv2D is not supported for Akida conversion" ||
@@ -199,7 +199,7 @@ func TestConvertErrorPrintsCnn2snnMessage(t *testing.T) {
 		t.Error("a failed conversion wrote a file")
 	}
 	// With --json the report with every problem goes to stdout.
-	stdout, _, _ = cli("convert", "-m", h5, "-o", out, "--json")
+	stdout, _, _ = cli("convert", "-m", h5, "-o", out, "--json", "--target", "v1")
 	var r struct {
 		Diagnostics []struct{ Layer, Rule string } `json:"diagnostics"`
 	}

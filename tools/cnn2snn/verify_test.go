@@ -88,7 +88,7 @@ func TestVerifyErrors(t *testing.T) {
 		{[]string{"verify", tiny, "--samples", "20000"}, "cnn2snn: verify: 20000 samples requested: use 1 to 10000 (0 means 16)\n"},
 		{[]string{"verify", tiny, "--quantize", "3,4,8"}, "cnn2snn: quantize: weight bitwidth 3 is not allowed: Weight bitwidth must be in (2, 4, 8)\n"},
 		{[]string{"verify", tiny + ".missing"}, "cnn2snn: " + tiny + ".missing: cannot read the file: no such file or directory\n"},
-		{[]string{"verify", "-m", vww}, "cnn2snn: " + vww + ": Layer depthwise_conv2d of type DepthwiseConv2D is not supported for Akida conversion\n" +
+		{[]string{"verify", "-m", vww, "--target", "v1"}, "cnn2snn: " + vww + ": Layer depthwise_conv2d of type DepthwiseConv2D is not supported for Akida conversion\n" +
 			"cnn2snn: 40 problems in all; run 'cnn2snn check " + vww + "' to see each with its fix\n"},
 	} {
 		stdout, stderr, status := cli(tc.args...)

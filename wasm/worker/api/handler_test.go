@@ -233,7 +233,7 @@ func TestOptionsSyntax(t *testing.T) {
 	h := New(Config{})
 	cases := []struct{ target, msg string }{
 		{"/v1/inspect?input_scaling=255,0", `/v1/inspect has no option "input_scaling"; its options are filename`},
-		{"/v1/convert?inputscaling=255,0", `/v1/convert has no option "inputscaling"; its options are filename, target, input_scaling, input_is_image, quantize`},
+		{"/v1/convert?inputscaling=255,0", `/v1/convert has no option "inputscaling"; its options are filename, target, input_scaling, input_is_image, quantize, output_bits, per_tensor_activations, input_dtype, calibration_samples, calibration_batch_size, calibration_epochs`},
 		{"/v1/check?target=v1&target=v2", "the option target is given 2 times; give it once"},
 		{"/v1/convert?input_scaling=255", "input_scaling=255: must be two numbers A,B such that the Akida input is A × Keras input + B, e.g. 255,0 for 8-bit images"},
 		{"/v1/convert?input_scaling=NaN,0", "input_scaling=NaN,0: must be two numbers A,B such that the Akida input is A × Keras input + B, e.g. 255,0 for 8-bit images"},
