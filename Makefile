@@ -55,7 +55,7 @@ bench:
 ## bench-wasm: the headline benchmarks compiled to WebAssembly and run in Node (the browser's engine, V8)
 bench-wasm:
 	$(WASM_ENV) $(GO) test ./core/hdf5 ./core/keras ./core/akida/fbz ./core/quantize ./core/infer ./core/akida/sim -run '^$$' \
-	  -bench 'ReadAllWeights|CopyWeightBytes|Load/akidanet|Encode|Decode|QuantizeConvertEncodeAkidaNet|AkidaNetFloat|ForwardAkidaNet025' -benchmem
+	  -bench 'ReadAllWeights|CopyWeightBytes|Load/akidanet|Encode|Decode|QuantizeConvertEncodeAkidaNet|FloatToAkida2|AkidaNetFloat|ForwardAkidaNet025' -benchmem
 
 ## generate: regenerate committed generated code (FlatBuffers, Vugu)
 generate: generate-fbz $(if $(wildcard web/web.mk),generate-web)
