@@ -529,7 +529,10 @@ func (q *qmlQuantizer) insertDequantizers(g *graph) bool {
 			continue
 		}
 		for _, in := range g.inbound(l) {
-			if in == nil || !isQuantizedClass(in) {
+			// An InputQuantizer is not one of quantizeml's quantized
+			// classes (is_quantized_layer): a float layer right after it
+			// gets no Dequantizer.
+			if _, iq := configOf[*keras.QMLInputQuantizer](in); in == nil || iq || !isQuantizedClass(in) {
 				continue
 			}
 			if !warned {
