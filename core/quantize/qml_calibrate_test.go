@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/infer"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
 // TestPlanBatches: how tf_keras' predict(x, steps, batch_size) cuts an
@@ -60,3 +61,53 @@ func TestObserverUpdate(t *testing.T) {
 }
 
 func tensorOf(shape []int, v ...float32) infer.Tensor { return infer.Tensor{Shape: shape, Data: v} }
+
+// TestDivideKernelThroughFlatten: after a per-axis output quantizer and a
+// Flatten of (2, 2, 3), a Dense kernel (12, F) is divided along the
+// channel of each flattened feature: index i is channel i mod 3
+// (quantizeml reshapes the kernel to (2, 2, 3, F), divides, reshapes
+// back).
+func TestDivideKernelThroughFlatten(t *testing.T) {
+	l := &keras.Layer{Name: "dense", Config: &keras.Dense{Units: 2}, Weights: []keras.Weight{
+		{Name: "kernel", Shape: []int{12, 2}, Values: filled(24, 1)}}}
+	divideKernel(l, []float32{1, 2, 4}, &reshapeOp{in: keras.Shape{2, 2, 3}, out: keras.Shape{12}})
+	want := []float32{1, 1, 0.5, 0.5, 0.25, 0.25, 1, 1, 0.5, 0.5, 0.25, 0.25, 1, 1, 0.5, 0.5, 0.25, 0.25, 1, 1, 0.5, 0.5, 0.25, 0.25}
+	if !slices.Equal(l.Weights[0].Values, want) {
+		t.Errorf("kernel %v", l.Weights[0].Values)
+	}
+	// A Conv2DTranspose kernel (h, w, filters, channels) is divided along
+	// its last axis.
+	ct := &keras.Layer{Name: "ct", Config: &keras.Conv2DTranspose{Filters: 2}, Weights: []keras.Weight{
+		{Name: "kernel", Shape: []int{1, 1, 2, 3}, Values: filled(6, 1)}}}
+	divideKernel(ct, []float32{1, 2, 4}, nil)
+	if want := []float32{1, 0.5, 0.25, 1, 0.5, 0.25}; !slices.Equal(ct.Weights[0].Values, want) {
+		t.Errorf("transposed kernel %v", ct.Weights[0].Values)
+	}
+}
+
+// TestIdealRangeMax: (2^b − 1)·2^(floor(log2 r) − b).
+func TestIdealRangeMax(t *testing.T) {
+	for _, c := range []struct {
+		r    float32
+		bits int
+		want float32
+	}{
+		{35.47, 8, 31.875},     // floor(log2) = 5: 255/8 (the ECG fixture's first ReLU)
+		{12.51, 8, 7.96875},    // 3: 255/32
+		{4.0, 8, 3.984375},     // an exact power of two: floor(log2 4) = 2, 255/64
+		{0.75, 4, 0.46875},     // −1: 15·2^(−5)
+		{0, 8, 0},              // a channel that never fired
+		{1e-30, 8, 7.8886e-31}, // tiny, still positive
+	} {
+		got := idealRangeMax(c.r, c.bits)
+		if c.r == 1e-30 {
+			if got <= 0 || got > c.r {
+				t.Errorf("ideal(%v) = %v", c.r, got)
+			}
+			continue
+		}
+		if got != c.want {
+			t.Errorf("ideal(%v, %d) = %v, want %v", c.r, c.bits, got, c.want)
+		}
+	}
+}

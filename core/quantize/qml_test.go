@@ -414,3 +414,41 @@ func TestQuantizeMLCalibrationProgressAndStop(t *testing.T) {
 		t.Errorf("stopped calibration: %v after %d calls", err, n)
 	}
 }
+
+// TestQuantizeMLPerAxisDeadChannel: a per-axis output quantizer whose
+// channel never fires (the ReLU of x·(−1) − 1 on non-negative inputs)
+// keeps range_max 0 there and rescaling_rate 1, so that the next kernel's
+// channel is not divided (spec §4.7).
+func TestQuantizeMLPerAxisDeadChannel(t *testing.T) {
+	conv := &keras.Conv2D{Filters: 2, KernelSize: [2]int{1, 1}, Strides: [2]int{1, 1}, Padding: "valid", DataFormat: "channels_last",
+		DilationRate: []int{1, 1}, Groups: 1, Activation: "linear", UseBias: true}
+	dw := &keras.DepthwiseConv2D{KernelSize: [2]int{1, 1}, Strides: [2]int{1, 1}, Padding: "valid", DataFormat: "channels_last",
+		DilationRate: []int{1, 1}, DepthMultiplier: 1, Activation: "linear"}
+	m := modeltest.New("dead", 2, 2, 1).
+		Add("conv", conv, modeltest.W("kernel", []int{1, 1, 1, 2}, 0.5, -1), modeltest.W("bias", []int{2}, 0, -1)).
+		Add("relu", &keras.ReLU{}).
+		Add("dw", dw, modeltest.W("depthwise_kernel", []int{1, 1, 2, 1}, 2, 3)).Model()
+	q, rep, err := quantize.QuantizeML(m, quantize.QMLOptions{Samples: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rangeMax := weightValues(t, q, "relu", "output_quantizer/range_max")
+	rate := weightValues(t, q, "relu", "output_quantizer/rescaling_rate")
+	var observed []float32
+	for _, qr := range rep.QuantizeML.Quantizers {
+		if qr.Layer == "relu" {
+			observed = qr.Calibrated
+		}
+	}
+	if len(rangeMax) != 2 || len(observed) != 2 || rangeMax[1] != 0 || rate[1] != 1 || observed[1] != 0 {
+		t.Fatalf("range_max %v, rate %v, observed %v", rangeMax, rate, observed)
+	}
+	// Channel 0: observed 0.5·x over the samples, the ideal range and its
+	// rate; the depthwise kernel's channel 0 is divided, channel 1 not.
+	if rangeMax[0] == observed[0] || rate[0] != rangeMax[0]/observed[0] {
+		t.Errorf("channel 0: range_max %v, observed %v, rate %v", rangeMax[0], observed[0], rate[0])
+	}
+	if k := weightValues(t, q, "dw", "depthwise_kernel"); k[0] != 2/rate[0] || k[1] != 3 {
+		t.Errorf("depthwise kernel %v", k)
+	}
+}
