@@ -231,8 +231,11 @@ func QuantizeML(m *keras.Model, o QMLOptions) (*keras.Model, *Report, error) {
 			return nil, rep, fmt.Errorf("%s (layer %q is %s from %s): %w", modelLabel(m.Name), l.Name, l.ClassName, l.Origin(), ErrRequantize)
 		}
 	}
-	if len(m.Inputs) != 1 || len(m.Outputs) == 0 {
+	if len(m.Inputs) != 1 || len(m.Outputs) == 0 || m.Layer(m.Inputs[0]) == nil {
 		return nil, rep, fmt.Errorf("%s has %d inputs and %d outputs; quantization needs one input and at least one output (Akida models have one of each)", modelLabel(m.Name), len(m.Inputs), len(m.Outputs))
+	}
+	if err := checkModel(m); err != nil {
+		return nil, rep, err
 	}
 	q := &qmlQuantizer{opts: o, report: rep}
 	if o.Calibration != nil {

@@ -419,6 +419,11 @@ func (q *qmlQuantizer) foldBatchNorms(g *graph) error {
 		if n > 0 {
 			return skipf("There are %d null gammas in the BatchNormalization layer '%s'. Null gammas are not supported.", n, bn.Name)
 		}
+		if c, ok := p[0].Config.(*keras.DepthwiseConv2D); ok && c.DepthMultiplier > 1 {
+			// quantizeml broadcasts the scale on (C, 1): a multiplier
+			// makes it fail.
+			return skipf("BatchNormalization %s follows DepthwiseConv2D %s of depth_multiplier %d, whose kernel quantizeml cannot scale", bn.Name, p[0].Name, c.DepthMultiplier)
+		}
 		rank := len(bn.OutputShape) + 1
 		if len(c.Axis) != 1 || (c.Axis[0]+rank)%rank != rank-1 {
 			return skipf("The BatchNormalization must be applied on the last axis. '%s' layer has axis=%v.", bn.Name, c.Axis)

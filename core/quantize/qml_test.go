@@ -452,3 +452,28 @@ func TestQuantizeMLPerAxisDeadChannel(t *testing.T) {
 		t.Errorf("depthwise kernel %v", k)
 	}
 }
+
+// TestQuantizeMLHostileWeights: weights that do not match the config are
+// refused with the layer named, before any transform.
+func TestQuantizeMLHostileWeights(t *testing.T) {
+	conv := &keras.Conv2D{Filters: 2, KernelSize: [2]int{1, 1}, Strides: [2]int{1, 1}, Padding: "valid", DataFormat: "channels_last",
+		DilationRate: []int{1, 1}, Groups: 1, Activation: "linear", UseBias: true}
+	for _, c := range []struct {
+		m    *keras.Model
+		want string
+	}{
+		{modeltest.New("no_kernel", 2, 2, 1).Add("conv", conv).Model(),
+			`layer "conv" (Conv2D): it has no kernel weight; the file does not match its config, re-save the model`},
+		{modeltest.New("short_kernel", 2, 2, 1).Add("conv", conv, keras.Weight{Name: "kernel", Shape: []int{1, 1, 1, 2}, Values: []float32{1}},
+			modeltest.W("bias", []int{2}, 0, 0)).Model(),
+			`layer "conv" (Conv2D): its kernel holds 1 values for shape [1 1 1 2]; the file does not match its config, re-save the model`},
+		{modeltest.New("bn", 2, 2, 1).Add("conv", conv, modeltest.W("kernel", []int{1, 1, 1, 2}, 1, 1), modeltest.W("bias", []int{2}, 0, 0)).
+			Add("bn", &keras.BatchNormalization{Axis: []int{-1}, Epsilon: 0.001, Center: true, Scale: true},
+				modeltest.BatchNorm([]float32{1}, []float32{0}, []float32{0}, []float32{1})...).Model(),
+			`layer "bn" (BatchNormalization): its gamma has 1 values for 2 channels; the file does not match its config, re-save the model`},
+	} {
+		if _, _, err := quantize.QuantizeML(c.m, quantize.QMLOptions{Samples: 1}); err == nil || err.Error() != c.want {
+			t.Errorf("%s: %v", c.m.Name, err)
+		}
+	}
+}
