@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -34,22 +35,67 @@ func h5Error(file string, err error) error {
 }
 
 // loadH5 reads a .h5 file, with modelJSON (a to_json config) for a
-// weights-only file; modelJSON is nil otherwise.
+// weights-only file; modelJSON is nil otherwise. A file shorter than
+// its superblock says loads with a warning when what the model needs lies
+// before the cut; otherwise its error says that the file was cut.
 func loadH5(f File, modelJSON *File) (*Model, error) {
 	h, err := openH5(f)
 	if err != nil {
 		return nil, err
 	}
+	m, err := readH5(f, h, modelJSON)
+	cut := h.MissingBytes()
+	switch {
+	case err != nil && cut > 0:
+		return nil, cutOffError(err, cut)
+	case err != nil:
+		return nil, err
+	case cut > 0:
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%s: %s", f.Name, cutOffText(cut)))
+	}
+	return m, nil
+}
+
+// cutOffText says that an HDF5 file lacks bytes its superblock counts.
+func cutOffText(missing uint64) string {
+	return fmt.Sprintf("the file is %d bytes shorter than HDF5 says: it was probably cut off while downloading", missing)
+}
+
+// cutOffError adds to the error of a file that was cut short what most
+// likely caused it and what to do.
+func cutOffError(err error, missing uint64) error {
+	more := "; " + cutOffText(missing) + ". Download it again"
+	var fe *FormatError
+	if errors.As(err, &fe) {
+		return &FormatError{File: fe.File, Msg: fe.Msg + more, Err: fe.Err}
+	}
+	var ue *UnsupportedError
+	if errors.As(err, &ue) {
+		return &UnsupportedError{File: ue.File, Msg: ue.Msg + more, Err: ue.Err}
+	}
+	return err
+}
+
+// readH5 reads the model of an opened .h5 file.
+func readH5(f File, h *hdf5.File, modelJSON *File) (*Model, error) {
 	root := h.Root()
 	config, hasConfig, err := stringAttr(root, "model_config")
 	if err != nil {
 		return nil, h5Error(f.Name, err)
 	}
 	if hasConfig {
-		if modelJSON != nil {
-			return nil, formatErrorf(f.Name, "this file is a complete model with its own config; give it alone, without %s", modelJSON.Name)
+		m, err := loadFullH5(f, h, config)
+		if err != nil || modelJSON == nil {
+			return m, err
 		}
-		return loadFullH5(f, h, config)
+		// A complete model given with a JSON (as if its weights were
+		// saved alone): Keras' load_model would read the file alone, so
+		// its own config wins.
+		if !sameModelConfig([]byte(config), modelJSON.Data) {
+			m.Warnings = append(m.Warnings, fmt.Sprintf("%s: %s is a complete model with its own config, which was used; the JSON describes another model (its config differs)",
+				modelJSON.Name, f.Name))
+		}
+		return m, nil
 	}
 	isWeights, err := isWeightsOnlyH5(root)
 	if err != nil {
@@ -62,6 +108,21 @@ func loadH5(f File, modelJSON *File) (*Model, error) {
 		return nil, &FormatError{File: f.Name, Msg: ErrWeightsOnly.Error(), Err: ErrWeightsOnly}
 	}
 	return loadWeightsH5(f, h, *modelJSON)
+}
+
+// sameModelConfig reports whether two model JSONs hold the same class
+// and config, whatever else they hold (to_json adds keras_version and
+// backend) and however they are formatted.
+func sameModelConfig(a, b []byte) bool {
+	type model struct {
+		ClassName string `json:"class_name"`
+		Config    any    `json:"config"`
+	}
+	var ma, mb model
+	if json.Unmarshal(a, &ma) != nil || json.Unmarshal(b, &mb) != nil {
+		return false
+	}
+	return ma.ClassName == mb.ClassName && reflect.DeepEqual(ma.Config, mb.Config)
 }
 
 // isWeightsOnlyH5 recognizes save_weights files: Keras 2 puts layer_names

@@ -2,7 +2,9 @@ package keras
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 )
@@ -23,10 +25,71 @@ func Load(files []File) (*Model, error) {
 	if len(files) == 0 {
 		return nil, &FormatError{Msg: "no file given; give a Keras model file (.h5 or .keras), a weights .h5 with its model .json, or a TF.js model.json with its .bin files"}
 	}
+	files, warnings := unwrapFiles(files)
+	m, err := loadFiles(files)
+	if err != nil {
+		return nil, err
+	}
+	m.Warnings = append(warnings, m.Warnings...)
+	return m, nil
+}
+
+// unwrapFiles returns a copy of the files with what wraps their content
+// removed: a UTF-8 byte order mark some editors add to JSON, and the JSON
+// string that json.dump(model.to_json(), f) writes around a model's JSON
+// (Keras reads neither; the warnings say what was done).
+func unwrapFiles(files []File) ([]File, []string) {
+	out := make([]File, len(files))
+	var warnings []string
+	for i, f := range files {
+		f.Data = bytes.TrimPrefix(f.Data, []byte("\xef\xbb\xbf"))
+		if inner, ok := unquoteJSON(f.Data); ok {
+			f.Data = inner
+			warnings = append(warnings, f.Name+": "+doubleEncodedWarning)
+		}
+		out[i] = f
+	}
+	return out, warnings
+}
+
+// doubleEncodedWarning explains a model JSON found inside a JSON string.
+const doubleEncodedWarning = "the file holds the model's JSON inside a JSON string (as json.dump(model.to_json(), f) writes it); " +
+	"it was read as the JSON it holds. Write the JSON itself: open(\"model.json\", \"w\").write(model.to_json())"
+
+// unquoteJSON decodes a JSON string whose content is a JSON object or
+// list, and nested strings of them (json.dump applied twice); ok is
+// false for anything else.
+func unquoteJSON(b []byte) ([]byte, bool) {
+	const maxDepth = 4 // json.dump applied more often than this is not a mistake
+	unwrapped := false
+	for range maxDepth {
+		if firstByte(b) != '"' {
+			break
+		}
+		var s string
+		if json.Unmarshal(b, &s) != nil {
+			break
+		}
+		b, unwrapped = []byte(s), true
+	}
+	if c := firstByte(b); unwrapped && (c == '{' || c == '[') {
+		return b, true
+	}
+	return nil, false
+}
+
+// loadFiles tells the files apart and loads them as the model they make.
+func loadFiles(files []File) (*Model, error) {
 	var h5s, zips, modelJSONs, tfjsJSONs, bins []File
+	shards := tfjsShardNames(files)
 	for _, f := range files {
-		f.Data = bytes.TrimPrefix(f.Data, []byte("\xef\xbb\xbf")) // a UTF-8 BOM some editors add to JSON
-		switch kind := sniff(f); kind {
+		kind := sniff(f)
+		if shards[f.Name] && kind != kindTFJSJSON {
+			// The manifest names it: a weight shard, whatever its name
+			// ends with (older tfjs-converters wrote "group1-shard1of1").
+			kind = kindBin
+		}
+		switch kind {
 		case kindHDF5:
 			h5s = append(h5s, f)
 		case kindZip:
@@ -57,6 +120,35 @@ func Load(files []File) (*Model, error) {
 	}
 	return nil, &FormatError{Msg: fmt.Sprintf("cannot tell how these files go together: %s. Give one .h5 or .keras file, a weights .h5 with its model .json, or a TF.js model.json with its .bin files",
 		fileNames(files))}
+}
+
+// tfjsShardNames returns the base names of the weight shards listed by
+// the manifest of the one TF.js model.json among the files (none when
+// there is no such file, or several).
+func tfjsShardNames(files []File) map[string]bool {
+	var manifest []tfjsManifestGroup
+	found := 0
+	for _, f := range files {
+		if firstByte(f.Data) != '{' || !isTFJSModelJSON(f.Data) {
+			continue
+		}
+		found++
+		var mj struct {
+			WeightsManifest []tfjsManifestGroup `json:"weightsManifest"`
+		}
+		_ = json.Unmarshal(f.Data, &mj) // a bad manifest is reported by loadTFJS
+		manifest = mj.WeightsManifest
+	}
+	names := map[string]bool{}
+	if found != 1 {
+		return names
+	}
+	for _, g := range manifest {
+		for _, p := range g.Paths {
+			names[path.Base(p)] = true
+		}
+	}
+	return names
 }
 
 // fileKind is what the bytes of an input file look like.

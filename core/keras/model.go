@@ -58,6 +58,12 @@ type Model struct {
 	// flattened: their layers appear in place of the nested model, and
 	// their inner InputLayers are dropped.
 	Layers []*Layer
+
+	// Warnings say what Load read differently from a plain file, each
+	// starting with the file name: a model JSON found inside a JSON
+	// string, a file cut short, a complete model given with a JSON that
+	// differs from its own config. Nil for a plain file.
+	Warnings []string
 }
 
 // Layer is one layer of the graph.
@@ -242,6 +248,7 @@ func (m *Model) Clone() *Model {
 	c := *m
 	c.Inputs = append([]string(nil), m.Inputs...)
 	c.Outputs = append([]string(nil), m.Outputs...)
+	c.Warnings = append([]string(nil), m.Warnings...)
 	c.Layers = make([]*Layer, len(m.Layers))
 	for i, l := range m.Layers {
 		c.Layers[i] = l.Clone()
