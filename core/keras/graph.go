@@ -70,6 +70,7 @@ type graphParser struct {
 
 // parseModelConfig parses a model object {"class_name", "config", …}.
 func parseModelConfig(raw []byte) (*graph, error) {
+	raw = plainTuples(raw)
 	var obj layerObject
 	if err := json.Unmarshal(raw, &obj); err != nil {
 		return nil, formatErrorf("", "the model config is not valid JSON (%v); the file is damaged", jsonErrorText(err))

@@ -147,7 +147,8 @@ func isVarsLayout(root *hdf5.Group) (bool, error) {
 		return false, err
 	}
 	for _, m := range members {
-		if m == "layers" || m == "vars" || m == "_layer_checkpoint_dependencies" {
+		top, _, _ := strings.Cut(m, `\`) // tf.keras on Windows: "layers\dense"
+		if top == "layers" || m == "vars" || top == "_layer_checkpoint_dependencies" {
 			return true, nil
 		}
 	}
@@ -301,8 +302,11 @@ func readLegacyLayerWeights(lg *hdf5.Group, layer string, budget *valueBudget) (
 	ws := make([]savedWeight, 0, len(wnames))
 	for _, wn := range wnames {
 		d, err := lg.Dataset(wn)
-		if err != nil {
+		if errors.Is(err, hdf5.ErrNotFound) {
 			return nil, formatErrorf("", "layer %q: weight_names lists %q but the file has no such dataset (%v); the file is damaged", layer, wn, plainH5(err))
+		}
+		if err != nil {
+			return nil, formatErrorf("", "layer %q: weight %s/%s cannot be read (%v)", layer, lg.Path(), wn, plainH5(err))
 		}
 		values, err := budget.float32s(d, layer)
 		if err != nil {
