@@ -61,6 +61,9 @@ type graph struct {
 	name, class     string
 	inputs, outputs []string
 	layers          []*parsedLayer
+	// keras1 converts the weights of a Keras 1 file (keras1.go); nil
+	// for every other file.
+	keras1 *keras1Upgrade
 }
 
 // graphParser holds the state of one parse: the next scope number.

@@ -163,18 +163,23 @@ func loadFullH5(f File, h *hdf5.File, config string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	major, err := checkKerasVersion(f.Name, version)
-	if err != nil {
-		return nil, err
-	}
-	m, g, err := buildModel([]byte(config))
+	cfg, keras1, major, err := legacyConfig(f.Name, version, backend, []byte(config))
 	if err != nil {
 		return nil, withFile(err, f.Name)
 	}
+	m, g, err := buildModel(cfg)
+	if err != nil {
+		return nil, withFile(err, f.Name)
+	}
+	g.keras1 = keras1
 	m.KerasVersion, m.Backend = version, backend
-	m.Format = FormatKeras2H5
-	if major >= 3 {
+	switch {
+	case major >= 3:
 		m.Format = FormatKeras3H5
+	case major == 2:
+		m.Format = FormatKeras2H5
+	default:
+		m.Format = FormatKeras1H5
 	}
 	weights, err := root.Group("model_weights")
 	if err != nil {
@@ -193,10 +198,6 @@ func loadWeightsH5(f File, h *hdf5.File, modelJSON File) (*Model, error) {
 		Backend      string `json:"backend"`
 	}
 	_ = json.Unmarshal(modelJSON.Data, &envelope) // a bad JSON is reported by buildModel
-	m, g, err := buildModel(modelJSON.Data)
-	if err != nil {
-		return nil, withFile(err, modelJSON.Name)
-	}
 	root := h.Root()
 	version, backend, err := versionAttrs(f.Name, root)
 	if err != nil {
@@ -212,13 +213,20 @@ func loadWeightsH5(f File, h *hdf5.File, modelJSON File) (*Model, error) {
 	if err != nil {
 		return nil, h5Error(f.Name, err)
 	}
+	config := modelJSON.Data
+	var keras1 *keras1Upgrade
 	// Keras 3 .weights.h5 files and configs carry no version; their
 	// layout alone rules out Keras 1.
 	if !vars || version != "" {
-		if _, err := checkKerasVersion(f.Name, version); err != nil {
-			return nil, err
+		if config, keras1, _, err = legacyConfig(f.Name, version, backend, config); err != nil {
+			return nil, withFile(err, modelJSON.Name)
 		}
 	}
+	m, g, err := buildModel(config)
+	if err != nil {
+		return nil, withFile(err, modelJSON.Name)
+	}
+	g.keras1 = keras1
 	m.KerasVersion, m.Backend, m.Format = version, backend, FormatWeightsH5JSON
 	if vars {
 		err = attachVarsWeights(root, g, newValueBudget(len(f.Data)))
@@ -229,6 +237,24 @@ func loadWeightsH5(f File, h *hdf5.File, modelJSON File) (*Model, error) {
 		return nil, withFile(err, f.Name)
 	}
 	return m, nil
+}
+
+// legacyConfig prepares the config of a legacy .h5 file, or of the JSON
+// given with a save_weights .h5, written by the Keras of version: a Keras
+// 1 config is translated into the Keras 2 form (keras1.go), a later one
+// is kept. major is the Keras major version, 1 for a file naming none (as
+// Keras 2's loader takes it).
+func legacyConfig(file, version, backend string, config []byte) (cfg []byte, keras1 *keras1Upgrade, major int, err error) {
+	if !isKeras1(version) {
+		major, err := checkKerasVersion(file, version)
+		return config, nil, major, err
+	}
+	if strings.TrimSpace(backend) == "theano" {
+		return nil, nil, 1, unsupportedf(file, "the file was written by Keras 1 with the Theano backend, whose convolution kernels are flipped; "+
+			"load the model in Keras 2 (2.0 to 2.2 read Keras 1 files) and save it again")
+	}
+	cfg, keras1, err = upgradeKeras1Config(config)
+	return cfg, keras1, 1, err
 }
 
 // versionAttrs reads the keras_version and backend attributes Keras
@@ -365,7 +391,14 @@ func attachGroups(groups []h5LayerGroup, g *graph) error {
 		}
 	}
 	for _, top := range tops {
-		if err := attachTop(byTop[top], top, assigned[top], true); err != nil {
+		saved := assigned[top]
+		if layers := byTop[top]; g.keras1 != nil && len(layers) == 1 {
+			var err error
+			if saved, err = g.keras1.weights(layers[0].layer, saved); err != nil {
+				return err
+			}
+		}
+		if err := attachTop(byTop[top], top, saved, true); err != nil {
 			return err
 		}
 	}

@@ -642,6 +642,106 @@ def cut_off_h5():
            warnings=["keras2_cut_off.h5: the file is 4 bytes shorter than HDF5 says: it was probably cut off while downloading"])
 
 
+def keras1_sequential_th():
+    """A Keras 1.2.2 model.save .h5 with Theano dimension ordering
+    ("th"): Keras 1 layer configs (Convolution2D nb_filter/nb_row/nb_col,
+    border_mode, subsample, dim_ordering, bias; BatchNormalization mode 0;
+    Dropout p; Dense output_dim), flat weight names
+    (convolution2d_1_W, batchnormalization_1_running_std), and a kernel in
+    Theano order (filters, channels, rows, cols) holding 0, 1, 2, … so
+    that a test can check where each value goes. No backend attribute
+    (Keras 1 wrote none)."""
+    config = {"class_name": "Sequential", "config": [
+        {"class_name": "Convolution2D", "config": {"name": "convolution2d_1", "trainable": True, "batch_input_shape": [None, 2, 6, 6],
+                                                   "input_dtype": "float32", "nb_filter": 3, "nb_row": 3, "nb_col": 2, "init": "glorot_uniform",
+                                                   "activation": "relu", "border_mode": "valid", "subsample": [1, 1], "dim_ordering": "th",
+                                                   "W_regularizer": None, "b_regularizer": None, "activity_regularizer": None,
+                                                   "W_constraint": None, "b_constraint": None, "bias": True}},
+        {"class_name": "BatchNormalization", "config": {"name": "batchnormalization_1", "trainable": True, "epsilon": 0.001, "mode": 0,
+                                                        "axis": 1, "gamma_regularizer": None, "beta_regularizer": None, "momentum": 0.99}},
+        {"class_name": "MaxPooling2D", "config": {"name": "maxpooling2d_1", "trainable": True, "pool_size": [2, 2], "strides": [2, 2],
+                                                  "border_mode": "valid", "dim_ordering": "th"}},
+        {"class_name": "Flatten", "config": {"name": "flatten_1", "trainable": True}},
+        {"class_name": "Dropout", "config": {"name": "dropout_1", "trainable": True, "p": 0.5}},
+        {"class_name": "Dense", "config": {"name": "dense_1", "trainable": True, "output_dim": 2, "init": "glorot_uniform",
+                                           "activation": "softmax", "W_regularizer": None, "b_regularizer": None,
+                                           "activity_regularizer": None, "W_constraint": None, "b_constraint": None,
+                                           "bias": True, "input_dim": None}}]}
+    # (2, 6, 6) -> conv 3x2 valid -> (3, 4, 5) -> pool 2 -> (3, 2, 2) -> 12 -> 2
+    kernel_th = np.arange(3 * 2 * 3 * 2, dtype=np.float32).reshape(3, 2, 3, 2)
+    groups = {
+        "convolution2d_1": [("convolution2d_1_W", kernel_th), ("convolution2d_1_b", weights(3))],
+        "batchnormalization_1": [("batchnormalization_1_gamma", weights(3)), ("batchnormalization_1_beta", weights(3)),
+                                 ("batchnormalization_1_running_mean", weights(3)), ("batchnormalization_1_running_std", np.abs(weights(3)))],
+        "maxpooling2d_1": [], "flatten_1": [], "dropout_1": [],
+        "dense_1": [("dense_1_W", weights(12, 2)), ("dense_1_b", weights(2))],
+    }
+    with h5py.File(os.path.join(TESTDATA, "keras1_sequential_th.h5"), "w") as f:
+        f.attrs["keras_version"] = "1.2.2"
+        f.attrs["model_config"] = json.dumps(config).encode("utf8")
+        mw = f.create_group("model_weights")
+        mw.attrs["layer_names"] = [n.encode() for n in groups]
+        for n, ws in groups.items():
+            g = mw.create_group(n)
+            g.attrs["weight_names"] = [wn.encode() for wn, _ in ws]
+            for wn, a in ws:
+                g.create_dataset(wn, data=a)
+    keras2 = {"convolution2d_1": ["kernel", "bias"], "batchnormalization_1": ["gamma", "beta", "moving_mean", "moving_variance"],
+              "dense_1": ["kernel", "bias"]}
+    layers = [("convolution2d_1_input", [])]
+    for n, ws in groups.items():
+        arrays = [a for _, a in ws]
+        if n == "convolution2d_1":
+            arrays[0] = np.transpose(arrays[0], (2, 3, 1, 0))  # Keras 2's legacy conversion of a "th" kernel
+        layers.append((n, list(zip(keras2.get(n, []), arrays))))
+    record("keras1_sequential_th", ["keras1_sequential_th.h5"], layers, format="keras1-h5", keras_version="1.2.2", class_name="Sequential")
+
+
+def keras1_functional():
+    """A Keras 1 functional model ("Model") saved without keras_version
+    (as Keras 1.0 did; Keras 2 takes such a file for Keras 1), with
+    TensorFlow ordering ("tf"), weight names with TensorFlow's ":0", and
+    two Merge layers (mode "sum" and "concat"), Keras 1's single merge
+    layer, with Keras 1 inbound nodes (triples)."""
+    def layer(cls, cfg, *inbound):
+        return {"class_name": cls, "name": cfg["name"], "config": cfg,
+                "inbound_nodes": [[[n, 0, 0] for n in inbound]] if inbound else []}
+
+    merge = {"concat_axis": -1, "dot_axes": -1, "output_shape": None, "output_shape_type": "raw", "output_mask": None,
+             "output_mask_type": "raw", "mode_type": "raw", "arguments": {}}
+    config = {"class_name": "Model", "config": {"name": "model_1", "layers": [
+        layer("InputLayer", {"name": "input_1", "batch_input_shape": [None, 4, 4, 1], "input_dtype": "float32", "sparse": False}),
+        layer("Convolution2D", {"name": "convolution2d_1", "trainable": True, "nb_filter": 2, "nb_row": 3, "nb_col": 3, "activation": "relu",
+                                "border_mode": "same", "subsample": [1, 1], "dim_ordering": "tf", "bias": True}, "input_1"),
+        layer("Convolution2D", {"name": "convolution2d_2", "trainable": True, "nb_filter": 2, "nb_row": 1, "nb_col": 1, "activation": "linear",
+                                "border_mode": "valid", "subsample": [1, 1], "dim_ordering": "tf", "bias": False}, "input_1"),
+        layer("Merge", dict(merge, name="merge_1", mode="sum"), "convolution2d_1", "convolution2d_2"),
+        layer("Merge", dict(merge, name="merge_2", mode="concat"), "merge_1", "convolution2d_2"),
+        layer("GlobalAveragePooling2D", {"name": "globalaveragepooling2d_1", "trainable": True, "dim_ordering": "tf"}, "merge_2"),
+        layer("Dense", {"name": "dense_1", "trainable": True, "output_dim": 3, "activation": "softmax", "bias": True}, "globalaveragepooling2d_1"),
+    ], "input_layers": [["input_1", 0, 0]], "output_layers": [["dense_1", 0, 0]]}}
+    groups = {
+        "input_1": [],
+        "convolution2d_1": [("convolution2d_1_W:0", weights(3, 3, 1, 2)), ("convolution2d_1_b:0", weights(2))],
+        "convolution2d_2": [("convolution2d_2_W:0", weights(1, 1, 1, 2))],
+        "merge_1": [], "merge_2": [], "globalaveragepooling2d_1": [],
+        "dense_1": [("dense_1_W:0", weights(4, 3)), ("dense_1_b:0", weights(3))],
+    }
+    with h5py.File(os.path.join(TESTDATA, "keras1_functional.h5"), "w") as f:
+        f.attrs["model_config"] = json.dumps(config).encode("utf8")
+        mw = f.create_group("model_weights")
+        mw.attrs["layer_names"] = [n.encode() for n in groups]
+        for n, ws in groups.items():
+            g = mw.create_group(n)
+            g.attrs["weight_names"] = [wn.encode() for wn, _ in ws]
+            for wn, a in ws:
+                g.create_dataset(wn, data=a)
+    keras2 = {"convolution2d_1": ["kernel", "bias"], "convolution2d_2": ["kernel"], "dense_1": ["kernel", "bias"]}
+    record("keras1_functional", ["keras1_functional.h5"],
+           [(n, list(zip(keras2.get(n, []), [a for _, a in ws]))) for n, ws in groups.items()],
+           format="keras1-h5", keras_version="", class_name="Model")
+
+
 def main():
     hostile_h5()
     tiny_h5()
@@ -659,6 +759,8 @@ def main():
     double_encoded_json()
     full_model_with_json()
     cut_off_h5()
+    keras1_sequential_th()
+    keras1_functional()
     with open(os.path.join(TESTDATA, "expected_project.json"), "w") as out:
         json.dump({"generated_by": "tools/kerasgen/make_testdata.py", "models": EXPECTED}, out, indent=1)
         out.write("\n")
