@@ -11,14 +11,17 @@ import (
 
 // Load reads a Keras model from one or more files:
 //
-//   - one .h5 saved with model.save (Keras 2, tf.keras or Keras 3),
+//   - one .h5 saved with model.save (Keras 1, Keras 2, tf.keras or
+//     Keras 3), also when given with a model .json (its own config wins),
 //   - one .keras zip,
 //   - a weights-only .h5 (save_weights) plus the model's .json (to_json),
-//   - a TF.js model.json plus its .bin weight shards.
+//     also a .json written with json.dump(model.to_json(), f),
+//   - a TF.js model.json plus its weight shards.
 //
 // Files are told apart by their content (HDF5 and zip signatures, JSON
-// keys) and by their names only where content cannot tell (.bin shards,
-// .fbz). The bytes are not copied: the Model's weights are the only new
+// keys) and by their names only where content cannot tell: the shards a
+// TF.js manifest lists (with or without .bin), .bin files, .fbz. What was
+// read differently from a plain file is said in Model.Warnings. The bytes are not copied: the Model's weights are the only new
 // allocation of their size. Errors are *FormatError or *UnsupportedError
 // with a message that names the problem and what to do.
 func Load(files []File) (*Model, error) {
