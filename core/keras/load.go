@@ -215,7 +215,7 @@ func notKerasError(f File, kind fileKind) error {
 	case kindEmpty:
 		return formatErrorf(f.Name, "the file is empty")
 	case kindFBZ:
-		return formatErrorf(f.Name, "this is an Akida model (.fbz), not a Keras model; it is already converted. Use 'cnn2snn summary' to look at it")
+		return &FormatError{File: f.Name, Msg: ErrAkidaModel.Error(), Err: ErrAkidaModel}
 	case kindNPZ:
 		return unsupportedf(f.Name, "NumPy .npz weights are not supported; save the model with model.save(\"model.keras\") using the default weights format")
 	case kindShardMap:
