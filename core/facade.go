@@ -100,9 +100,12 @@ func looksLikeKeras(b []byte) bool {
 		(len(t) > 0 && (t[0] == '{' || t[0] == '[' || t[0] == '"'))
 }
 
-// notAkida refuses an Akida model given where a Keras model is read,
-// recognised by its content (DetectKind), with keras.ErrAkidaModel.
-func notAkida(files []File) error {
+// RefuseAkida returns the error for an Akida model given where a Keras
+// model is read, recognised by its content (DetectKind): a
+// *keras.FormatError wrapping keras.ErrAkidaModel; nil for anything else.
+// Inspect, Check and Convert call it first; a front end that routes files
+// before calling them may call it too.
+func RefuseAkida(files []File) error {
 	if DetectKind(files) != KindFBZ {
 		return nil
 	}
@@ -118,7 +121,7 @@ func notAkida(files []File) error {
 // Inspect reads a Keras model and describes its layers.
 func Inspect(files []File) (r *keras.InspectReport, err error) {
 	defer recoverAs("inspect", &err)
-	if err := notAkida(files); err != nil {
+	if err := RefuseAkida(files); err != nil {
 		return nil, err
 	}
 	m, err := keras.Load(files)
@@ -243,7 +246,7 @@ func (p pipeline) prepare(r *run, files []File) (*keras.Model, error) {
 		return nil, err
 	}
 	r.enter("load", 0)
-	if err := notAkida(files); err != nil {
+	if err := RefuseAkida(files); err != nil {
 		return nil, err
 	}
 	m, err := p.load(files)
