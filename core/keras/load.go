@@ -221,8 +221,27 @@ func notKerasError(f File, kind fileKind) error {
 	case kindShardMap:
 		return unsupportedf(f.Name, "sharded Keras weights are not supported; save the model again without max_shard_size")
 	}
+	if isShardName(f.Name) { // "group1-shard1of2" without .bin, given without its model.json
+		return formatErrorf(f.Name, "this file looks like a TF.js weight shard (its name); give it together with its model.json")
+	}
 	what := describeBytes(f.Data)
 	return formatErrorf(f.Name, "this is not a Keras model file%s; give a .h5 or .keras file saved with model.save, a weights .h5 with its model .json, or a TF.js model.json with its .bin files", what)
+}
+
+// isShardName reports the names the TF.js converter gives weight shards:
+// "group<N>-shard<I>of<K>", with or without an extension.
+func isShardName(name string) bool {
+	base, _, _ := strings.Cut(strings.ToLower(name), ".")
+	group, rest, ok := strings.Cut(base, "-shard")
+	if !ok || !strings.HasPrefix(group, "group") || !isDigits(group[len("group"):]) {
+		return false
+	}
+	i, k, ok := strings.Cut(rest, "of")
+	return ok && isDigits(i) && isDigits(k)
+}
+
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 // describeBytes names a few common non-model formats users drop by

@@ -139,7 +139,12 @@ func TestTFJSShardsWithoutExtension(t *testing.T) {
 		{"group1-shard2of3", readTestdata(t, "tfjs_nobin", "group1-shard2of3")},
 	}
 	wantError(t, loadErr(t, files...), "the weights manifest needs group1-shard3of3, which was not given; add every .bin file that sits next to model.json", &fe)
-	wantError(t, loadErr(t, files[1]), "this is not a Keras model file; give a .h5 or .keras file saved with model.save, a weights .h5 with its model .json, or a TF.js model.json with its .bin files", &fe)
+	wantError(t, loadErr(t, files[1]), "this file looks like a TF.js weight shard (its name); give it together with its model.json", &fe)
+	for name, want := range map[string]bool{"group1-shard1of1": true, "Group12-Shard3of40.bin": true, "group1-shard1": false, "shard1of1": false, "groupA-shard1of1": false, "model": false} {
+		if got := isShardName(name); got != want {
+			t.Errorf("isShardName(%q) = %v", name, got)
+		}
+	}
 }
 
 // A model JSON inside a JSON string is decoded, with a warning; so is a
