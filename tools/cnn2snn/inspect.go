@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
@@ -40,12 +41,19 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
 		return 1
 	}
+	if core.DetectKind(files) == core.KindFBZ { // by content, as every front end tells it
+		fmt.Fprintf(stderr, "cnn2snn: %s: %s\n", strings.Join(fl.Args(), ", "), keras.ErrAkidaModel)
+		return 1
+	}
 	m, err := keras.Load(files)
 	if err != nil {
 		fmt.Fprintf(stderr, "cnn2snn: %s: %s\n", errorFile(err, fl.Args()), err)
 		return 1
 	}
 	report := m.InspectReport()
+	for _, w := range report.Warnings {
+		fmt.Fprintf(stderr, "cnn2snn: warning: %s\n", w)
+	}
 	if *asJSON {
 		b, err := json.MarshalIndent(report, "", "  ")
 		if err != nil {
