@@ -327,3 +327,73 @@ func checkCollapsed(t *testing.T, r diagram.Report, d, c *diagram.Diagram) {
 		t.Errorf("collapsed links\n got %v\nwant %v", got, want)
 	}
 }
+
+// AkidaNet 0.25 (float, checked for Akida 1.0 after quantization): 47
+// layers in one column of 47 rows, in the 15 frames of its Akida layers;
+// collapsed, 15 boxes joined by 14 edges.
+func TestAkidaNet(t *testing.T) {
+	r := checkReport(t, fixtures.Shared(t, "keras", "akidanet_imagenet_224_alpha_25_keras2.10.h5"), "")
+	d := draw(t, r, diagram.Options{})
+	if len(d.Boxes) != 47 || len(d.Edges) != 46 || len(d.Frames) != 15 || d.Ranks != 47 || len(d.Problems) != 0 {
+		t.Errorf("%d boxes, %d edges, %d frames, %d ranks, problems %v", len(d.Boxes), len(d.Edges), len(d.Frames), d.Ranks, d.Problems)
+	}
+	f := d.Frame("conv_0")
+	if f.Label != "conv_0: InputConvolutional w8 a4" || !slices.Equal(f.Layers, []string{"input", "rescaling", "conv_0", "conv_0/BN", "conv_0/relu"}) {
+		t.Errorf("frame conv_0: %q %v", f.Label, f.Layers)
+	}
+	if f := d.Frame("classifier"); f.Label != "classifier: FullyConnected w4" {
+		t.Errorf("classifier frame %q", f.Label)
+	}
+	if b := d.Box("separable_13/global_avg"); b.Class != "GlobalAveragePooling2D" || b.Shape != "(None, 256)" || b.Block != "separable_13" {
+		t.Errorf("global_avg box %+v", b)
+	}
+	x := d.Boxes[0].X + d.Boxes[0].W/2
+	for _, b := range d.Boxes {
+		if b.X+b.W/2 != x {
+			t.Errorf("box %s is not in the column: center %d, want %d", b.ID, b.X+b.W/2, x)
+		}
+	}
+	var all []string
+	for _, f := range d.Frames {
+		all = append(all, f.ID)
+	}
+	c := draw(t, r, diagram.Options{Collapsed: all})
+	if len(c.Boxes) != 15 || len(c.Edges) != 14 || c.Ranks != 15 {
+		t.Errorf("collapsed: %d boxes, %d edges, %d ranks", len(c.Boxes), len(c.Edges), c.Ranks)
+	}
+	b := c.BoxOf("conv_0/BN")
+	if b.ID != "block:conv_0" || b.Class != "InputConvolutional w8 a4" || b.Shape != "[112, 112, 8]" ||
+		!slices.Equal(b.Layers, f.Layers) || b.Lines[3].Text != "5 Keras layers" {
+		t.Errorf("collapsed conv_0: %+v", b)
+	}
+}
+
+// MobileNet v1 for visual wake words does not convert to Akida 1.0: its 40
+// problems sit on 40 boxes, each box saying its rule.
+func TestMobileNetVWWProblems(t *testing.T) {
+	r := checkReport(t, fixtures.Shared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5"), "")
+	d := draw(t, r, diagram.Options{})
+	problems := 0
+	for _, b := range d.Boxes {
+		if b.Problem {
+			problems++
+		}
+	}
+	if len(d.Boxes) != 85 || len(r.Diagnostics) != 40 || problems != 40 {
+		t.Errorf("%d boxes, %d problems on %d boxes", len(d.Boxes), len(r.Diagnostics), problems)
+	}
+	for id, want := range map[string][]string{
+		"depthwise_conv2d":      {"unsupported-layer"},
+		"activation_1":          {"two-activations"},
+		"batch_normalization_1": {"unsupported-layer"},
+		"average_pooling2d":     {"unsupported-layer"},
+		"conv2d":                nil,
+	} {
+		if b := d.Box(id); !slices.Equal(b.Rules, want) {
+			t.Errorf("%s: rules %v, want %v", id, b.Rules, want)
+		}
+	}
+	if f := d.Frame("conv2d_13"); !f.Problem {
+		t.Errorf("frame conv2d_13 not marked")
+	}
+}
