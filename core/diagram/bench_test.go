@@ -3,7 +3,10 @@ package diagram_test
 import (
 	"testing"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/fbz"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/diagram"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/diagram/fromcore"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/fixtures"
 )
 
 // BenchmarkDiagram measures what the page does once a check report is in:
@@ -36,5 +39,33 @@ func BenchmarkDiagram(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkAkidaDiagram measures the diagram of an opened .fbz (AkidaNet
+// for Edge Impulse, 15 layers) and of the converted Akida 2.0 Add model.
+func BenchmarkAkidaDiagram(b *testing.B) {
+	m, err := fbz.Decode(fixtures.ReadShared(b, "akida", "v233_ei_akidanet_classifier.fbz"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	models := []struct {
+		name  string
+		model diagram.AkidaModel
+	}{
+		{"v233_ei_akidanet_classifier", fromcore.Akida(m)},
+		{"qml-depthwise-add", convertFile(b, fixtures.Repo(b, "core", "keras", "testdata", "quantizeml", "qml_depthwise_add_gap_keras2.15.h5"), "v2")},
+	}
+	for _, c := range models {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				d, err := diagram.Akida(c.model)
+				if err != nil {
+					b.Fatal(err)
+				}
+				_ = d.SVG(diagram.SVGOptions{})
+			}
+		})
 	}
 }

@@ -5,7 +5,7 @@ package diagram
 //
 //	No layout library (layout.go). The layered drawing is written here:
 //	    ranks by longest path, crossing reduction by barycenter sweeps, x by
-//	    weighted isotonic regression per row — about 300 lines, standard
+//	    weighted isotonic regression per row — a few hundred lines, standard
 //	    library only, so it builds into the page's ui.wasm without pulling in
 //	    a dependency, and every coordinate can be worked out by hand in a
 //	    test (TestChain, TestForkAndMerge, TestResidualBlock).

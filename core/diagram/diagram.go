@@ -20,6 +20,7 @@ package diagram
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -179,6 +180,26 @@ func (d *Diagram) Frame(id string) *Frame {
 		}
 	}
 	return nil
+}
+
+// BlockIDs returns the IDs of the report's blocks that have layers of the
+// model, in block order: the frames of the diagram, and what
+// Options.Collapsed takes to draw every block as one box.
+func BlockIDs(r Report) []string {
+	if r.Keras == nil {
+		return nil
+	}
+	known := make(map[string]bool, len(r.Keras.Layers))
+	for _, l := range r.Keras.Layers {
+		known[l.Name] = true
+	}
+	var out []string
+	for i, id := range blockIDs(r.Blocks) {
+		if slices.ContainsFunc(r.Blocks[i].KerasLayers, func(l string) bool { return known[l] }) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // Keras draws a Keras model: one box per layer, framed in its Akida block,

@@ -119,6 +119,9 @@ func TestFixtures(t *testing.T) {
 			for _, fr := range d.Frames {
 				all = append(all, fr.ID)
 			}
+			if ids := diagram.BlockIDs(r); !slices.Equal(ids, all) {
+				t.Errorf("BlockIDs %v, want the frames' %v", ids, all)
+			}
 			c := draw(t, r, diagram.Options{Collapsed: all})
 			checkGeometry(t, c)
 			checkCollapsed(t, r, d, c)
