@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/diagram"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/diagram/fromcore"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
 // dotFlag is the --dot option of inspect and check: `--dot` writes the
@@ -47,6 +49,11 @@ func (f *dotFlag) conflicts(asJSON bool, stderr io.Writer) bool {
 
 // toStdout tells whether the DOT replaces the report on standard output.
 func (f *dotFlag) toStdout() bool { return f.set && (f.path == "" || f.path == "-") }
+
+// writeModel writes the diagram of a Keras model alone (inspect).
+func (f *dotFlag) writeModel(m *keras.Model, stdout, stderr io.Writer) bool {
+	return f.write(fromcore.Report(m.InspectReport(), nil, nil), stdout, stderr)
+}
 
 // write draws the report's diagram and writes its DOT where the flag says;
 // it returns false after printing the error.

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/diagram/fromcore"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
@@ -51,15 +50,15 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cnn2snn: %s: %s\n", errorFile(err, fl.Args()), err)
 		return 1
 	}
-	report := m.InspectReport()
 	if dot.set {
-		if !dot.write(fromcore.Report(report, nil, nil), stdout, stderr) {
+		if !dot.writeModel(m, stdout, stderr) {
 			return 1
 		}
 		if dot.toStdout() {
 			return 0
 		}
 	}
+	report := m.InspectReport()
 	if *asJSON {
 		b, err := json.MarshalIndent(report, "", "  ")
 		if err != nil {
