@@ -21,8 +21,10 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	asJSON := fl.Bool("json", false, "print the report as JSON")
+	var dot dotFlag
+	fl.Var(&dot, "dot", dotUsage)
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: cnn2snn inspect [--json] FILE [FILE...]")
+		fmt.Fprintln(stderr, "usage: cnn2snn inspect [--json] [--dot[=FILE]] FILE [FILE...]")
 		fmt.Fprintln(stderr, "\nFILE is a Keras .h5 or .keras model, a weights .h5 with its model .json,\nor a TF.js model.json with its .bin files.")
 		fl.PrintDefaults()
 	}
@@ -34,6 +36,9 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 	}
 	if fl.NArg() == 0 {
 		fl.Usage()
+		return 2
+	}
+	if dot.conflicts(*asJSON, stderr) {
 		return 2
 	}
 	files, err := readInputFiles(fl.Args())
@@ -49,6 +54,14 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "cnn2snn: %s: %s\n", errorFile(err, fl.Args()), err)
 		return 1
+	}
+	if dot.set {
+		if !dot.writeModel(m, stdout, stderr) {
+			return 1
+		}
+		if dot.toStdout() {
+			return 0
+		}
 	}
 	report := m.InspectReport()
 	for _, w := range report.Warnings {
