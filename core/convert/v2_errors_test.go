@@ -1,0 +1,213 @@
+package convert
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
+)
+
+// The problems of conversion-v2.md §1 and §2 on the err_* models of
+// testdata/quantizeml: every diagnostic with its rule and cnn2snn's
+// message, word for word; Check says "not compatible" and Convert fails
+// with cnn2snn's first error (failQML).
+
+// diag is a diagnostic of the named rule.
+func diag(rule, layer, message string) compat.Diagnostic {
+	return compat.Diagnostic{Layer: layer, Rule: rule, Message: message}
+}
+
+// wrapped is cnn2snn's re-raise of an error met converting a block
+// (conversion-v2.md §1.2): "Layers 'a', 'b': unsupported type [A, B]: …".
+func wrapped(layers, classes, message string) string {
+	return "Layers " + layers + ": unsupported type [" + classes + "]: " + message
+}
+
+// patternLines lists patterns as the "Invalid block" message does.
+func patternLines(patterns ...string) string {
+	var b strings.Builder
+	for _, p := range patterns {
+		b.WriteString(" - " + p + "\n")
+	}
+	return b.String()
+}
+
+// The pre-checks of §1.3, in cnn2snn's order.
+func TestV2PreChecks(t *testing.T) {
+	t.Run("1 only skippable layers", func(t *testing.T) {
+		d := diag("qml-only-skippable", "", "Cannot convert model with only skippable layers.")
+		failQML(t, "err_only_skippable", Options{}, d, d)
+	})
+	t.Run("3, 4 inputs and outputs", func(t *testing.T) {
+		in := diag("single-input", "", "Model must have only one input layer. Receives inputs ['in_a', 'in_b'].")
+		out := diag("single-output", "", "Model must have only one output layer. Receivesoutputs ['deq_a', 'deq_b'].") // sic
+		failQML(t, "err_inputs_outputs", Options{}, in, in, out)
+	})
+	t.Run("5 input rank", func(t *testing.T) {
+		rank := diag("input-rank", "input_1", "Input shape of model must be 2-D or 4-D (batch size + 1-D or 3-D tensors). Receives input shape (None, 4, 3).")
+		// cnn2snn stops at the rank; the Dense on (4, 3) is a problem too.
+		flat := diag("qml-dense-flat", "dense", "The dense layer only handles flattened shapes (i.e (1, 1, X) or (X,)). Received: ((4, 3))  shape.")
+		failQML(t, "err_input_rank", Options{}, rank, rank, flat)
+	})
+	t.Run("6, 7 data format and dilation", func(t *testing.T) {
+		// The data format is checked first (§1.3 #6); the report lists by layer.
+		format := diag("channels-last", "max_pooling2d", "Unsupported data format 'channels_first' in layer 'max_pooling2d'.")
+		dilation := diag("dilation-rate", "conv2d", "Unsupported dilation rate (2, 2) in layer 'conv2d'.")
+		failQML(t, "err_format_dilation", Options{}, format, dilation, format)
+	})
+}
+
+// A layer that comes before the Dequantizer but feeds only what follows it
+// belongs to no block (§1.4); the Dequantizer cut's warning lists the layer
+// after it.
+func TestV2LayerInNoBlock(t *testing.T) {
+	d := diag("qml-orphan-layer", "conv_b", "Impossible to append conv_b into a block.")
+	r := failQML(t, "err_orphan", Options{}, d, d)
+	want := "Conversion stops  at layer conv_b because of a dequantizer. The end of the model is ignored:\n " +
+		"___________________________________________________\nLayer (type)\n" +
+		"===================================================\nadd (Add)\n" +
+		"===================================================\n. \n This can be expected for model heads " +
+		"(e.g. softmax for classification) but could also mean that processing layers were not quantized."
+	if !slices.Equal(r.Warnings, []string{want}) {
+		t.Errorf("warnings %q", r.Warnings)
+	}
+}
+
+// Blocks that match no Akida 2.0 pattern (§1.5): the message lists the
+// patterns sharing a class with the block, or every pattern, in cnn2snn's
+// registration order.
+func TestV2InvalidBlocks(t *testing.T) {
+	relu := diag("qml-invalid-block", "re_lu", "Invalid block found during conversion:\n QuantizedReLU (re_lu)\n"+
+		"Compatible patterns that contain the faulty layers are:\n"+patternLines(
+		"QuantizedDense > QuantizedReLU",
+		"QuantizedFlatten > QuantizedDense > QuantizedReLU",
+		"QuantizedReshape > QuantizedDense > QuantizedReLU",
+		"QuantizedReshape > QuantizedFlatten > QuantizedDense > QuantizedReLU",
+		"QuantizedConv2D > QuantizedReLU",
+		"QuantizedConv2D > QuantizedMaxPool2D > QuantizedReLU",
+		"QuantizedConv2D > QuantizedReLU > QuantizedGlobalAveragePooling2D",
+		"QuantizedConv2DTranspose > QuantizedReLU",
+		"QuantizedDepthwiseConv2D > QuantizedReLU",
+		"QuantizedDepthwiseConv2D > QuantizedMaxPool2D > QuantizedReLU",
+		"QuantizedDepthwiseConv2DTranspose > QuantizedReLU",
+		"QuantizedBufferTempConv > QuantizedReLU",
+		"QuantizedDepthwiseBufferTempConv > QuantizedReLU",
+		"QuantizedStatefulProjection > QuantizedStatefulRecurrent > QuantizedExtractToken > QuantizedStatefulProjection > QuantizedReLU"))
+	// No Akida 2.0 pattern holds QuantizedSeparableConv2D: all are listed.
+	separable := diag("qml-invalid-block", "separable", "Invalid block found during conversion:\n QuantizedSeparableConv2D (separable)\n"+
+		"Compatible patterns that contain the faulty layers are:\n"+patternLines(
+		"QuantizedDense",
+		"QuantizedDense > QuantizedReLU",
+		"QuantizedFlatten > QuantizedDense",
+		"QuantizedFlatten > QuantizedDense > QuantizedReLU",
+		"QuantizedReshape > QuantizedDense",
+		"QuantizedReshape > QuantizedDense > QuantizedReLU",
+		"QuantizedReshape > QuantizedFlatten > QuantizedDense",
+		"QuantizedReshape > QuantizedFlatten > QuantizedDense > QuantizedReLU",
+		"QuantizedConv2D",
+		"QuantizedConv2D > QuantizedReLU",
+		"QuantizedConv2D > QuantizedMaxPool2D > QuantizedReLU",
+		"QuantizedConv2D > QuantizedReLU > QuantizedGlobalAveragePooling2D",
+		"QuantizedConv2D > QuantizedGlobalAveragePooling2D",
+		"QuantizedConv2D > QuantizedActivation",
+		"QuantizedConv2D > QuantizedMaxPool2D > QuantizedActivation",
+		"QuantizedConv2D > QuantizedActivation > QuantizedGlobalAveragePooling2D",
+		"QuantizedConv2DTranspose",
+		"QuantizedConv2DTranspose > QuantizedReLU",
+		"QuantizedConv2DTranspose > QuantizedActivation",
+		"QuantizedDepthwiseConv2D",
+		"QuantizedDepthwiseConv2D > QuantizedReLU",
+		"QuantizedDepthwiseConv2D > QuantizedMaxPool2D > QuantizedReLU",
+		"QuantizedDepthwiseConv2D > QuantizedActivation",
+		"QuantizedDepthwiseConv2D > QuantizedMaxPool2D > QuantizedActivation",
+		"QuantizedDepthwiseConv2DTranspose",
+		"QuantizedDepthwiseConv2DTranspose > QuantizedReLU",
+		"QuantizedDepthwiseConv2DTranspose > QuantizedActivation",
+		"QuantizedAdd",
+		"QuantizedConcatenate",
+		"Dequantizer",
+		"QuantizedBufferTempConv",
+		"QuantizedBufferTempConv > QuantizedReLU",
+		"QuantizedDepthwiseBufferTempConv",
+		"QuantizedDepthwiseBufferTempConv > QuantizedReLU",
+		"QuantizedStatefulProjection > QuantizedStatefulRecurrent > QuantizedExtractToken > QuantizedStatefulProjection",
+		"QuantizedStatefulProjection > QuantizedStatefulRecurrent > QuantizedExtractToken > QuantizedStatefulProjection > QuantizedReLU",
+		"QuantizedPicoPostProcessing"))
+	// Akida 1.0's order (pooling before the ReLU) is no Akida 2.0 pattern.
+	gap := diag("qml-invalid-block", "conv_c", "Invalid block found during conversion:\n QuantizedConv2D (conv_c)\n"+
+		"QuantizedGlobalAveragePooling2D (gap)\nQuantizedReLU (re_lu_1)\n"+
+		"Compatible patterns that contain the faulty layers are:\n"+patternLines(
+		"QuantizedDense > QuantizedReLU",
+		"QuantizedFlatten > QuantizedDense > QuantizedReLU",
+		"QuantizedReshape > QuantizedDense > QuantizedReLU",
+		"QuantizedReshape > QuantizedFlatten > QuantizedDense > QuantizedReLU",
+		"QuantizedConv2D",
+		"QuantizedConv2D > QuantizedReLU",
+		"QuantizedConv2D > QuantizedMaxPool2D > QuantizedReLU",
+		"QuantizedConv2D > QuantizedReLU > QuantizedGlobalAveragePooling2D",
+		"QuantizedConv2D > QuantizedGlobalAveragePooling2D",
+		"QuantizedConv2D > QuantizedActivation",
+		"QuantizedConv2D > QuantizedMaxPool2D > QuantizedActivation",
+		"QuantizedConv2D > QuantizedActivation > QuantizedGlobalAveragePooling2D",
+		"QuantizedConv2DTranspose > QuantizedReLU",
+		"QuantizedDepthwiseConv2D > QuantizedReLU",
+		"QuantizedDepthwiseConv2D > QuantizedMaxPool2D > QuantizedReLU",
+		"QuantizedDepthwiseConv2DTranspose > QuantizedReLU",
+		"QuantizedBufferTempConv > QuantizedReLU",
+		"QuantizedDepthwiseBufferTempConv > QuantizedReLU",
+		"QuantizedStatefulProjection > QuantizedStatefulRecurrent > QuantizedExtractToken > QuantizedStatefulProjection > QuantizedReLU"))
+	failQML(t, "err_invalid_blocks", Options{}, relu, relu, separable, gap)
+}
+
+// The checks the Akida 2.0 converters make when they are built (§2.3–2.7),
+// raised as they are.
+func TestV2ConstructionChecks(t *testing.T) {
+	t.Run("InputConv2D and Conv2D", func(t *testing.T) {
+		// cnn2snn checks the pooling first, then the weights, then the kernel.
+		poolIn := diag("qml-pool-padding", "pool_in", "Pooling layer pool_in (padding: same) must have the same padding as conv_in (padding: valid).")
+		failQML(t, "err_conv_shapes", Options{}, poolIn,
+			diag("qml-input-conv-weight-bits", "conv_in", "InputConvolutional layer can only handle weights with 4 or 8 bits. Received: 2."),
+			diag("qml-v2-square-kernel", "conv_in", "InputConv2D handle onlysquare kernels"),                    // sic
+			diag("qml-v2-square-kernel", "conv_in", "InputConv2D stride should bethe same for both dimensions"), // sic
+			poolIn,
+			diag("qml-pool-shape", "pool_in", "In Akida v2 pool_in should have square pooling"),
+			diag("qml-pool-shape", "pool_in", "In Akida v2 pool_in pooling stride should be the same forboth dimensions"), // sic
+			diag("qml-v2-weight-bits", "conv", "Conv2D layer can only handle weights with 4 or 8 bits. Received: 6."),
+			diag("qml-v2-square-kernel", "conv", "Conv2D handle onlysquare kernels"),
+			diag("qml-v2-square-kernel", "conv", "Conv2D stride should bethe same for both dimensions"),
+			diag("qml-pool-padding", "pool", "Pooling layer pool (padding: valid) must have the same padding as conv (padding: same)."),
+			diag("qml-pool-shape", "pool", "In Akida v2 pool should have square pooling"),
+			diag("qml-pool-shape", "pool", "In Akida v2 pool pooling stride should be the same forboth dimensions"))
+	})
+	t.Run("Dense1D", func(t *testing.T) {
+		d := diag("qml-dense-flat", "dense", "The dense layer only handles flattened shapes (i.e (1, 1, X) or (X,)). Received: ((2, 2, 3))  shape.")
+		failQML(t, "err_dense_shape", Options{}, d, d)
+	})
+	t.Run("Dequantizer", func(t *testing.T) {
+		d := diag("qml-dequantizer-inbounds", "dequantizer", "Multi-inbounds in dequantizer is not supported.")
+		failQML(t, "err_dequantizer_inbounds", Options{}, d, d)
+	})
+}
+
+// The checks made while setting the variables (§2.0, §2.1, §2.3), which
+// cnn2snn re-raises with the block's layers (§1.2).
+func TestV2VariableChecks(t *testing.T) {
+	t.Run("InputConv2D padding value", func(t *testing.T) {
+		// Rescaling 1/255 on uint8: S_in = 1/255, F_in = 0; P = −0.5:
+		// |P|/S = 127.5, clog2 7, f = min(7 − 7, 0) = 0 → −128: not 0…255.
+		d := diag("qml-padding-value-range", "conv2d", wrapped("'conv2d', 're_lu'", "QuantizedConv2D, QuantizedReLU", "padding_value must be an uint8 value"))
+		failQML(t, "err_input_padding", Options{}, d, d)
+	})
+	t.Run("InputConv2D input shift", func(t *testing.T) {
+		// An unsigned per-axis InputQuantizer of ranges 1, 2, 4: F = 8, 7, 6
+		// (different), so the InputConv2D would shift its input.
+		d := diag("qml-input-shift", "conv2d", wrapped("'conv2d', 're_lu'", "QuantizedConv2D, QuantizedReLU", "InputConv2D layer must only have non-zero input shift.")) // sic
+		failQML(t, "err_input_shift", Options{}, d, d)
+	})
+	t.Run("LUT input bits", func(t *testing.T) {
+		// A 10-bit output quantizer gives a 1024-entry table; Akida's has 2048.
+		d := diag("qml-lut-bits", "conv2d", wrapped("'conv2d', 'activation'", "QuantizedConv2D, QuantizedActivation", "output_quantizer on activation must have a bitwidth of 11 bits."))
+		failQML(t, "err_lut_bits", Options{}, d, d)
+	})
+}
