@@ -226,10 +226,11 @@ var QMLPaddingValueRange = &Rule{
 	Name:    "qml-padding-value-range",
 	Stage:   StageQMLVariables,
 	Targets: onlyV2,
-	Doc: "InputConv2D pads the image with a value stored as 0…255, the padding_value aligned on the " +
-		"input's quantization. A padding value outside that range (e.g. from a Rescaling whose " +
-		"offset is positive) cannot be stored. Use a Rescaling that maps the input to a range " +
-		"containing the padding value.",
+	Doc: "A convolution's padding value is stored as 0…255: the padding_value aligned on the " +
+		"input's quantization (InputConv2D pads the image with it; other convolutions must pad " +
+		"with zeros). A padding value outside that range (e.g. from a Rescaling whose offset is " +
+		"positive) cannot be stored. Use a Rescaling that maps the input to a range containing " +
+		"the padding value.",
 }
 
 // QMLV2PaddingValue: only InputConv2D pads with a value.

@@ -199,6 +199,17 @@ func TestV2VariableChecks(t *testing.T) {
 		d := diag("qml-padding-value-range", "conv2d", wrapped("'conv2d', 're_lu'", "QuantizedConv2D, QuantizedReLU", "padding_value must be an uint8 value"))
 		failQML(t, "err_input_padding", Options{}, d, d)
 	})
+	t.Run("Conv2D padding values", func(t *testing.T) {
+		// An unsigned per-axis InputQuantizer of ranges 2, 1 gives F = 7, 8,
+		// which both Conv2D align on 8 (input shift 1, 0). Padding value
+		// ±0.5 on (S = 1, F = 8): f = min(mfb(7, 0.5) = 7, 8) = 7 →
+		// round(±0.5·128) = ±64, shifted by 8 − 7: ±128. cnn2snn checks the
+		// uint8 range first, for every convolution, then that a Conv2D's is
+		// zero (set_conv_variables_v2, get_padding_value).
+		p := diag("qml-v2-padding-value", "conv_p", wrapped("'conv_p'", "QuantizedConv2D", "Conv2D padding value must be zero. Got [128]."))
+		n := diag("qml-padding-value-range", "conv_n", wrapped("'conv_n'", "QuantizedConv2D", "padding_value must be an uint8 value"))
+		failQML(t, "err_conv_padding", Options{}, p, p, n)
+	})
 	t.Run("InputConv2D input shift", func(t *testing.T) {
 		// An unsigned per-axis InputQuantizer of ranges 1, 2, 4: F = 8, 7, 6
 		// (different), so the InputConv2D would shift its input.
