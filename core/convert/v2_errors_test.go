@@ -199,6 +199,20 @@ func TestV2VariableChecks(t *testing.T) {
 		d := diag("qml-padding-value-range", "conv2d", wrapped("'conv2d', 're_lu'", "QuantizedConv2D, QuantizedReLU", "padding_value must be an uint8 value"))
 		failQML(t, "err_input_padding", Options{}, d, d)
 	})
+	t.Run("signed inputs only", func(t *testing.T) {
+		// A lone QuantizedConv2D is no input pattern: cnn2snn feeds it
+		// through an InputData, which refuses the uint8 input (§2.1). The
+		// layers after it are not reported again.
+		d := diag("qml-signed-input", "conv2d", wrapped("'conv2d'", "QuantizedConv2D", "Only signed inputs are supported."))
+		failQML(t, "err_unsigned_input", Options{}, d, d)
+	})
+	t.Run("unresolved inbounds", func(t *testing.T) {
+		// The model input reaches the Add, but no InputData exists (the
+		// first block is an InputConv2D): get_inbound_layers fails (§1.7).
+		// The Dequantizer after the Add is not reported again.
+		d := diag("qml-inbounds", "add", wrapped("'add'", "QuantizedAdd", "Cannot resolve inbound layers for add."))
+		failQML(t, "err_unresolved", Options{}, d, d)
+	})
 	t.Run("Conv2D padding values", func(t *testing.T) {
 		// An unsigned per-axis InputQuantizer of ranges 2, 1 gives F = 7, 8,
 		// which both Conv2D align on 8 (input shift 1, 0). Padding value
