@@ -39,6 +39,11 @@ func TestV2PreChecks(t *testing.T) {
 		d := diag("qml-only-skippable", "", "Cannot convert model with only skippable layers.")
 		failQML(t, "err_only_skippable", Options{}, d, d)
 	})
+	t.Run("2 Sequential input shape", func(t *testing.T) {
+		// The Dense's input shape is unknown too; that is not another problem.
+		d := diag("qml-sequential-input-shape", "", "The Sequential quantized model err_sequential_shape should have its input_shape fully defined.")
+		failQML(t, "err_sequential_shape", Options{}, d, d)
+	})
 	t.Run("3, 4 inputs and outputs", func(t *testing.T) {
 		in := diag("single-input", "", "Model must have only one input layer. Receives inputs ['in_a', 'in_b'].")
 		out := diag("single-output", "", "Model must have only one output layer. Receivesoutputs ['deq_a', 'deq_b'].") // sic
