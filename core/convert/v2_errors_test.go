@@ -185,6 +185,37 @@ func TestV2ConstructionChecks(t *testing.T) {
 			diag("qml-pool-shape", "pool", "In Akida v2 pool should have square pooling"),
 			diag("qml-pool-shape", "pool", "In Akida v2 pool pooling stride should be the same forboth dimensions"))
 	})
+	t.Run("DepthwiseConv2D", func(t *testing.T) {
+		// The depthwise converter checks its kernel first, then its weights,
+		// then the pooling.
+		square := diag("qml-v2-square-kernel", "depthwise", "DepthwiseConv2D kernel should be square")
+		failQML(t, "err_depthwise_shapes", Options{}, square,
+			square,
+			diag("qml-v2-square-kernel", "depthwise", "DepthwiseConv2D strides should be the same on both dimensions"),
+			diag("qml-v2-weight-bits", "depthwise", "DepthwiseConv2D layer can only handle weights with 4 or 8 bits. Received: 2."),
+			diag("qml-pool-padding", "pool", "Pooling layer pool (padding: same) must have the same padding as depthwise (padding: valid)."),
+			diag("qml-pool-shape", "pool", "In Akida v2 pool should have square pooling"),
+			diag("qml-pool-shape", "pool", "In Akida v2 pool pooling stride should be the same forboth dimensions"))
+	})
+	t.Run("transposed convolutions", func(t *testing.T) {
+		// convt_a, dwt_a: kernel (3, 4), strides (2, 1), 'valid', 2-bit
+		// weights; convt_b, dwt_b: kernel 5, stride 1. cnn2snn's own
+		// Conv2DTranspose kernel-size assertion has no message.
+		square := diag("qml-transpose-geometry", "convt_a", "QuantizedConv2DTranspose kernel should be square")
+		failQML(t, "err_transpose_shapes", Options{}, square,
+			square,
+			diag("qml-transpose-geometry", "convt_a", "QuantizedConv2DTranspose strides should be the same on both dimensions."),
+			diag("qml-transpose-geometry", "convt_a", "QuantizedConv2DTranspose handles only 'same' padding"),
+			diag("qml-v2-weight-bits", "convt_a", "QuantizedConv2DTranspose layer can only handle weights with 4 or 8 bits. Received: 2."),
+			diag("qml-transpose-geometry", "convt_b", "QuantizedConv2DTranspose kernel size must be 3 or 4 (cnn2snn: an AssertionError without message). Received: 5."),
+			diag("qml-transpose-geometry", "convt_b", "QuantizedConv2DTranspose handles only stride 2"),
+			diag("qml-transpose-geometry", "dwt_a", "DepthwiseConv2DTranspose kernel should be square"),
+			diag("qml-transpose-geometry", "dwt_a", "DepthwiseConv2DTranspose strides should be the same on both dimension"), // sic
+			diag("qml-transpose-geometry", "dwt_a", "DepthwiseConv2DTranspose handles only 'same' padding"),
+			diag("qml-v2-weight-bits", "dwt_a", "DepthwiseConv2DTranspose layer can only handle weights with 4 or 8 bits. Received: 2."),
+			diag("qml-transpose-geometry", "dwt_b", "DepthwiseConv2DTranspose supports kernel size of 3 or 4 only"),
+			diag("qml-transpose-geometry", "dwt_b", "DepthwiseConv2DTranspose supports stride 2 only"))
+	})
 	t.Run("Dense1D", func(t *testing.T) {
 		d := diag("qml-dense-flat", "dense", "The dense layer only handles flattened shapes (i.e (1, 1, X) or (X,)). Received: ((2, 2, 3))  shape.")
 		failQML(t, "err_dense_shape", Options{}, d, d)
