@@ -2,6 +2,7 @@ package compat
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
@@ -128,6 +129,13 @@ var InputRank = &Rule{
 	Check: func(p *Pass) {
 		if len(p.Model.Inputs) != 1 {
 			return // single-input already reports it
+		}
+		// cnn2snn's quantizeml path accepts another rank for Akida Pico
+		// models (conversion-v2.md §1.3 #5).
+		if slices.ContainsFunc(p.Model.Layers, func(l *keras.Layer) bool {
+			return l.ClassName == QRecurrent && l.Origin() == keras.OriginQuantizeML
+		}) {
+			return
 		}
 		s := p.Model.InputShape()
 		if s != nil && len(s) != 1 && len(s) != 3 {

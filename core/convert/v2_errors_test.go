@@ -272,3 +272,33 @@ func TestV2VariableChecks(t *testing.T) {
 		failQML(t, "err_lut_bits", Options{}, d, d)
 	})
 }
+
+// An Akida Pico model (with a QuantizedStatefulRecurrent) may have an input
+// of another rank (§1.3 #5), and a QuantizedExtractToken on axis 1 ends a
+// block (§1.4): the StatefulRecurrent pattern is cut into two invalid
+// blocks.
+func TestV2ExtractTokenEndsBlock(t *testing.T) {
+	head := diag("qml-invalid-block", "p1", "Invalid block found during conversion:\n QuantizedStatefulProjection (p1)\n"+
+		"QuantizedStatefulRecurrent (sr)\nQuantizedExtractToken (x)\n"+
+		"Compatible patterns that contain the faulty layers are:\n"+patternLines(
+		"QuantizedStatefulProjection > QuantizedStatefulRecurrent > QuantizedExtractToken > QuantizedStatefulProjection",
+		"QuantizedStatefulProjection > QuantizedStatefulRecurrent > QuantizedExtractToken > QuantizedStatefulProjection > QuantizedReLU"))
+	tail := diag("qml-invalid-block", "p2", "Invalid block found during conversion:\n QuantizedStatefulProjection (p2)\n"+
+		"QuantizedReLU (re_lu)\nCompatible patterns that contain the faulty layers are:\n"+patternLines(
+		"QuantizedDense > QuantizedReLU",
+		"QuantizedFlatten > QuantizedDense > QuantizedReLU",
+		"QuantizedReshape > QuantizedDense > QuantizedReLU",
+		"QuantizedReshape > QuantizedFlatten > QuantizedDense > QuantizedReLU",
+		"QuantizedConv2D > QuantizedReLU",
+		"QuantizedConv2D > QuantizedMaxPool2D > QuantizedReLU",
+		"QuantizedConv2D > QuantizedReLU > QuantizedGlobalAveragePooling2D",
+		"QuantizedConv2DTranspose > QuantizedReLU",
+		"QuantizedDepthwiseConv2D > QuantizedReLU",
+		"QuantizedDepthwiseConv2D > QuantizedMaxPool2D > QuantizedReLU",
+		"QuantizedDepthwiseConv2DTranspose > QuantizedReLU",
+		"QuantizedBufferTempConv > QuantizedReLU",
+		"QuantizedDepthwiseBufferTempConv > QuantizedReLU",
+		"QuantizedStatefulProjection > QuantizedStatefulRecurrent > QuantizedExtractToken > QuantizedStatefulProjection",
+		"QuantizedStatefulProjection > QuantizedStatefulRecurrent > QuantizedExtractToken > QuantizedStatefulProjection > QuantizedReLU"))
+	failQML(t, "err_extract_token", Options{}, head, head, tail)
+}
