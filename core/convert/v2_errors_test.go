@@ -302,3 +302,50 @@ func TestV2ExtractTokenEndsBlock(t *testing.T) {
 		"QuantizedStatefulProjection > QuantizedStatefulRecurrent > QuantizedExtractToken > QuantizedStatefulProjection > QuantizedReLU"))
 	failQML(t, "err_extract_token", Options{}, head, head, tail)
 }
+
+// The temporal and Akida Pico patterns (§1.5 rows 9–12) are matched, and
+// refused by this tool, which does not convert those layers (§2.11); a
+// StatefulRecurrent is named after its output projection (§2.0), and the
+// Dequantizer after the PicoPostProcessing is dropped (§1.4).
+func TestV2TemporalPatternsAreRefused(t *testing.T) {
+	refused := func(layer, class, kind string) compat.Diagnostic {
+		return diag("qml-not-supported-yet", layer, "Layer "+layer+" ("+class+") would become an Akida 2.0 "+kind+
+			", which this tool does not convert yet: use BrainChip's cnn2snn for this model.")
+	}
+	b1 := refused("b1", "QuantizedBufferTempConv", "BufferTempConv")
+	r := failQML(t, "chain_temporal", Options{}, b1,
+		b1,
+		refused("d1", "QuantizedDepthwiseBufferTempConv", "DepthwiseBufferTempConv"),
+		refused("b2", "QuantizedBufferTempConv", "BufferTempConv"),
+		refused("d2", "QuantizedDepthwiseBufferTempConv", "DepthwiseBufferTempConv"),
+		refused("p1", "QuantizedStatefulProjection", "StatefulRecurrent"),
+		refused("p3", "QuantizedStatefulProjection", "StatefulRecurrent"),
+		refused("pico", "QuantizedPicoPostProcessing", "PicoPostProcessing"))
+	m := loadQMLModel(t, "chain_temporal")
+	type row struct{ layer, kind, pattern string }
+	var got []row
+	for _, b := range r.Blocks {
+		got = append(got, row{b.AkidaLayer, b.AkidaType, blockPattern(m, b)})
+	}
+	want := []row{
+		{"input_1", "InputData", ""},
+		{"b1", "BufferTempConv", "QuantizedBufferTempConv > QuantizedReLU"},
+		{"d1", "DepthwiseBufferTempConv", "QuantizedDepthwiseBufferTempConv > QuantizedReLU"},
+		{"b2", "BufferTempConv", "QuantizedBufferTempConv"},
+		{"d2", "DepthwiseBufferTempConv", "QuantizedDepthwiseBufferTempConv"},
+		{"add", "Add", "QuantizedAdd"},
+		{"p2", "StatefulRecurrent", "QuantizedStatefulProjection > QuantizedStatefulRecurrent > QuantizedExtractToken > QuantizedStatefulProjection > QuantizedReLU"},
+		{"p4", "StatefulRecurrent", "QuantizedStatefulProjection > QuantizedStatefulRecurrent > QuantizedExtractToken > QuantizedStatefulProjection"},
+		{"add_1", "Add", "QuantizedAdd"},
+		{"pico", "", "QuantizedPicoPostProcessing"}, // no known Akida layer type
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("blocks:\n got %v\nwant %v", got, want)
+	}
+	// Every pattern this tool refuses is among them.
+	for _, p := range compat.QMLPatterns(TargetV2) {
+		if notConverted(p) && !slices.ContainsFunc(want, func(w row) bool { return w.pattern == p.String() }) {
+			t.Errorf("pattern %s is not in chain_temporal", p)
+		}
+	}
+}
