@@ -158,7 +158,8 @@ func qmlReportBlocks(m *keras.Model, blocks []*compat.QMLBlock, target akida.IPV
 }
 
 // qmlV2ReportBlocks: one block per Akida 2.0 layer, the inserted InputData
-// included; blocks that match no pattern are shown with an empty type.
+// included, each Keras layer in one of them; blocks that match no pattern
+// are shown with an empty type.
 func qmlV2ReportBlocks(m *keras.Model, blocks []*compat.QMLBlock) []compat.Block {
 	layers, _ := layoutV2(m, blocks)
 	insertedBefore := map[*compat.QMLBlock][]qmlLayer{} // InputData layers, by the block they precede
@@ -169,8 +170,14 @@ func qmlV2ReportBlocks(m *keras.Model, blocks []*compat.QMLBlock) []compat.Block
 	}
 	var out []compat.Block
 	var pending []string
+	// A layer can be in several blocks (cnn2snn's search pulls the model
+	// input into every block it feeds); the report lists it once.
+	listed := map[string]bool{}
 	for _, b := range blocks {
-		names := kerasNames(b.Layers)
+		names := slices.DeleteFunc(kerasNames(b.Layers), func(s string) bool { return listed[s] })
+		for _, name := range names {
+			listed[name] = true
+		}
 		if len(b.Main) == 0 {
 			pending = append(pending, names...)
 			continue

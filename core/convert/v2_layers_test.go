@@ -387,6 +387,19 @@ func TestV2AddConcatenate(t *testing.T) {
 			vars: map[string][]float64{"scales": fill(4, 1.0/32)}},
 	})
 	crossCheckRecord(t, m, am, r)
+	// cnn2snn's split puts the model input in both branches' blocks; the
+	// report lists it once, in the InputData's.
+	want := []compat.Block{
+		{AkidaLayer: "input_1", AkidaType: "InputData", KerasLayers: []string{"input_1"}, OutputShape: []int{2, 2, 2}, ActivationBits: 8},
+		{AkidaLayer: "conv_a", AkidaType: "Conv2D", KerasLayers: []string{"conv_a"}, OutputShape: []int{2, 2, 2}, WeightBits: 8, ActivationBits: 8},
+		{AkidaLayer: "conv_b", AkidaType: "Conv2D", KerasLayers: []string{"conv_b"}, OutputShape: []int{2, 2, 2}, WeightBits: 8, ActivationBits: 8},
+		{AkidaLayer: "add", AkidaType: "Add", KerasLayers: []string{"add"}, OutputShape: []int{2, 2, 2}, ActivationBits: 8},
+		{AkidaLayer: "concatenate", AkidaType: "Concatenate", KerasLayers: []string{"concatenate"}, OutputShape: []int{2, 2, 4}},
+		{AkidaLayer: "dequantizer", AkidaType: "Dequantizer", KerasLayers: []string{"dequantizer"}, OutputShape: []int{2, 2, 4}},
+	}
+	if !slices.EqualFunc(r.Blocks, want, blockEqual) {
+		t.Errorf("blocks:\n got %+v\nwant %+v", r.Blocks, want)
+	}
 }
 
 // Dense1D behind a Reshape and a Flatten (the pattern QuantizedReshape >
