@@ -1,10 +1,12 @@
 package convert
 
 import (
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
 )
 
@@ -346,6 +348,33 @@ func TestV2TemporalPatternsAreRefused(t *testing.T) {
 	for _, p := range compat.QMLPatterns(TargetV2) {
 		if notConverted(p) && !slices.ContainsFunc(want, func(w row) bool { return w.pattern == p.String() }) {
 			t.Errorf("pattern %s is not in chain_temporal", p)
+		}
+	}
+}
+
+// On every testdata model and for both targets, Check says compatible
+// exactly when Convert succeeds.
+func TestV2CheckAgreesWithConvert(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "quantizeml", "*.h5"))
+	if err != nil || len(files) < 40 {
+		t.Fatalf("%d testdata models (%v)", len(files), err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".h5")
+		m := loadQMLModel(t, name)
+		for _, target := range []akida.IPVersion{TargetV1, TargetV2} {
+			r, err := Check(m, Options{Target: target})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, convErr := Convert(m, Options{Target: target})
+			if r.Compatible != (convErr == nil) {
+				t.Errorf("%s, target %s: Check says compatible %v, Convert error %v", name, target, r.Compatible, convErr)
+			}
+			// This tool converts quantizeml models to Akida 2.0 only.
+			if want := target == TargetV2 && !strings.HasPrefix(name, "err_") && name != "chain_temporal"; r.Compatible != want {
+				t.Errorf("%s, target %s: compatible %v, want %v", name, target, r.Compatible, want)
+			}
 		}
 	}
 }
