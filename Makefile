@@ -89,10 +89,12 @@ keras-testdata:
 	/usr/bin/python3 tools/kerasgen/make_testdata.py
 	$(GO) run ./tools/kerasgen/fuzzcorpus
 
-## convert-testdata: regenerate core/convert's project-made cnn2snn-quantized model and re-check the tests' hand arithmetic
-## (Debian python3-h5py, python3-numpy)
+## convert-testdata: regenerate core/convert's project-made cnn2snn-quantized model, re-check the tests' hand arithmetic,
+## and regenerate the small quantizeml models of core/keras and core/convert (Debian python3-h5py, python3-numpy)
 convert-testdata:
 	cd core/convert/testdata && /usr/bin/python3 make_cnn2snn_tiny.py && /usr/bin/python3 hand_values.py
+	/usr/bin/python3 tools/qmlgen/make_qml_testdata.py
+	/usr/bin/python3 tools/qmlgen/make_qml_convert_testdata.py
 
 clean:
 	rm -rf bin dist build wasm/worker/build artifacts
