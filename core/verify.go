@@ -69,7 +69,7 @@ func verifyModels(res *ConvertResult) (verify.Models, error) {
 		// Akida 2.0: the quantizeml model against its Akida 2.0 layers,
 		// paired by the conversion's blocks.
 		if res.Model.IPVersion() != string(akida.IPv2) {
-			return verify.Models{}, fmt.Errorf("verify compares a quantizeml model with its Akida 2.0 conversion, and this one was converted for Akida %s: verify it with the target v2", res.Report.Target)
+			return verify.Models{}, fmt.Errorf("verify compares a quantizeml model with its Akida 2.0 conversion, and this one was converted for the target %s: choose the target v2 (Akida 2.0) to verify it", res.Report.Target)
 		}
 		return verify.Models{Quantized: res.Quantized, Akida: res.Model, Blocks: res.Report.Blocks}, nil
 	}

@@ -188,6 +188,9 @@ func saturateBits(v int64, vb int, qml bool) int64 {
 // and the simulator's V5), saturating at ±2^62.
 func shiftHalfUp(v, s int64) int64 {
 	const limit = 1 << 62
+	if v == 0 {
+		return 0
+	}
 	if s >= 0 {
 		if s >= 62 || (v != 0 && max(v, -v) > limit>>s) {
 			return int64(math.Copysign(limit, float64(v)))
