@@ -150,8 +150,8 @@ func TestPrintVerifyReportV2Differences(t *testing.T) {
 				Causes: []verify.Cause{{Name: "float32", Text: "float", Values: 1}, {Name: "unexplained", Text: "none", Values: 1}}}},
 		},
 		Unexplained: 1, Explained: 3,
-		Causes: []verify.Cause{{Name: "float32", Text: "float", Values: 1}, {Name: "clipped_shift", Text: "clipped", Values: 2}, {Name: "unexplained", Text: "none", Values: 1}},
-		Notes:  []string{"a note"},
+		Causes:   []verify.Cause{{Name: "float32", Text: "float", Values: 1}, {Name: "clipped_shift", Text: "clipped", Values: 2}, {Name: "unexplained", Text: "none", Values: 1}},
+		Notes:    []string{"a note"},
 		Examples: []verify.Difference{{Layer: "dense", Sample: 0, Position: [3]int{0, 0, 1}, KerasLevel: 7, AkidaLevel: 4, Cause: "unexplained", Reason: "why"}},
 	}
 	var b strings.Builder
