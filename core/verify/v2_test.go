@@ -16,8 +16,9 @@ import (
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/verify"
 )
 
-// Akida 2.0: every convertible quantizeml model — the ECG fixture and the
-// four small models of core/keras/testdata/quantizeml — through
+// Akida 2.0: every convertible quantizeml model — the ECG fixture, the
+// four small models of core/keras/testdata/quantizeml and this package's
+// testdata (tools/qmlgen/make_verify_models.py) — through
 // core.Verify as a user runs it, then models changed in memory so that
 // each cause of a difference occurs.
 
@@ -61,6 +62,16 @@ var v2Cases = []v2Case{
 		pairs: [][2]string{{"input_quantizer", "input_quantizer"}, {"conv2d", "activation"}, {"dense", "dense"}, {"dequantizer", "dequantizer"}},
 		input: verify.Input{Shape: [3]int{4, 4, 1}, Scale: 1, Source: "calibrated_range",
 			Text: `uniform float32 values over InputQuantizer "input_quantizer"'s calibrated range [-0.5, 1.5], the same values for both models`},
+	},
+	{
+		name: "qml_int8_residual_keras2.15.h5", samples: 64,
+		path: func(tb testing.TB) string {
+			return fixtures.Repo(tb, "core", "verify", "testdata", "qml_int8_residual_keras2.15.h5")
+		},
+		pairs: [][2]string{{"conv_a", "relu_a"}, {"conv_b", "relu_b"}, {"conv_c", "conv_c"}, {"add", "add"}, {"conv_d", "relu_d"},
+			{"dw", "relu_e"}, {"conv_f", "gap"}, {"dense", "dense"}, {"dequantizer", "dequantizer"}},
+		input: verify.Input{Shape: [3]int{16, 16, 3}, Bits: 8, Scale: 1, Source: "int8",
+			Text: "uniform integers -128…127 (the 8-bit signed inputs the Akida model reads), the same values for the Keras model"},
 	},
 	{
 		name: "qml_transpose_concat_keras2.15.h5", path: smallQML("qml_transpose_concat_keras2.15.h5"), samples: 64,
