@@ -268,16 +268,13 @@ func newExplainV2(am *akida.Model, s *sim.Simulator, rec *keras.QMLRecording, km
 	case akida.Quantizer, akida.Concatenate, akida.Dequantizer:
 		e.copies = true
 		return e, nil
-	case akida.Add:
-		e.accHi = 1<<(l.Params.Int("buffer_bits")-1) - 1
-	default:
-		e.accHi = 1<<(l.Params.Int("buffer_bits")-1) - 1
-		if akida.PoolType(l.Params.Value("pool_type")) == akida.AveragePooling {
-			if shapes, err := am.Shapes(); err == nil {
-				in := shapes[p.index].Input
-				e.summands = float64(in[0] * in[1])
-			}
-		}
+	}
+	// sim.New has checked buffer_bits (2 to 32 bits).
+	if bb := l.Params.Int("buffer_bits"); bb >= 2 && bb <= 62 {
+		e.accHi = 1<<(bb-1) - 1
+	}
+	if l.Type != akida.Add && akida.PoolType(l.Params.Value("pool_type")) == akida.AveragePooling {
+		e.summands = float64(p.in[0] * p.in[1]) // at least the positions summed
 	}
 	r := rec.Layer(p.keras)
 	if r.OutputQuantizer != nil {
@@ -399,7 +396,7 @@ func (e *explainV2) explain(sm *sampleV2, i int, a int64, k float64) (string, st
 		if sm.stageIn == nil {
 			var err error
 			if sm.stageIn, err = e.variant(&e.noStage, false, sm); err != nil {
-				return "", "", err
+				return CauseUnexplained, fmt.Sprintf("the replay could not run: %v", err), nil
 			}
 		}
 		x = int64(sm.stageIn[i])
@@ -442,7 +439,11 @@ func (e *explainV2) variant(v **variantRun, noLUT bool, sm *sampleV2) ([]int32, 
 			return nil, err
 		}
 	}
-	return (*v).run(sm.input, sm.ins)
+	out, err := (*v).run(sm.input, sm.ins)
+	if err != nil {
+		return nil, fmt.Errorf("Akida layer %q without its output stage: %w", e.pair.layer.Name, err)
+	}
+	return out, nil
 }
 
 // steps replays a stage on x from Akida's arithmetic to quantizeml's and
@@ -522,7 +523,7 @@ func (e *explainV2) lutInput(sm *sampleV2, i, c int, k float64, stage func(int64
 	if sm.raw == nil {
 		var err error
 		if sm.raw, err = e.variant(&e.noLUT, true, sm); err != nil {
-			return "", "", err
+			return CauseUnexplained, fmt.Sprintf("the replay could not run: %v", err), nil
 		}
 	}
 	r := int64(sm.raw[i])

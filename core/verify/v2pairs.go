@@ -18,7 +18,7 @@ type pairV2 struct {
 	// Akida layer's output stage reproduces. root is the block's first
 	// non-skippable layer (the neural layer of a neural block).
 	keras, root string
-	shape       akida.Shape // Akida output (x, y, c)
+	in, shape   akida.Shape // Akida input and output (x, y, c)
 	// float: the outputs are floats (a Dequantizer).
 	float bool
 }
@@ -54,7 +54,7 @@ func pairV2Layers(am *akida.Model, km *keras.Model, rec *keras.QMLRecording, blo
 		if !ok {
 			return nil, nil, fmt.Errorf("Akida layer %q (%s) is in no block of the conversion: %w; verify the Akida model converted from this Keras model", l.Name, l.Type, ErrNotComparable)
 		}
-		p, err := pairBlock(l, i, shapes[i].Output, km, rec, b)
+		p, err := pairBlock(l, i, shapes[i], km, rec, b)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -71,7 +71,8 @@ func pairV2Layers(am *akida.Model, km *keras.Model, rec *keras.QMLRecording, blo
 // and first non-skippable ones, which must have been recorded (quantized
 // layers) and whose output must hold as many values as the Akida
 // layer's.
-func pairBlock(l *akida.Layer, i int, shape akida.Shape, km *keras.Model, rec *keras.QMLRecording, b compat.Block) (*pairV2, error) {
+func pairBlock(l *akida.Layer, i int, shapes akida.LayerShapes, km *keras.Model, rec *keras.QMLRecording, b compat.Block) (*pairV2, error) {
+	shape := shapes.Output
 	var main []string
 	for _, name := range b.KerasLayers {
 		kl := km.Layer(name)
@@ -85,7 +86,7 @@ func pairBlock(l *akida.Layer, i int, shape akida.Shape, km *keras.Model, rec *k
 	if len(main) == 0 {
 		return nil, fmt.Errorf("Akida layer %q (%s) has no Keras layer in its block %v but skipped ones: %w", l.Name, l.Type, b.KerasLayers, ErrNotComparable)
 	}
-	p := &pairV2{layer: l, index: i, keras: main[len(main)-1], root: main[0], shape: shape, float: l.Type == akida.Dequantizer}
+	p := &pairV2{layer: l, index: i, keras: main[len(main)-1], root: main[0], in: shapes.Input, shape: shape, float: l.Type == akida.Dequantizer}
 	r := rec.Layer(p.keras)
 	if r == nil {
 		return nil, fmt.Errorf("Akida layer %q (%s) stands for Keras layer %q, which quantizeml does not quantize: %w", l.Name, l.Type, p.keras, ErrNotComparable)

@@ -2,6 +2,10 @@
 // (core/infer) and the Akida model converted from it (core/akida/sim) on
 // the same seeded inputs and compares them layer by layer.
 //
+// What follows is the Akida 1.0 comparison (a cnn2snn-quantized model);
+// v2.go describes the Akida 2.0 one (a quantizeml-quantized model), which
+// Run chooses for an Akida 2.0 model and which fills the same Result.
+//
 // Each Akida layer is compared with the Keras tensor it stands for: the
 // quantized activation that closes its block (Akida level n ↔ Keras n ×
 // step), or, for a last layer without activation, the output of its
