@@ -260,7 +260,7 @@ func (r *variantRun) run(in sim.Input, ins []sim.LayerOutput) ([]int32, error) {
 // newExplainV2 prepares the replay of a pair's layer: its output stage
 // from quantizeml's record of the block's output quantizer, a LUT's
 // activation stage and table, and the variants of the layer.
-func newExplainV2(am *akida.Model, s *sim.Simulator, rec *keras.QMLRecording, km *keras.Model, p *pairV2) (*explainV2, error) {
+func newExplainV2(am *akida.Model, s *sim.Simulator, rec *keras.QMLRecording, p *pairV2) (*explainV2, error) {
 	l := p.layer
 	e := &explainV2{pair: p, summands: 1}
 	channels := p.shape[2]
@@ -288,7 +288,7 @@ func newExplainV2(am *akida.Model, s *sim.Simulator, rec *keras.QMLRecording, km
 		}
 	}
 	if akida.ActivationType(l.Params.Value("activation")) == akida.LUT && l.Type != akida.Add {
-		if err := e.readLUT(rec, km, channels); err != nil {
+		if err := e.readLUT(rec, channels); err != nil {
 			return nil, err
 		}
 	}
@@ -306,12 +306,12 @@ func newExplainV2(am *akida.Model, s *sim.Simulator, rec *keras.QMLRecording, km
 // readLUT reads a LUT layer's activation stage (the 11-bit output
 // quantizer of the block's neural layer) and the table of its
 // QuantizedActivation.
-func (e *explainV2) readLUT(rec *keras.QMLRecording, km *keras.Model, channels int) error {
+func (e *explainV2) readLUT(rec *keras.QMLRecording, channels int) error {
 	l, p := e.pair.layer, e.pair
 	root := rec.Layer(p.root)
 	var act *keras.QMLRecord
-	for _, r := range rec.Layers {
-		if r.LUT != nil && km.Layer(r.Name) != nil && slices.Contains(km.Layer(r.Name).Inbound, p.root) {
+	for _, name := range p.main {
+		if r := rec.Layer(name); r != nil && r.LUT != nil {
 			act = r
 		}
 	}
@@ -383,12 +383,12 @@ type sampleV2 struct {
 
 // explain returns the cause of a difference at value i between the Akida
 // integer a and the Keras value k, with a sentence saying how it arises.
-func (e *explainV2) explain(sm *sampleV2, i int, a int64, k float64) (string, string, error) {
+func (e *explainV2) explain(sm *sampleV2, i int, a int64, k float64) (cause, why string) {
 	if sm.clampedInputs > 0 {
-		return CauseSaturationBound, sm.clampedText(), nil
+		return CauseSaturationBound, sm.clampedText()
 	}
 	if e.copies {
-		return CauseUnexplained, fmt.Sprintf("a %s has no arithmetic that could differ: Akida gives %d, Keras %v", e.pair.layer.Type, a, k), nil
+		return CauseUnexplained, fmt.Sprintf("a %s has no arithmetic that could differ: Akida gives %d, Keras %v", e.pair.layer.Type, a, k)
 	}
 	c := i % e.pair.shape[2]
 	x, stage := a, func(v int64) int64 { return v }
@@ -396,23 +396,22 @@ func (e *explainV2) explain(sm *sampleV2, i int, a int64, k float64) (string, st
 		if sm.stageIn == nil {
 			var err error
 			if sm.stageIn, err = e.variant(&e.noStage, false, sm); err != nil {
-				return CauseUnexplained, fmt.Sprintf("the replay could not run: %v", err), nil
+				return CauseUnexplained, fmt.Sprintf("the replay could not run: %v", err)
 			}
 		}
 		x = int64(sm.stageIn[i])
 		if got := e.out.apply(x, c, akidaArith); got != a {
-			return CauseUnexplained, fmt.Sprintf("replaying Akida's output stage on %d gives %d, the simulator %d", x, got, a), nil
+			return CauseUnexplained, fmt.Sprintf("replaying Akida's output stage on %d gives %d, the simulator %d", x, got, a)
 		}
 		if cause, why := e.out.steps(x, c, a, k); cause != "" {
-			return cause, why, nil
+			return cause, why
 		}
 		stage = func(v int64) int64 { return e.out.apply(v, c, qmlArith) }
 	}
 	if e.lut != nil {
 		return e.lutInput(sm, i, c, k, stage)
 	}
-	cause, why := e.accumulator(x, k, stage)
-	return cause, why, nil
+	return e.accumulator(x, k, stage)
 }
 
 // explainFloat returns the cause of a difference between a Dequantizer's
@@ -519,11 +518,11 @@ func (e *explainV2) accumulator(x int64, k float64, stage func(int64) int64) (st
 // not: the LUT's input stage (the 11-bit quantizer before the table)
 // replayed step by step on the raw accumulator r, then r's own rounding
 // or saturation.
-func (e *explainV2) lutInput(sm *sampleV2, i, c int, k float64, stage func(int64) int64) (string, string, error) {
+func (e *explainV2) lutInput(sm *sampleV2, i, c int, k float64, stage func(int64) int64) (cause, why string) {
 	if sm.raw == nil {
 		var err error
 		if sm.raw, err = e.variant(&e.noLUT, true, sm); err != nil {
-			return CauseUnexplained, fmt.Sprintf("the replay could not run: %v", err), nil
+			return CauseUnexplained, fmt.Sprintf("the replay could not run: %v", err)
 		}
 	}
 	r := int64(sm.raw[i])
@@ -535,10 +534,9 @@ func (e *explainV2) lutInput(sm *sampleV2, i, c int, k float64, stage func(int64
 		prev := through(r, akidaArith)
 		for ar := unclippedArith; ar <= qmlArith; ar++ {
 			if through(r, ar) != prev {
-				return ar.cause(), fmt.Sprintf("the LUT's input stage on %d: %s", r, causeText(ar.cause())), nil
+				return ar.cause(), fmt.Sprintf("the LUT's input stage on %d: %s", r, causeText(ar.cause()))
 			}
 		}
 	}
-	cause, why := e.accumulator(r, k, func(v int64) int64 { return through(v, qmlArith) })
-	return cause, why, nil
+	return e.accumulator(r, k, func(v int64) int64 { return through(v, qmlArith) })
 }

@@ -18,6 +18,7 @@ type pairV2 struct {
 	// Akida layer's output stage reproduces. root is the block's first
 	// non-skippable layer (the neural layer of a neural block).
 	keras, root string
+	main        []string // the block's non-skippable Keras layers
 	in, shape   akida.Shape // Akida input and output (x, y, c)
 	// float: the outputs are floats (a Dequantizer).
 	float bool
@@ -86,7 +87,7 @@ func pairBlock(l *akida.Layer, i int, shapes akida.LayerShapes, km *keras.Model,
 	if len(main) == 0 {
 		return nil, fmt.Errorf("Akida layer %q (%s) has no Keras layer in its block %v but skipped ones: %w", l.Name, l.Type, b.KerasLayers, ErrNotComparable)
 	}
-	p := &pairV2{layer: l, index: i, keras: main[len(main)-1], root: main[0], in: shapes.Input, shape: shape, float: l.Type == akida.Dequantizer}
+	p := &pairV2{layer: l, index: i, keras: main[len(main)-1], root: main[0], main: main, in: shapes.Input, shape: shape, float: l.Type == akida.Dequantizer}
 	r := rec.Layer(p.keras)
 	if r == nil {
 		return nil, fmt.Errorf("Akida layer %q (%s) stands for Keras layer %q, which quantizeml does not quantize: %w", l.Name, l.Type, p.keras, ErrNotComparable)
