@@ -18,7 +18,7 @@ type pairV2 struct {
 	// Akida layer's output stage reproduces. root is the block's first
 	// non-skippable layer (the neural layer of a neural block).
 	keras, root string
-	main        []string // the block's non-skippable Keras layers
+	main        []string    // the block's non-skippable Keras layers
 	in, shape   akida.Shape // Akida input and output (x, y, c)
 	// float: the outputs are floats (a Dequantizer).
 	float bool
