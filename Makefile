@@ -49,7 +49,7 @@ test-fuzz:
 	    awk -v target="$$pkg $$fn" -v rates="$$rates" -f tools/fuzzrate.awk || { rm -f $$rates; exit 1; }; done; \
 	echo "executions per second ($(FUZZTIME) each):"; cat $$rates; rm -f $$rates
 
-## bench-agreement: Akida-vs-Keras agreement figures of every convertible fixture (also part of make bench)
+## bench-agreement: Akida-vs-Keras agreement figures of every convertible fixture, Akida 1.0 and 2.0 (also part of make bench)
 bench-agreement:
 	$(GO) test ./core/verify -run '^$$' -bench Agreement -benchtime 1x
 
@@ -64,8 +64,8 @@ bench:
 
 ## bench-wasm: the headline benchmarks compiled to WebAssembly and run in Node (the browser's engine, V8)
 bench-wasm:
-	$(WASM_ENV) $(GO) test ./core/hdf5 ./core/keras ./core/akida/fbz ./core/quantize ./core/infer ./core/akida/sim -run '^$$' \
-	  -bench 'ReadAllWeights|CopyWeightBytes|Load/akidanet|Encode|Decode|QuantizeConvertEncodeAkidaNet|AkidaNetFloat|ForwardAkidaNet025' -benchmem
+	$(WASM_ENV) $(GO) test ./core/hdf5 ./core/keras ./core/akida/fbz ./core/quantize ./core/infer ./core/akida/sim ./core/convert ./core -run '^$$' \
+	  -bench 'ReadAllWeights|CopyWeightBytes|Load/akidanet|Encode|Decode|QuantizeConvertEncodeAkidaNet|AkidaNetFloat|ForwardAkidaNet025|ConvertEncodeV2ECG|ForwardV2ECG$$|ConvertQuantizeMLECG' -benchmem
 
 ## generate: regenerate committed generated code (FlatBuffers, Vugu)
 generate: generate-fbz $(if $(wildcard web/web.mk),generate-web)

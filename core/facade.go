@@ -334,7 +334,7 @@ func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err e
 		// the calibration failed (its problems, if any, came first above).
 		return nil, r.calibrationErr
 	}
-	r.step("converted to %d Akida 1.0 layers", len(am.Layers))
+	r.step("converted to %d %s layers", len(am.Layers), akida.IPVersion(am.IPVersion()).Title())
 	r.enter("encode", 0.8)
 	// The model carries the version its file is written with, so that its
 	// description in the report says what the .fbz says.

@@ -349,3 +349,21 @@ func TestReportsCarryTheKerasLayers(t *testing.T) {
 		t.Errorf("check JSON lacks the keras report: %.300s", b)
 	}
 }
+
+// Convert's steps name the Akida version converted to: a quantizeml model
+// becomes Akida 2.0 layers.
+func TestConvertStepsNameAkida2(t *testing.T) {
+	res, err := Convert([]File{{Name: "ecg.h5", Data: fixtures.ReadShared(t, "keras", "quantizeml_ecg_cnn_i8_w8_a8_keras2.15.h5")}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`loaded keras2-h5 model "model": 19 layers, 177485 parameters`,
+		"the model is already quantized (quantizeml): no quantization",
+		"converted to 6 Akida 2.0 layers",
+		"encoded the .fbz file: 212262 bytes, akida version 2.19.1",
+	}
+	if !slices.Equal(res.Report.Steps, want) {
+		t.Errorf("steps %q\nwant %q", res.Report.Steps, want)
+	}
+}
