@@ -80,11 +80,19 @@ const (
 	KindFBZ   Kind = "fbz"   // an Akida model (.fbz)
 )
 
-// DetectKind tells an Akida .fbz from a Keras model, so the page and the
-// worker know whether to summarize or convert: one file named *.fbz, or one
-// file that is not HDF5, zip or JSON and decodes as an .fbz, is an Akida
-// model; anything else non-empty is taken for a Keras model (keras.Load
-// says precisely what is wrong with it).
+// DetectKind tells by content what a set of files holds, so that every
+// front end (the CLI, the worker, the page) routes the same files the same
+// way, whatever their names:
+//
+//   - no file, or only empty files: KindNone;
+//   - several files: a Keras model (a weights .h5 with its JSON, a TF.js
+//     model.json with its shards, with or without .bin);
+//   - one HDF5, zip or JSON file: a Keras model, whatever its extension
+//     (an .h5 named .keras, a Keras file named .fbz by mistake);
+//   - one file that decodes as an Akida model: KindFBZ, with or without
+//     the .fbz extension;
+//   - anything else: KindFBZ when named .fbz (Summarize then says what is
+//     wrong with it), else KindKeras (keras.Load says what it is).
 func DetectKind(files []File) Kind {
 	var nonEmpty []File
 	for _, f := range files {
@@ -99,28 +107,47 @@ func DetectKind(files []File) Kind {
 		return KindKeras
 	}
 	f := nonEmpty[0]
-	if strings.HasSuffix(strings.ToLower(f.Name), ".fbz") {
-		return KindFBZ
-	}
 	if looksLikeKeras(f.Data) {
 		return KindKeras
 	}
-	if _, err := fbz.Decode(f.Data); err == nil {
+	if _, err := fbz.Decode(f.Data); err == nil || strings.HasSuffix(strings.ToLower(f.Name), ".fbz") {
 		return KindFBZ
 	}
 	return KindKeras
 }
 
-// looksLikeKeras recognises the containers of Keras files: HDF5, zip, JSON.
+// looksLikeKeras recognises the containers of Keras files: HDF5, zip, JSON
+// (a JSON string too: a model JSON written with json.dump(model.to_json())).
 func looksLikeKeras(b []byte) bool {
-	t := bytes.TrimLeft(b, " \t\r\n\ufeff")
+	t := bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\ufeff")), " \t\r\n")
 	return bytes.HasPrefix(b, []byte("\x89HDF\r\n\x1a\n")) || bytes.HasPrefix(b, []byte("PK")) ||
-		(len(t) > 0 && (t[0] == '{' || t[0] == '['))
+		(len(t) > 0 && (t[0] == '{' || t[0] == '[' || t[0] == '"'))
+}
+
+// RefuseAkida returns the error for an Akida model given where a Keras
+// model is read, recognised by its content (DetectKind): a
+// *keras.FormatError wrapping keras.ErrAkidaModel; nil for anything else.
+// Inspect, Check and Convert call it first; a front end that routes files
+// before calling them may call it too.
+func RefuseAkida(files []File) error {
+	if DetectKind(files) != KindFBZ {
+		return nil
+	}
+	name := ""
+	for _, f := range files {
+		if len(f.Data) > 0 {
+			name = f.Name
+		}
+	}
+	return &keras.FormatError{File: name, Msg: keras.ErrAkidaModel.Error(), Err: keras.ErrAkidaModel}
 }
 
 // Inspect reads a Keras model and describes its layers.
 func Inspect(files []File) (r *keras.InspectReport, err error) {
 	defer recoverAs("inspect", &err)
+	if err := RefuseAkida(files); err != nil {
+		return nil, err
+	}
 	m, err := keras.Load(files)
 	if err != nil {
 		return nil, err
@@ -224,6 +251,8 @@ func (r *run) reportFor(c *candidate, cr *convert.Report, steps []string) CheckR
 	out.Origin = r.origin
 	if r.original != nil {
 		out.Keras = r.original.InspectReport()
+		// How the files were read comes before what the conversion did.
+		out.Warnings = append(append([]string{}, r.original.Warnings...), out.Warnings...)
 	}
 	converted := r.converted
 	if c != nil {
@@ -283,6 +312,9 @@ func (p pipeline) prepare(r *run, files []File, check bool) (*keras.Model, error
 		p.quantizeML = quantize.QuantizeML
 	}
 	r.enter("load", 0)
+	if err := RefuseAkida(files); err != nil {
+		return nil, err
+	}
 	m, err := p.load(files)
 	if err != nil {
 		return nil, err
@@ -495,11 +527,7 @@ func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err e
 		// the calibration failed (its problems, if any, came first above).
 		return nil, c.calibrationErr
 	}
-	generation := "1.0"
-	if cr.Target == akida.IPv2 {
-		generation = "2.0"
-	}
-	r.step("converted to %d Akida %s layers", len(am.Layers), generation)
+	r.step("converted to %d %s layers", len(am.Layers), akida.IPVersion(am.IPVersion()).Title())
 	r.enter("encode", 0.8)
 	// The model carries the version its file is written with, so that its
 	// description in the report says what the .fbz says.

@@ -3,6 +3,8 @@ package core
 import (
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -42,6 +44,13 @@ func TestDetectKind(t *testing.T) {
 		{[]File{{Name: "model", Data: fbzFile.Data}}, KindFBZ}, // recognised by its content
 		{[]File{{Name: "model.json", Data: []byte(`{"format": "layers-model"}`)}, {Name: "group1-shard1of1.bin", Data: []byte{1}}}, KindKeras},
 		{[]File{{Name: "x", Data: []byte("not a model")}}, KindKeras}, // keras.Load explains it
+		// Content before names (issue 13).
+		{[]File{{Name: "model.keras", Data: h5.Data}}, KindKeras},       // an .h5 named .keras
+		{[]File{{Name: "model.fbz", Data: h5.Data}}, KindKeras},         // a Keras file named .fbz
+		{[]File{{Name: "model.h5", Data: fbzFile.Data}}, KindFBZ},       // an .fbz named .h5
+		{[]File{{Name: "model.fbz", Data: []byte("damaged")}}, KindFBZ}, // Summarize says what is wrong
+		{[]File{{Name: "model.json", Data: []byte(`"{\"class_name\": \"Sequential\"}"`)}}, KindKeras},
+		{[]File{{Name: "model.json", Data: []byte(`{"modelTopology": {}}`)}, {Name: "group1-shard1of1", Data: []byte{1, 2, 3, 4}}}, KindKeras},
 	} {
 		if got := DetectKind(c.files); got != c.want {
 			t.Errorf("%d files (%v…): %s, want %s", len(c.files), names(c.files), got, c.want)
@@ -69,6 +78,62 @@ func TestInspect(t *testing.T) {
 		!strings.Contains(err.Error(), "this is an Akida model (.fbz), not a Keras model") {
 		t.Errorf("inspect of an .fbz: %v", err)
 	}
+}
+
+// An Akida model is told by its content, not its name: inspect, check and
+// convert of an .fbz without its extension say what it is (before issue
+// 13, "this is not a Keras model file").
+func TestAkidaModelByContent(t *testing.T) {
+	files := []File{{Name: "download", Data: fixtures.ReadShared(t, "akida", "v233_ei_pose_fc.fbz")}}
+	_, errInspect := Inspect(files)
+	_, errCheck := Check(files, Options{})
+	_, errConvert := Convert(files, Options{})
+	for what, err := range map[string]error{"inspect": errInspect, "check": errCheck, "convert": errConvert} {
+		var fe *keras.FormatError
+		if !errors.Is(err, keras.ErrAkidaModel) || !errors.As(err, &fe) || fe.File != "download" || err.Error() != keras.ErrAkidaModel.Error() {
+			t.Errorf("%s: %v, want keras.ErrAkidaModel about download", what, err)
+		}
+	}
+}
+
+// How the files were read is a warning of every report: the inspect
+// report's, and the check and convert reports' before the converter's.
+func TestLoadWarningsInReports(t *testing.T) {
+	dir := fixtures.Repo(t, "core", "keras", "testdata", "keras2_double_encoded")
+	files := []File{readFile(t, dir, "model.json"), readFile(t, dir, "model_weights.h5")}
+	want := "model.json: the file holds the model's JSON inside a JSON string (as json.dump(model.to_json(), f) writes it); " +
+		"it was read as the JSON it holds. Write the JSON itself: open(\"model.json\", \"w\").write(model.to_json())"
+	inspect, err := Inspect(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(inspect.Warnings, []string{want}) {
+		t.Errorf("inspect warnings %q", inspect.Warnings)
+	}
+	check, err := Check(files, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(check.Warnings) == 0 || check.Warnings[0] != want || !slices.Equal(check.Keras.Warnings, []string{want}) {
+		t.Errorf("check warnings %q, keras report warnings %q", check.Warnings, check.Keras.Warnings)
+	}
+	// The JSON of a plain file has no "warnings" key in its inspect report.
+	plain, err := Inspect([]File{fixture(t, "keras", "float_ecg_cnn_bn_keras2.15.h5")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := json.Marshal(plain); strings.Contains(string(b), `"warnings"`) {
+		t.Errorf("a plain file's inspect report has warnings: %s", b)
+	}
+}
+
+func readFile(t *testing.T, dir, name string) File {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return File{Name: name, Data: b}
 }
 
 func TestCheckJSONShape(t *testing.T) {
@@ -284,5 +349,23 @@ func TestReportsCarryTheKerasLayers(t *testing.T) {
 	}
 	if !strings.Contains(string(b), `"keras":{"format":"keras-weights-h5+json"`) {
 		t.Errorf("check JSON lacks the keras report: %.300s", b)
+	}
+}
+
+// Convert's steps name the Akida version converted to: a quantizeml model
+// becomes Akida 2.0 layers.
+func TestConvertStepsNameAkida2(t *testing.T) {
+	res, err := Convert([]File{{Name: "ecg.h5", Data: fixtures.ReadShared(t, "keras", "quantizeml_ecg_cnn_i8_w8_a8_keras2.15.h5")}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`loaded keras2-h5 model "model": 19 layers, 177485 parameters`,
+		"the model is already quantized (quantizeml): no quantization",
+		"converted to 6 Akida 2.0 layers",
+		"encoded the .fbz file: 212262 bytes, akida version 2.19.1",
+	}
+	if !slices.Equal(res.Report.Steps, want) {
+		t.Errorf("steps %q\nwant %q", res.Report.Steps, want)
 	}
 }

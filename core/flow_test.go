@@ -132,7 +132,7 @@ func blockTypes(blocks []compat.Block) []string {
 // cnn2snn.quantize re-quantizes a cnn2snn model, quantizeml refuses; never
 // ignored.
 func TestRequantization(t *testing.T) {
-	tiny := []File{{Name: "tiny.h5", Data: readFile(t, fixtures.Repo(t, "core", "convert", "testdata", "cnn2snn_tiny_keras2.15.h5"))}}
+	tiny := []File{{Name: "tiny.h5", Data: readPath(t, fixtures.Repo(t, "core", "convert", "testdata", "cnn2snn_tiny_keras2.15.h5"))}}
 	plain, err := Convert(tiny, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -205,7 +205,7 @@ func TestCalibrationStops(t *testing.T) {
 	}
 }
 
-func readFile(t *testing.T, path string) []byte {
+func readPath(t *testing.T, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {

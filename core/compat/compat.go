@@ -259,15 +259,21 @@ func CheckGraphRules(m *keras.Model, rules ...*Rule) []Diagnostic {
 // CheckQMLBlocks runs the quantizeml block rules of the target over the
 // blocks of a split (blocks whose main layers are all skipped are left
 // out by the caller), in cnn2snn's order: every block's StageQMLBlock rules
-// first (cnn2snn builds every block converter before it converts any),
-// then every block's StageQMLVariables rules. Only QMLInvalidBlock looks at
+// first (cnn2snn builds every block converter before it converts any), in
+// the order its converter checks them (kernelFirst), then every block's
+// StageQMLVariables rules. Only QMLInvalidBlock looks at
 // a block that matched no pattern.
 func CheckQMLBlocks(m *keras.Model, blocks []*QMLBlock, target akida.IPVersion) []Diagnostic {
 	p := &Pass{Model: m, Target: target}
 	for _, stage := range []Stage{StageQMLBlock, StageQMLVariables} {
 		for _, b := range blocks {
 			p.Block = b
-			for _, r := range Rules() {
+			rules := Rules()
+			if stage == StageQMLBlock {
+				first := kernelFirst(b.Kind())
+				rules = slices.Concat(first, slices.DeleteFunc(rules, func(r *Rule) bool { return slices.Contains(first, r) }))
+			}
+			for _, r := range rules {
 				if r.Stage != stage || r.Check == nil || !r.AppliesTo(target) {
 					continue
 				}

@@ -181,8 +181,16 @@ func (b *QMLBlock) Root() *keras.Layer { return b.Main[0] }
 // Named returns the layer the Akida layer is named after and that carries
 // its weights: the block's main layer (QuantizedConv2D, QuantizedDense …),
 // its first main layer that is not a Flatten or Reshape in front of a
-// Dense (conversion-v2.md §2.0).
+// Dense; for a StatefulRecurrent, its output projection, the last
+// QuantizedStatefulProjection (conversion-v2.md §2.0).
 func (b *QMLBlock) Named() *keras.Layer {
+	if b.Kind() == akida.StatefulRecurrent {
+		for i := len(b.Main) - 1; i >= 0; i-- {
+			if QMLClass(b.Main[i]) == QProjection {
+				return b.Main[i]
+			}
+		}
+	}
 	for _, l := range b.Main {
 		if c := QMLClass(l); c != QFlatten && c != QReshape {
 			return l

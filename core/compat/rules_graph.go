@@ -2,6 +2,7 @@ package compat
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
@@ -54,8 +55,9 @@ var TargetVersion = &Rule{
 
 // ChannelsLast: Akida works on channels-last tensors.
 var ChannelsLast = &Rule{
-	Name:  "channels-last",
-	Stage: StageSequentialize,
+	Name:    "channels-last",
+	Stage:   StageSequentialize,
+	Targets: bothTargets, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
 	Doc: "Akida stores tensors as (x, y, channels), Keras' channels_last layout. A layer built " +
 		"with data_format='channels_first' has no Akida equivalent. Rebuild the model with " +
 		"data_format='channels_last' (the Keras default) and load the weights again.",
@@ -70,8 +72,9 @@ var ChannelsLast = &Rule{
 
 // DilationRate: Akida convolutions are not dilated.
 var DilationRate = &Rule{
-	Name:  "dilation-rate",
-	Stage: StageSequentialize,
+	Name:    "dilation-rate",
+	Stage:   StageSequentialize,
+	Targets: bothTargets, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
 	Doc: "Akida convolutions read neighbouring pixels only: a dilated (atrous) convolution, " +
 		"dilation_rate other than (1, 1), has no Akida equivalent. Use dilation_rate=1, e.g. a " +
 		"larger kernel or an extra strided convolution instead, and retrain.",
@@ -86,11 +89,12 @@ var DilationRate = &Rule{
 
 // SingleInput: one model input.
 var SingleInput = &Rule{
-	Name:  "single-input",
-	Stage: StageSequentialize,
-	Doc: "An Akida 1.0 model is a single chain of layers fed by one input tensor. A Keras model " +
-		"with several inputs cannot be converted; split it into single-input models, or merge " +
-		"the inputs before the model (e.g. stack them as channels).",
+	Name:    "single-input",
+	Stage:   StageSequentialize,
+	Targets: bothTargets, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
+	Doc: "An Akida model is fed by one input tensor (Akida 1.0 models are moreover a single " +
+		"chain of layers). A Keras model with several inputs cannot be converted; split it into " +
+		"single-input models, or merge the inputs before the model (e.g. stack them as channels).",
 	Check: func(p *Pass) {
 		if n := len(p.Model.Inputs); n != 1 {
 			p.Report(Diagnostic{Layer: "", Rule: "single-input", Message: "Model must have only one input layer. Receives inputs " + PyStrList(p.Model.Inputs) + "."})
@@ -100,11 +104,12 @@ var SingleInput = &Rule{
 
 // SingleOutput: one model output.
 var SingleOutput = &Rule{
-	Name:  "single-output",
-	Stage: StageSequentialize,
-	Doc: "An Akida 1.0 model is a single chain that ends in one output layer. A Keras model with " +
-		"several outputs (e.g. several heads) cannot be converted; keep one output, or convert " +
-		"each head as its own model.",
+	Name:    "single-output",
+	Stage:   StageSequentialize,
+	Targets: bothTargets, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
+	Doc: "An Akida model ends in one output layer. A Keras model with several outputs (e.g. " +
+		"several heads) cannot be converted; keep one output, or convert each head as its own " +
+		"model.",
 	Check: func(p *Pass) {
 		if n := len(p.Model.Outputs); n != 1 {
 			p.Report(Diagnostic{Layer: "", Rule: "single-output", Message: "Model must have only one output layer. Receivesoutputs " + PyStrList(p.Model.Outputs) + "."})
@@ -114,8 +119,9 @@ var SingleOutput = &Rule{
 
 // InputRank: inputs are images (H, W, C) or vectors (N).
 var InputRank = &Rule{
-	Name:  "input-rank",
-	Stage: StageSequentialize,
+	Name:    "input-rank",
+	Stage:   StageSequentialize,
+	Targets: bothTargets, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
 	Doc: "Akida inputs are either images (height, width, channels) or flat vectors (N). A model " +
 		"whose input has another rank — e.g. a sequence (time, features) — cannot be converted. " +
 		"Reshape the input to (1, N) … (H, W, C) before the model, e.g. add a trailing channel " +
@@ -123,6 +129,13 @@ var InputRank = &Rule{
 	Check: func(p *Pass) {
 		if len(p.Model.Inputs) != 1 {
 			return // single-input already reports it
+		}
+		// cnn2snn's quantizeml path accepts another rank for Akida Pico
+		// models (conversion-v2.md §1.3 #5).
+		if slices.ContainsFunc(p.Model.Layers, func(l *keras.Layer) bool {
+			return l.ClassName == QRecurrent && l.Origin() == keras.OriginQuantizeML
+		}) {
+			return
 		}
 		s := p.Model.InputShape()
 		if s != nil && len(s) != 1 && len(s) != 3 {

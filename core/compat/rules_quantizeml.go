@@ -251,7 +251,9 @@ var QMLDenseFlat = &Rule{
 		if dense == nil {
 			return
 		}
-		if in := inputShapeOf(p.Model, dense); len(in) == 0 || product(in) != in[len(in)-1] {
+		// An unknown input shape (a Sequential model without its input
+		// shape, which QMLSequentialInputShape reports) is not judged.
+		if in := inputShapeOf(p.Model, dense); len(in) > 0 && product(in) != in[len(in)-1] {
 			p.Report(Diagnostic{Layer: dense.Name, Rule: "qml-dense-flat", Message: sprintf(
 				"The dense layer only handles flattened shapes (i.e (1, 1, X) or (X,)). Received: (%s)  shape.", PyShape(in))})
 		}

@@ -82,11 +82,7 @@ var QMLV2SquareKernel = &Rule{
 			stride = p.Block.Kind().String() + " stride should bethe same for both dimensions"
 		case akida.DepthwiseConv2D:
 			square, stride = "DepthwiseConv2D kernel should be square", "DepthwiseConv2D strides should be the same on both dimensions"
-		case akida.Conv2DTranspose:
-			square, stride = "QuantizedConv2DTranspose kernel should be square", "QuantizedConv2DTranspose strides should be the same on both dimensions."
-		case akida.DepthwiseConv2DTranspose:
-			square, stride = "DepthwiseConv2DTranspose kernel should be square", "DepthwiseConv2DTranspose strides should be the same on both dimension"
-		default:
+		default: // transposed convolutions: QMLTransposeGeometry
 			return
 		}
 		if size[0] != size[1] {
@@ -103,34 +99,69 @@ var QMLTransposeGeometry = &Rule{
 	Name:    "qml-transpose-geometry",
 	Stage:   StageQMLBlock,
 	Targets: onlyV2,
-	Doc: "Akida 2.0 transposed convolutions (Conv2DTranspose, DepthwiseConv2DTranspose) take a 3×3 " +
-		"or 4×4 kernel, stride 2 and 'same' padding: they double the spatial size. Build the " +
-		"transposed layers that way. For a Conv2DTranspose kernel size cnn2snn raises an " +
-		"AssertionError without a message; this tool says what it checks.",
+	Doc: "Akida 2.0 transposed convolutions (Conv2DTranspose, DepthwiseConv2DTranspose) take a square " +
+		"3×3 or 4×4 kernel, the same stride 2 along both axes and 'same' padding: they double the " +
+		"spatial size. Build the transposed layers that way. For a Conv2DTranspose kernel size " +
+		"cnn2snn raises an AssertionError without a message; this tool says what it checks.",
 	Check: func(p *Pass) {
 		root := p.Block.Root()
 		size, strides, _ := root.Kernel()
-		var kernel, stride, padding string
+		report := func(message string) {
+			p.Report(Diagnostic{Layer: root.Name, Rule: "qml-transpose-geometry", Message: message})
+		}
+		square, sizeOK, sameStrides := size[0] == size[1], size[0] == 3 || size[0] == 4, strides[0] == strides[1]
+		// In the order of cnn2snn's converters (conversion-v2.md §2.6).
 		switch p.Block.Kind() {
 		case akida.Conv2DTranspose:
-			kernel = sprintf("QuantizedConv2DTranspose kernel size must be 3 or 4 (cnn2snn: an AssertionError without message). Received: %d.", size[0])
-			stride, padding = "QuantizedConv2DTranspose handles only stride 2", "QuantizedConv2DTranspose handles only 'same' padding"
+			if !square {
+				report("QuantizedConv2DTranspose kernel should be square")
+			}
+			if !sizeOK {
+				report(sprintf("QuantizedConv2DTranspose kernel size must be 3 or 4 (cnn2snn: an AssertionError without message). Received: %d.", size[0]))
+			}
+			if !sameStrides {
+				report("QuantizedConv2DTranspose strides should be the same on both dimensions.")
+			}
+			if strides[0] != 2 {
+				report("QuantizedConv2DTranspose handles only stride 2")
+			}
+			if root.Padding() != "same" {
+				report("QuantizedConv2DTranspose handles only 'same' padding")
+			}
 		case akida.DepthwiseConv2DTranspose:
-			kernel = "DepthwiseConv2DTranspose supports kernel size of 3 or 4 only"
-			stride, padding = "DepthwiseConv2DTranspose supports stride 2 only", "DepthwiseConv2DTranspose handles only 'same' padding"
-		default:
-			return
-		}
-		if size[0] != 3 && size[0] != 4 {
-			p.Report(Diagnostic{Layer: root.Name, Rule: "qml-transpose-geometry", Message: kernel})
-		}
-		if strides[0] != 2 {
-			p.Report(Diagnostic{Layer: root.Name, Rule: "qml-transpose-geometry", Message: stride})
-		}
-		if root.Padding() != "same" {
-			p.Report(Diagnostic{Layer: root.Name, Rule: "qml-transpose-geometry", Message: padding})
+			if !square {
+				report("DepthwiseConv2DTranspose kernel should be square")
+			}
+			if !sameStrides {
+				report("DepthwiseConv2DTranspose strides should be the same on both dimension") // sic
+			}
+			if !sizeOK {
+				report("DepthwiseConv2DTranspose supports kernel size of 3 or 4 only")
+			}
+			if strides[0] != 2 {
+				report("DepthwiseConv2DTranspose supports stride 2 only")
+			}
+			if root.Padding() != "same" {
+				report("DepthwiseConv2DTranspose handles only 'same' padding")
+			}
 		}
 	},
+}
+
+// kernelFirst are the rules the Akida 2.0 DepthwiseConv2D and transposed
+// converters check first, in this order: their constructors look at the
+// kernel, then at the weights, then at the pooling (conversion-v2.md
+// §2.5–2.6), while those of InputConv2D and Conv2D look at the pooling
+// first (§2.3–2.4), as Rules() lists the rules. cnn2snn raises the first
+// problem, so the order decides what Convert reports.
+func kernelFirst(kind akida.LayerType) []*Rule {
+	switch kind {
+	case akida.DepthwiseConv2D:
+		return []*Rule{QMLV2SquareKernel, QMLV2WeightBits}
+	case akida.Conv2DTranspose, akida.DepthwiseConv2DTranspose:
+		return []*Rule{QMLTransposeGeometry, QMLV2WeightBits}
+	}
+	return nil
 }
 
 // QMLDequantizerInbounds: a Dequantizer reads one tensor.
@@ -226,10 +257,11 @@ var QMLPaddingValueRange = &Rule{
 	Name:    "qml-padding-value-range",
 	Stage:   StageQMLVariables,
 	Targets: onlyV2,
-	Doc: "InputConv2D pads the image with a value stored as 0…255, the padding_value aligned on the " +
-		"input's quantization. A padding value outside that range (e.g. from a Rescaling whose " +
-		"offset is positive) cannot be stored. Use a Rescaling that maps the input to a range " +
-		"containing the padding value.",
+	Doc: "A convolution's padding value is stored as 0…255: the padding_value aligned on the " +
+		"input's quantization (InputConv2D pads the image with it; other convolutions must pad " +
+		"with zeros). A padding value outside that range (e.g. from a Rescaling whose offset is " +
+		"positive) cannot be stored. Use a Rescaling that maps the input to a range containing " +
+		"the padding value.",
 }
 
 // QMLV2PaddingValue: only InputConv2D pads with a value.

@@ -3,6 +3,7 @@ package convert
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
@@ -62,9 +63,18 @@ func buildV2(m *keras.Model, blocks []*compat.QMLBlock) (*akida.Model, []compat.
 	}
 	layers, diags := layoutV2(m, blocks)
 	g := &v2Generator{model: m, rec: rec, ak: &akida.Model{}}
+	missing := map[string]bool{} // layers that could not be added
 	for _, l := range layers {
+		// A layer fed by one that could not be added cannot be added
+		// either; its own problems are not known yet (cnn2snn stops at the
+		// first), and "inbound missing" would only repeat the first.
+		if slices.ContainsFunc(l.inbounds, func(n string) bool { return missing[n] }) {
+			missing[l.name] = true
+			continue
+		}
 		if err := g.add(l); err != nil {
 			diags = append(diags, g.diagnostic(l, err))
+			missing[l.name] = g.ak.Layer(l.name) == nil
 		}
 	}
 	if len(diags) > 0 {

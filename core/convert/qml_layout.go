@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"errors"
 	"slices"
 	"strconv"
 
@@ -28,19 +29,24 @@ type qmlLayer struct {
 // resolve to; an InputData is inserted before a block that is not an input
 // pattern when no Akida layer exists yet or when its only inbound is a
 // Quantizer. A block whose inbounds cannot be resolved gives cnn2snn's
-// error, re-raised with the block's layers.
+// error, re-raised with the block's layers; the blocks fed by it are left
+// out without a diagnostic of their own (cnn2snn stops at the first one,
+// and theirs would only repeat it).
 func layoutV2(m *keras.Model, blocks []*compat.QMLBlock) ([]qmlLayer, []compat.Diagnostic) {
 	var layers []qmlLayer
 	var diags []compat.Diagnostic
-	names := map[string]akida.LayerType{}
+	names := map[string]akida.LayerType{} // Akida layers; Unknown for a block left out
 	inputData := ""
 	for _, b := range blocks {
 		if b.Pattern == nil {
 			continue
 		}
 		inbounds, err := resolveInbounds(m, b.Root(), names, inputData)
-		if err != "" {
-			diags = append(diags, compat.QMLInbounds.Diagnose(b.Named().Name, compat.BlockError(b, err)))
+		if err != nil {
+			if err != errAfterLeftOut {
+				diags = append(diags, compat.QMLInbounds.Diagnose(b.Named().Name, compat.BlockError(b, err.Error())))
+			}
+			names[b.Named().Name] = akida.Unknown
 			continue
 		}
 		if !b.Pattern.Input && (len(layers) == 0 || len(inbounds) == 1 && names[inbounds[0]] == akida.Quantizer) {
@@ -88,12 +94,18 @@ func walkedThrough(l *keras.Layer) bool {
 	return false
 }
 
+// errAfterLeftOut: an inbound is a block that was left out (its own
+// inbounds could not be resolved).
+var errAfterLeftOut = errors.New("an inbound block was left out")
+
 // resolveInbounds is get_inbound_layers (conversion-v2.md §1.7): each
 // inbound of the root is walked back through the folded classes; the Akida
 // inbound is the Akida layer named after the Keras layer reached, or the
 // InputData when the walk reaches the model input. It returns cnn2snn's
-// message when an inbound cannot be resolved.
-func resolveInbounds(m *keras.Model, root *keras.Layer, akidaLayers map[string]akida.LayerType, inputData string) ([]string, string) {
+// message when an inbound cannot be resolved, errAfterLeftOut when it is a
+// block left out (akidaLayers holds Unknown for it).
+func resolveInbounds(m *keras.Model, root *keras.Layer, akidaLayers map[string]akida.LayerType, inputData string) ([]string, error) {
+	unresolved := errors.New("Cannot resolve inbound layers for " + root.Name + ".")
 	var out []string
 	for _, name := range root.Inbound {
 		l := m.Layer(name)
@@ -105,16 +117,20 @@ func resolveInbounds(m *keras.Model, root *keras.Layer, akidaLayers map[string]a
 			if inputData != "" {
 				out = append(out, inputData)
 			} else if len(root.Inbound) != 1 {
-				return nil, "Cannot resolve inbound layers for " + root.Name + "."
+				return nil, unresolved
 			}
 		default:
-			if _, ok := akidaLayers[l.Name]; !ok {
-				return nil, "Cannot resolve inbound layers for " + root.Name + "."
+			kind, ok := akidaLayers[l.Name]
+			if !ok {
+				return nil, unresolved
+			}
+			if kind == akida.Unknown {
+				return nil, errAfterLeftOut
 			}
 			out = append(out, l.Name)
 		}
 	}
-	return out, ""
+	return out, nil
 }
 
 // qmlReportBlocks turns the split into the report's blocks, marking the
@@ -142,7 +158,8 @@ func qmlReportBlocks(m *keras.Model, blocks []*compat.QMLBlock, target akida.IPV
 }
 
 // qmlV2ReportBlocks: one block per Akida 2.0 layer, the inserted InputData
-// included; blocks that match no pattern are shown with an empty type.
+// included, each Keras layer in one of them; blocks that match no pattern
+// are shown with an empty type.
 func qmlV2ReportBlocks(m *keras.Model, blocks []*compat.QMLBlock) []compat.Block {
 	layers, _ := layoutV2(m, blocks)
 	insertedBefore := map[*compat.QMLBlock][]qmlLayer{} // InputData layers, by the block they precede
@@ -153,8 +170,14 @@ func qmlV2ReportBlocks(m *keras.Model, blocks []*compat.QMLBlock) []compat.Block
 	}
 	var out []compat.Block
 	var pending []string
+	// A layer can be in several blocks (cnn2snn's search pulls the model
+	// input into every block it feeds); the report lists it once.
+	listed := map[string]bool{}
 	for _, b := range blocks {
-		names := kerasNames(b.Layers)
+		names := slices.DeleteFunc(kerasNames(b.Layers), func(s string) bool { return listed[s] })
+		for _, name := range names {
+			listed[name] = true
+		}
 		if len(b.Main) == 0 {
 			pending = append(pending, names...)
 			continue

@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -97,7 +98,8 @@ func endsBlock(m *keras.Model, l *keras.Layer, noBlockYet bool, first map[string
 // backwards through single inbound layers, and stops before a layer with
 // an output quantizer of at most 8 bits (an 11-bit one in front of a LUT
 // activation does not cut), a layer with several inbounds (a merge is
-// always a block of its own) or an InputQuantizer. The model's InputLayer
+// always a block of its own), an InputQuantizer or a QuantizedExtractToken
+// on axis 1. The model's InputLayer
 // is pulled into the first block.
 func searchV2(m *keras.Model, target *keras.Layer) []*keras.Layer {
 	block := []*keras.Layer{target}
@@ -116,10 +118,25 @@ func searchV2(m *keras.Model, target *keras.Layer) []*keras.Layer {
 		if _, ok := prev.Config.(*keras.QMLInputQuantizer); ok {
 			break
 		}
+		if compat.QMLClass(prev) == compat.QExtract && extractTokenAxis(prev) == 1 {
+			break
+		}
 		block = append([]*keras.Layer{prev}, block...)
 		cur = prev
 	}
 	return block
+}
+
+// extractTokenAxis is a QuantizedExtractToken's axis, read from its config
+// (this program does not type the class); 0 when absent or unreadable.
+func extractTokenAxis(l *keras.Layer) int {
+	var c struct {
+		Axis int `json:"axis"`
+	}
+	if json.Unmarshal(l.RawConfig, &c) != nil {
+		return 0
+	}
+	return c.Axis
 }
 
 // searchV1 is _search_block_v1, iterative: on Akida 1.0 an output

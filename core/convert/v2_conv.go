@@ -70,31 +70,34 @@ func buildConv(g *v2Generator, l qmlLayer) (*akida.Layer, func() error, error) {
 	}, nil
 }
 
-// setConvInputs sets what a convolution reads its input with: the input
-// shift of a per-axis input (Conv2D; an error on InputConv2D; never on
-// DepthwiseConv2D, which quantizeml does not align) and the padding value
-// (InputConv2D; it must be zero elsewhere).
+// setConvInputs sets what a convolution reads its input with, as
+// cnn2snn's set_conv_variables_v2 does: the input shift of a per-axis
+// input (Conv2D; an error on InputConv2D; never recorded on
+// DepthwiseConv2D, which quantizeml does not align), then the padding
+// value, which must be an uint8 value whatever the layer, and which only
+// InputConv2D may have (it must be zero elsewhere).
 func (g *v2Generator) setConvInputs(l qmlLayer, r *keras.QMLRecord) error {
-	switch l.kind {
-	case akida.Conv2D:
-		if r.InputShift != nil {
-			return set(g, l.name, "input_shift", uint8s(r.InputShift))
+	nonZero := func(v int) bool { return v != 0 }
+	switch {
+	case l.kind == akida.InputConv2D && slices.ContainsFunc(r.InputShift, nonZero):
+		return v2Errorf(compat.QMLInputShift, "InputConv2D layer must only have non-zero input shift.")
+	case l.kind == akida.Conv2D && r.InputShift != nil:
+		if err := set(g, l.name, "input_shift", uint8s(r.InputShift)); err != nil {
+			return err
 		}
-	case akida.InputConv2D:
-		if slices.ContainsFunc(r.InputShift, func(s int) bool { return s != 0 }) {
-			return v2Errorf(compat.QMLInputShift, "InputConv2D layer must only have non-zero input shift.")
-		}
-		pv := r.PaddingValue
-		if pv == nil {
-			pv = []int{0}
-		}
-		if slices.ContainsFunc(pv, func(v int) bool { return v < 0 || v > 255 }) {
-			return v2Errorf(compat.QMLPaddingValueRange, "padding_value must be an uint8 value")
-		}
+	}
+	pv := r.PaddingValue
+	if pv == nil {
+		pv = []int{0}
+	}
+	if slices.ContainsFunc(pv, func(v int) bool { return v < 0 || v > 255 }) {
+		return v2Errorf(compat.QMLPaddingValueRange, "padding_value must be an uint8 value")
+	}
+	if l.kind == akida.InputConv2D {
 		return set(g, l.name, "padding_value", uint8s(pv))
 	}
-	if l.kind != akida.InputConv2D && slices.ContainsFunc(r.PaddingValue, func(v int) bool { return v != 0 }) {
-		return v2Errorf(compat.QMLV2PaddingValue, "Conv2D padding value must be zero. Got %s.", pyInts(r.PaddingValue))
+	if slices.ContainsFunc(pv, nonZero) {
+		return v2Errorf(compat.QMLV2PaddingValue, "Conv2D padding value must be zero. Got %s.", pyInts(pv))
 	}
 	return nil
 }

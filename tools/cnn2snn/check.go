@@ -14,6 +14,7 @@ import (
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/diagram/fromcore"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/quantize"
 )
 
@@ -32,9 +33,11 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("check", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	asJSON := fl.Bool("json", false, "print the report as JSON")
+	var dot dotFlag
+	fl.Var(&dot, "dot", dotUsage)
 	cf := addConversionFlags(fl)
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: cnn2snn check [--json] [--input-scaling A,B] [--input-is-image=false] [--quantize W,A,I] [--calibration X.npy] [--target v1|v2] FILE [FILE...]")
+		fmt.Fprintln(stderr, "usage: cnn2snn check [--json] [--dot[=FILE]] [--input-scaling A,B] [--input-is-image=false] [--quantize W,A,I] [--calibration X.npy] [--target v1|v2] FILE [FILE...]")
 		fmt.Fprintln(stderr, "\nFILE is a Keras .h5 or .keras model, a weights .h5 with its model .json,\nor a TF.js model.json with its .bin files.\nExit status: 0 compatible, 2 not compatible, 1 error.")
 		fl.PrintDefaults()
 	}
@@ -47,6 +50,9 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(paths) == 0 {
 		fl.Usage()
+		return checkError
+	}
+	if dot.conflicts(*asJSON, stderr) {
 		return checkError
 	}
 	o, err := cf.options()
@@ -67,12 +73,16 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cnn2snn: %s: %s\n", errorFile(err, paths), err)
 		return checkError
 	}
-	if *asJSON {
+	switch {
+	case dot.set && !dot.write(fromcore.Report(r.Keras, r.Blocks, r.Diagnostics), stdout, stderr):
+		return checkError
+	case dot.toStdout():
+	case *asJSON:
 		if err := writeJSON(stdout, r); err != nil {
 			fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
 			return checkError
 		}
-	} else {
+	default:
 		printCheckReport(stdout, r)
 	}
 	if !r.Compatible {

@@ -10,10 +10,11 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/fbz"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/sim"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/infer"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
@@ -81,15 +82,20 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cnn2snn: %s: %v\n", *inputPath, err)
 		return 1
 	}
+	files, err := readInputFiles(models)
+	if err != nil {
+		fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
+		return 1
+	}
 	var pred *prediction
-	if len(models) == 1 && strings.EqualFold(filepath.Ext(models[0]), ".fbz") {
-		pred, err = predictAkida(models[0], input)
+	if core.DetectKind(files) == core.KindFBZ { // by content, as every front end tells it
+		pred, err = predictAkida(files[0].Data, input)
 		if err != nil {
 			fmt.Fprintf(stderr, "cnn2snn: %s: %v\n", models[0], err)
 			return 1
 		}
 	} else {
-		pred, err = predictKeras(models, input)
+		pred, err = predictKeras(models, files, input)
 		if err != nil {
 			fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
 			return 1
@@ -125,8 +131,8 @@ func readNPY(path string) (*npy.Array, error) {
 }
 
 // predictAkida simulates an .fbz model on the batch.
-func predictAkida(path string, a *npy.Array) (*prediction, error) {
-	m, err := readFBZ(path)
+func predictAkida(data []byte, a *npy.Array) (*prediction, error) {
+	m, err := fbz.Decode(data)
 	if err != nil {
 		return nil, err
 	}
@@ -268,11 +274,7 @@ func exactValues(a *npy.Array) ([]float64, error) {
 
 // predictKeras runs a Keras model in float32 on the batch. Its errors
 // start with the file they are about.
-func predictKeras(paths []string, a *npy.Array) (*prediction, error) {
-	files, err := readInputFiles(paths)
-	if err != nil {
-		return nil, err
-	}
+func predictKeras(paths []string, files []core.File, a *npy.Array) (*prediction, error) {
 	m, err := keras.Load(files)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", errorFile(err, paths), err)

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/fixtures"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
 // ecgSizedModel is an Akida 2.0 model of the size of the spec's quantizeml
@@ -162,6 +164,28 @@ func BenchmarkNewV2ECGSized(b *testing.B) {
 	b.ReportAllocs()
 	for range b.N {
 		if _, err := New(m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkForwardV2ECG runs one 128×128×1 uint8 sample through the
+// quantizeml ECG fixture converted for Akida 2.0 by core/convert (its real
+// weights, which BenchmarkForwardV2ECGSized's model only sizes like).
+func BenchmarkForwardV2ECG(b *testing.B) {
+	const file = "quantizeml_ecg_cnn_i8_w8_a8_keras2.15.h5"
+	km, err := keras.Load([]keras.File{{Name: file, Data: fixtures.ReadShared(b, "keras", file)}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := New(convertModel(b, km))
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := ecgInput(1)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Forward(in, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
