@@ -55,7 +55,7 @@ func TestCheckDOT(t *testing.T) {
 		t.Errorf("DOT file:\n%s", text)
 	}
 
-	out, errOut, status = runCLI("check", fixtures.Shared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5"), "--dot")
+	out, errOut, status = runCLI("check", fixtures.Shared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5"), "--dot", "--target", "v1")
 	if status != checkIncompatible || errOut != "" || !strings.HasPrefix(out, `digraph "model" {`) ||
 		!strings.Contains(out, `"depthwise_conv2d" [label="depthwise_conv2d\nDepthwiseConv2D\n(None, 48, 48, 8)\n⚠ unsupported-layer", color="#c62828"`) {
 		t.Errorf("status %d, stderr %q, stdout %.300q", status, errOut, out)
