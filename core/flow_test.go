@@ -213,3 +213,48 @@ func readPath(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestVerifyFloatToAkida2: every float model converted for Akida 2.0
+// agrees with its quantizeml model: on 4 seeded inputs the outputs' top-1
+// agree, every layer's agreement is reported, and every difference has a
+// named cause (AkidaNet's 224×224 layers: quantizeml's float32
+// accumulation, spec conversion-v2.md §5.4).
+func TestVerifyFloatToAkida2(t *testing.T) {
+	for _, c := range []struct {
+		dir, file string
+		layers    int
+		exact     bool
+	}{
+		{"keras", "mobilenetv1_vww_96_keras2.4.h5", 30, true},
+		{"keras", "float_ecg_cnn_bn_keras2.15.h5", 7, true},
+		{"keras", "mnist_cnn_sequential_keras3.15.keras", 6, true},
+		{"keras", "akidanet_imagenet_224_alpha_25_keras2.10.h5", 28, false},
+		{"testdata", "qml_ds_cnn_keras2.15.h5", 9, true},
+		{"testdata", "qml_residual_keras2.15.h5", 9, true},
+		{"testdata", "qml_concat_keras2.15.h5", 13, true},
+		{"testdata", "qml_avgpool_keras2.15.h5", 6, true},
+		{"testdata", "qml_rescaling_keras2.15.h5", 5, true},
+	} {
+		var files []File
+		if c.dir == "keras" {
+			files = []File{fixture(t, "keras", c.file)}
+		} else {
+			files = []File{{Name: c.file, Data: readPath(t, fixtures.Repo(t, "core", "quantize", "testdata", c.file))}}
+		}
+		r, err := Verify(files, Options{Target: "v2", CalibrationSamples: 8}, VerifyOptions{Samples: 4, Seed: 1})
+		if err != nil {
+			t.Errorf("%s: %v", c.file, err)
+			continue
+		}
+		if r.Target != "v2" || r.OutputAgreement < 0.99 || r.Unexplained != 0 || !r.Proved || len(r.Layers) != c.layers {
+			t.Errorf("%s: target %s, output agreement %v, %d unexplained, %d layers", c.file, r.Target, r.OutputAgreement, r.Unexplained, len(r.Layers))
+		}
+		exact := r.Explained == 0
+		for _, l := range r.Layers {
+			exact = exact && l.Agreement == 1
+		}
+		if exact != c.exact {
+			t.Errorf("%s: every activation equal: %v, want %v (%d explained differences)", c.file, exact, c.exact, r.Explained)
+		}
+	}
+}

@@ -103,6 +103,10 @@ type ConvertResult struct {
 	// model, Keras itself for a model given quantized.
 	Keras     *keras.Model `json:"-"`
 	Quantized *keras.Model `json:"-"`
+	// QuantizedBlocks are the converter's blocks on Quantized (the
+	// report's Blocks list the user's layers instead, folded ones
+	// included), which pair the Keras and Akida 2.0 layers for Verify.
+	QuantizedBlocks []compat.Block `json:"-"`
 }
 
 // SummaryReport describes an Akida model read from an .fbz file.
