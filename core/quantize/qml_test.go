@@ -477,3 +477,35 @@ func TestQuantizeMLHostileWeights(t *testing.T) {
 		}
 	}
 }
+
+// TestQuantizeMLChoices pins qml_choices.go: the default sample counts,
+// and seeded random samples that make two runs identical.
+func TestQuantizeMLChoices(t *testing.T) {
+	m := loadTestdata(t, "qml_exact_keras2.15.h5")
+	a, rep, err := quantize.QuantizeML(m, quantize.QMLOptions{Params: perTensor()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rep.QuantizeML.Calibration; c.Samples != quantize.DefaultQMLRandomSamples || c.Samples != 128 || c.Batches != 128 ||
+		c.Seed != quantize.CalibrationSeed || c.Inputs != "integers 0…255 (uint8)" {
+		t.Errorf("random calibration %+v", c)
+	}
+	b, _, err := quantize.QuantizeML(m, quantize.QMLOptions{Params: perTensor()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range a.Layers {
+		for i, w := range l.Weights {
+			if !slices.Equal(w.Values, b.Layer(l.Name).Weights[i].Values) {
+				t.Errorf("%s %s differs between two runs", l.Name, w.Name)
+			}
+		}
+	}
+	_, rep, err = quantize.QuantizeML(m, quantize.QMLOptions{Params: perTensor(), Calibration: readTestdata(t, "qml_exact_calibration.npy")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rep.QuantizeML.Calibration; c.Samples != 1024 || c.Batch != 1 || c.Batches != 2 {
+		t.Errorf("array calibration %+v: num_samples 1024 makes batches of ceil(2/1024) = 1", c)
+	}
+}
