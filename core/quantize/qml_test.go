@@ -486,7 +486,7 @@ func TestQuantizeMLChoices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := rep.QuantizeML.Calibration; c.Samples != quantize.DefaultQMLRandomSamples || c.Samples != 128 || c.Batches != 128 ||
+	if c := rep.QuantizeML.Calibration; quantize.DefaultQMLRandomSamples != 128 || c.Samples != 128 || c.Batches != 128 ||
 		c.Seed != quantize.CalibrationSeed || c.Inputs != "integers 0…255 (uint8)" {
 		t.Errorf("random calibration %+v", c)
 	}
