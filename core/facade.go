@@ -368,46 +368,44 @@ func (r *run) use(c *candidate) {
 // accepts it; when neither does, Akida 1.0's verdict is the report's. A
 // check also gives Akida 2.0's verdict when Akida 1.0 accepts, so that
 // both stand side by side; a conversion does not spend the calibration on
-// it.
+// it. Bit widths that only Akida 2.0 takes (8-bit activations) choose it.
 func (p pipeline) chooseTarget(r *run, m *keras.Model, check bool) (*candidate, error) {
+	if err := r.o.Quantize.ValidateFor(akida.IPv1); err != nil {
+		v2, err2 := p.v2Verdict(r, m, check)
+		if err2 != nil {
+			return nil, err2
+		}
+		r.verdicts = []*candidate{v2}
+		r.reason = fmt.Sprintf("Akida 2.0: the bit widths are Akida 2.0's only (%v)", err)
+		if !v2.compatible() {
+			r.reason += ", and Akida 2.0 refuses the model"
+		}
+		return v2, nil
+	}
 	v1, err := p.quantizeV1(m, r.o)
 	if err != nil {
 		return nil, err
 	}
-	v1Bits := r.o.Quantize.ValidateFor(akida.IPv1) == nil
-	if v1Bits {
-		if err := checkCandidate(v1, m, r.o); err != nil {
-			return nil, err
-		}
+	if err := checkCandidate(v1, m, r.o); err != nil {
+		return nil, err
 	}
-	if v1Bits && v1.compatible() && v1.calibrationErr == nil && !check {
-		r.verdicts = []*candidate{v1}
-		r.reason = "Akida 1.0: it accepts the model (the default for the models it accepts)"
+	r.verdicts = []*candidate{v1}
+	v1Accepts := v1.compatible() && v1.calibrationErr == nil
+	const v1Reason = "Akida 1.0: it accepts the model (the default for the models it accepts)"
+	if v1Accepts && !check {
+		r.reason = v1Reason
 		return v1, nil
 	}
 	var v2 *candidate
 	if r.o.Quantize.ValidateFor(akida.IPv2) == nil {
-		v2, err = p.quantizeV2(r, m, check)
-		switch {
-		case errors.Is(err, quantize.ErrCalibrationStopped):
+		if v2, err = p.v2Verdict(r, m, check); err != nil {
 			return nil, err
-		case err != nil:
-			// Akida 1.0's verdict stands; Akida 2.0's is this failure.
-			v2 = &candidate{target: akida.IPv2, problems: []compat.Diagnostic{compat.QMLQuantize.Diagnose("", err.Error())},
-				steps: []string{"quantization for Akida 2.0 (quantizeml): " + err.Error()}}
-		default:
-			if err := checkCandidate(v2, m, r.o); err != nil {
-				return nil, err
-			}
 		}
-	}
-	r.verdicts = []*candidate{v1}
-	if v2 != nil {
 		r.verdicts = append(r.verdicts, v2)
 	}
 	switch {
-	case v1Bits && v1.compatible() && v1.calibrationErr == nil:
-		r.reason = "Akida 1.0: it accepts the model (the default for the models it accepts)"
+	case v1Accepts:
+		r.reason = v1Reason
 		if v2 != nil && v2.compatible() {
 			r.reason += "; Akida 2.0 accepts it too (--target v2)"
 		}
@@ -415,14 +413,6 @@ func (p pipeline) chooseTarget(r *run, m *keras.Model, check bool) (*candidate, 
 	case v2 != nil && v2.compatible():
 		r.reason = fmt.Sprintf("Akida 2.0: Akida 1.0 refuses the model (%d problem%s, the first: %s), Akida 2.0 accepts it",
 			v1.problemCount(), plural(v1.problemCount()), v1.firstProblem())
-		if !v1Bits {
-			r.reason = fmt.Sprintf("Akida 2.0: the bit widths %d,%d,%d are Akida 2.0's only", r.o.Quantize.Weights, r.o.Quantize.Activations, r.o.Quantize.InputWeights)
-		}
-		return v2, nil
-	case !v1Bits:
-		// Neither: the widths are not Akida 1.0's, so Akida 2.0's verdict
-		// is the report's.
-		r.reason = "Akida 2.0: the bit widths given are Akida 2.0's, and Akida 2.0 refuses the model too"
 		return v2, nil
 	}
 	r.reason = "Akida 1.0: neither Akida 1.0 nor Akida 2.0 accepts the model; Akida 1.0's problems are listed"
@@ -430,6 +420,21 @@ func (p pipeline) chooseTarget(r *run, m *keras.Model, check bool) (*candidate, 
 		r.reason += fmt.Sprintf(", Akida 2.0's in the verdicts (%d problem%s, the first: %s)", v2.problemCount(), plural(v2.problemCount()), v2.firstProblem())
 	}
 	return v1, nil
+}
+
+// v2Verdict quantizes the float model for Akida 2.0 and checks it. A
+// quantization that fails (other than a stop) is Akida 2.0's problem, not
+// the call's error: Akida 1.0's verdict still stands.
+func (p pipeline) v2Verdict(r *run, m *keras.Model, check bool) (*candidate, error) {
+	v2, err := p.quantizeV2(r, m, check)
+	switch {
+	case errors.Is(err, quantize.ErrCalibrationStopped):
+		return nil, err
+	case err != nil:
+		return &candidate{target: akida.IPv2, problems: []compat.Diagnostic{compat.QMLQuantize.Diagnose("", err.Error())},
+			steps: []string{"quantization for Akida 2.0 (quantizeml): " + err.Error()}}, nil
+	}
+	return v2, checkCandidate(v2, m, r.o)
 }
 
 func plural(n int) string {

@@ -110,7 +110,8 @@ func TestFloatModelsAkida1First(t *testing.T) {
 	}
 	// 8-bit activations are Akida 2.0's only: they choose it.
 	res, err = Convert(ecg, Options{Quantize: QuantizeOptions{Weights: 8, Activations: 8, InputWeights: 8}, CalibrationSamples: 1})
-	if err != nil || res.Report.Target != "v2" || res.Report.TargetReason != "Akida 2.0: the bit widths 8,8,8 are Akida 2.0's only" {
+	if err != nil || res.Report.Target != "v2" || len(res.Report.Verdicts) != 1 ||
+		res.Report.TargetReason != "Akida 2.0: the bit widths are Akida 2.0's only (quantize: activation bitwidth 8 is not allowed: Activation bitwidth must be in (1, 2, 4))" {
 		t.Errorf("8,8,8: %v %+v", err, res)
 	}
 	// quantizeml options choose Akida 2.0 too.
