@@ -333,14 +333,14 @@ func (p pipeline) prepare(r *run, files []File, check bool) (*keras.Model, error
 	case r.o.Target == string(akida.IPv1):
 		c, err = p.quantizeV1(m, r.o)
 	case r.o.Target == string(akida.IPv2):
-		c, err = p.quantizeV2(r, m, false)
+		c, err = p.quantizeV2(r, m, check)
 	case len(v1) > 0 && len(v2) > 0:
 		err = fmt.Errorf("%s are Akida 1.0 options and %s Akida 2.0 ones: give --target v1 or v2, or the options of one target only", flags(v1), flags(v2))
 	case len(v1) > 0:
 		c, err = p.quantizeV1(m, r.o)
 		r.reason = fmt.Sprintf("Akida 1.0: %s apply to Akida 1.0 only", flags(v1))
 	case len(v2) > 0:
-		c, err = p.quantizeV2(r, m, false)
+		c, err = p.quantizeV2(r, m, check)
 		r.reason = fmt.Sprintf("Akida 2.0: %s are quantizeml's options, for Akida 2.0", flags(v2))
 	default:
 		c, err = p.chooseTarget(r, m, check)

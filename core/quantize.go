@@ -41,10 +41,11 @@ const (
 	// (the Flatten cannot align channels whose frac bits differ by more
 	// than the activation bits): per-tensor is what converts.
 	DefaultPerTensorActivations = true
-	// CheckCalibrationSamples is the number of random samples the Akida
-	// 2.0 verdict of Check quantizes with: one, as cnn2snn's
-	// check_model_compatibility does (quantize(..., num_samples=1)). The
-	// ranges do not decide compatibility; Convert calibrates fully.
+	// CheckCalibrationSamples is the number of random samples Check
+	// quantizes a float model for Akida 2.0 with: one, as cnn2snn's
+	// check_model_compatibility does (quantize(..., num_samples=1)); the
+	// calibration options are Convert's. The ranges do not decide
+	// compatibility; Convert calibrates fully.
 	CheckCalibrationSamples = 1
 )
 
