@@ -279,8 +279,36 @@ func (q *qmlQuantizer) run(m *keras.Model) (*keras.Model, *Report, error) {
 		return nil, q.report, err
 	}
 	q.report.describeQuantizers(qm)
+	q.warnPerAxisReshape()
 	q.report.Changed = q.report.changed()
 	return qm.model(), q.report, nil
+}
+
+// warnPerAxisReshape warns about a Flatten or Reshape fed by a per-axis
+// output quantizer: quantizeml's Flatten must then align channels whose
+// frac bits differ, which overflows when they differ by more than the
+// activation bits (the recording refuses the model then).
+func (q *qmlQuantizer) warnPerAxisReshape() {
+	g := q.quant
+	for _, l := range g.m.Layers {
+		switch l.Config.(type) {
+		case *keras.QMLFlatten, *keras.QMLReshape:
+		default:
+			continue
+		}
+		for in := g.parent(l); in != nil; in = g.parent(in) {
+			if oq := in.OutputQuantizer(); oq != nil {
+				if oq.PerAxis {
+					q.report.warn(sprintf("%s %s reshapes the per-axis activations of %s: quantizeml aligns their channels there, which fails when their ranges differ too much; quantize with per-tensor activations (--per-tensor-activations) if the conversion refuses it",
+						l.ClassName, l.Name, in.Name))
+				}
+				break
+			}
+			if _, ok := in.QuantizeML(); !ok || in.IsInput() {
+				break
+			}
+		}
+	}
 }
 
 // isQuantizedClass reports whether a layer has one of quantizeml's

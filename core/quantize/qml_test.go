@@ -306,9 +306,12 @@ func TestQuantizeMLPerAxis(t *testing.T) {
 	}
 	akidaLayers(t, q)
 
-	q, _, err = quantize.QuantizeML(loadFixture(t, floatECG), quantize.QMLOptions{Samples: 2})
+	q, rep, err = quantize.QuantizeML(loadFixture(t, floatECG), quantize.QMLOptions{Samples: 2})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if w := rep.QuantizeML.Warnings; len(w) != 2 || !strings.HasPrefix(w[1], "QuantizedFlatten flatten reshapes the per-axis activations of re_lu_2: ") {
+		t.Errorf("warnings %q", w)
 	}
 	if _, _, err := convert.Convert(q, convert.Options{Target: convert.TargetV2}); err == nil || !strings.Contains(err.Error(), "QuantizedFlatten") {
 		t.Errorf("per-axis ECG: %v, want the Flatten's refusal", err)
