@@ -2,7 +2,8 @@
 //
 // In a page, it defines globalThis.cnn2snn: the same API as cnn2snn.wasm
 // (inspect, check, convert, summary, verify; see wasm/api.go), as a proxy that runs
-// every call in a Web Worker so the page never freezes. cnn2snn.ready is a
+// every call in a Web Worker so the page never freezes. Files and Blobs may
+// stand for bytes: the worker reads them. cnn2snn.ready is a
 // Promise that settles when the worker has started (or failed to);
 // cnn2snn.lastCall is {fn, workerMs, memory} of the last call answered: the
 // time the worker spent on it and the size of the worker's WebAssembly
@@ -32,6 +33,30 @@
 
   const message = (err) => (err instanceof Error ? err.message : String(err));
 
+  // readFiles replaces the Files and Blobs of a call's arguments (the model
+  // files of the input, a calibration .npy) by their bytes. A page hands the
+  // files it was given to the worker as they are (posting a File copies no
+  // bytes), and they are read here, once, off the page's thread.
+  async function readFiles([input, options]) {
+    const read = async (blob, name) => {
+      try {
+        return new Uint8Array(await blob.arrayBuffer());
+      } catch (err) {
+        throw new Error(`${name} could not be read: ${message(err)}`);
+      }
+    };
+    if (input instanceof Blob) input = await read(input, input.name || "the model file");
+    if (Array.isArray(input)) {
+      input = await Promise.all(
+        input.map(async (f) => (f && f.bytes instanceof Blob ? { ...f, bytes: await read(f.bytes, f.name) } : f))
+      );
+    }
+    if (options && options.calibration instanceof Blob) {
+      options = { ...options, calibration: await read(options.calibration, options.calibration.name || "the calibration file") };
+    }
+    return [input, options];
+  }
+
   if (typeof document === "undefined") {
     // The Web Worker: run cnn2snn.wasm, which sets self.cnn2snn.
     importScripts("wasm_exec.js");
@@ -54,10 +79,11 @@
         if (!CALLS.includes(fn) || typeof api[fn] !== "function") {
           throw new Error(`cnn2snn.${fn} is not a function of this converter`);
         }
-        if (progress) {
-          args[1] = { ...args[1], onProgress: (stage, fraction) => postMessage({ id, progress: { stage, fraction } }) };
-        }
-        const result = await api[fn](...args);
+        const [input, options] = await readFiles(args);
+        const opts = progress
+          ? { ...options, onProgress: (stage, fraction) => postMessage({ id, progress: { stage, fraction } }) }
+          : options;
+        const result = await api[fn](input, opts);
         // Hand the .fbz over instead of copying it.
         postMessage({ id, result, stats: stats() }, result && result.fbz instanceof Uint8Array ? [result.fbz.buffer] : []);
       } catch (err) {
