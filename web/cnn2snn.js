@@ -20,16 +20,25 @@
 (() => {
   const CALLS = ["inspect", "check", "convert", "summary", "verify"];
 
-  // instantiate fetches and starts a Go wasm binary. Streaming compilation
-  // needs the application/wasm type, which some static hosts do not send.
-  async function instantiate(url, go) {
+  // compile fetches and compiles a Go wasm binary. It needs nothing of Go's
+  // wasm_exec.js, so it starts before that script is loaded. Streaming
+  // compilation needs the application/wasm type, which some static hosts do
+  // not send.
+  async function compile(url) {
     const response = await fetch(url);
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`);
     if (response.headers.get("Content-Type") === "application/wasm") {
-      return (await WebAssembly.instantiateStreaming(response, go.importObject)).instance;
+      return WebAssembly.compileStreaming(response);
     }
-    return (await WebAssembly.instantiate(await response.arrayBuffer(), go.importObject)).instance;
+    return WebAssembly.compile(await response.arrayBuffer());
   }
+
+  // awaitedLater is compile's Promise, with its failure left for whoever awaits
+  // it later (not reported as unhandled meanwhile).
+  const awaitedLater = (compiling) => {
+    compiling.catch(() => {});
+    return compiling;
+  };
 
   const message = (err) => (err instanceof Error ? err.message : String(err));
 
@@ -59,15 +68,18 @@
 
   if (typeof document === "undefined") {
     // The Web Worker: run cnn2snn.wasm, which sets self.cnn2snn.
+    const module = awaitedLater(compile("cnn2snn.wasm"));
     importScripts("wasm_exec.js");
     const go = new Go();
     let memory = () => 0;
-    const started = instantiate("cnn2snn.wasm", go).then((instance) => {
-      memory = () => instance.exports.mem.buffer.byteLength;
-      go.run(instance); // runs main up to its wait for calls
-      return self.cnn2snn;
-    });
-    started.then(
+    const ready = module
+      .then((mod) => WebAssembly.instantiate(mod, go.importObject))
+      .then((instance) => {
+        memory = () => instance.exports.mem.buffer.byteLength;
+        go.run(instance); // runs main up to its wait for calls
+        return self.cnn2snn;
+      });
+    ready.then(
       (api) => postMessage({ ready: api.version }),
       (err) => postMessage({ fatal: `the converter could not start: ${message(err)}` })
     );
@@ -75,7 +87,7 @@
       const t0 = performance.now();
       const stats = () => ({ workerMs: performance.now() - t0, memory: memory() });
       try {
-        const api = await started;
+        const api = await ready;
         if (!CALLS.includes(fn) || typeof api[fn] !== "function") {
           throw new Error(`cnn2snn.${fn} is not a function of this converter`);
         }
@@ -178,6 +190,7 @@
     el.classList.add("cnn2snn");
     el.textContent = "Loading the converter…";
     try {
+      const module = awaitedLater(compile(new URL("ui.wasm", base)));
       await new Promise((resolve, reject) => {
         const s = Object.assign(document.createElement("script"), { src: new URL("wasm_exec.js", base).href });
         s.onload = resolve;
@@ -188,7 +201,7 @@
       go.argv = ["ui.wasm", selector, base.href];
       let status = 0;
       go.exit = (code) => (status = code);
-      const instance = await instantiate(new URL("ui.wasm", base), go);
+      const instance = await WebAssembly.instantiate(await module, go.importObject);
       el.textContent = "";
       await go.run(instance); // returns only if the page's Go program ends
       throw new Error(`the page stopped (exit status ${status}); the browser console says why. Reload the page`);

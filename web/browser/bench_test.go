@@ -183,7 +183,7 @@ func report(b *testing.B, times []userTime) {
 // and warm (the page loaded again in the same browser: HTTP and compiled
 // code caches).
 func BenchmarkPageReady(b *testing.B) {
-	readyMs := func(tab *tab) float64 {
+	readyMs := func(b *testing.B, tab *tab) float64 {
 		tab.open(b, "")
 		var ms float64
 		tab.eval(b, `performance.getEntriesByName("cnn2snn-ready")[0].startTime`, &ms)
@@ -198,16 +198,16 @@ func BenchmarkPageReady(b *testing.B) {
 	b.Run("first", func(b *testing.B) {
 		var ms []float64
 		for range b.N {
-			ms = append(ms, readyMs(startSession(b).newTab(b)))
+			ms = append(ms, readyMs(b, startSession(b).newTab(b)))
 		}
 		medianMetric(b, ms)
 	})
 	b.Run("warm", func(b *testing.B) {
 		tab := startSession(b).newTab(b)
-		readyMs(tab)
+		readyMs(b, tab)
 		var ms []float64
 		for range b.N {
-			ms = append(ms, readyMs(tab))
+			ms = append(ms, readyMs(b, tab))
 		}
 		medianMetric(b, ms)
 	})
