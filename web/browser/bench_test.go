@@ -55,7 +55,6 @@ type userTime struct {
 	// ToCall is the time from the event to the page's API call, AfterAnswer
 	// from its Go code having the answer to the answer shown.
 	ToCall, AfterAnswer float64
-	Trace               []string // the page's marks and measures
 }
 
 // timingScript, evaluated once in a page, wraps the API's calls to time
@@ -94,8 +93,7 @@ const timingScript = `(() => {
 			// The page's own measure of its call: when it made it and when
 			// its Go code had the answer.
 			const m = performance.getEntriesByName("cnn2snn-" + last.Fn, "measure").filter((e) => e.startTime >= t0).pop();
-			const trace = performance.getEntries().filter((e) => e.startTime >= t0 && (e.entryType === "mark" || e.entryType === "measure")).map((e) => e.name + "@" + (e.startTime - t0).toFixed(1) + (e.duration ? "+" + e.duration.toFixed(1) : ""));
-			resolve({Shown: t, ...last, Trace: trace, ToCall: m ? m.startTime - t0 : NaN, AfterAnswer: m ? t - (m.startTime + m.duration - t0) : NaN});
+			resolve({Shown: t, ...last, ToCall: m ? m.startTime - t0 : NaN, AfterAnswer: m ? t - (m.startTime + m.duration - t0) : NaN});
 		};
 		const observer = new MutationObserver(check);
 		observer.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
