@@ -31,7 +31,8 @@ type Controller struct {
 	report js.Value // the last conversion's report, which the report download holds
 	urls   []string // blob: URLs of the current downloads
 	run    int      // counts the models opened; an answer for an older run is dropped
-	skips  int      // renders asked for by events that changed nothing (unchanged)
+
+	listeners []js.Func // the root element's drag and drop listeners (listen)
 }
 
 // NewController returns a controller for a fresh page. api is
@@ -78,55 +79,56 @@ func (c *Controller) Start() {
 	}()
 }
 
-// DragOver marks the page as a drop target; preventing the default keeps
-// the browser from opening the file itself. The browser repeats dragover
-// every 50 ms or so while files are held over the page: only the first
-// one changes it.
-func (c *Controller) DragOver(e vugu.DOMEvent) {
-	e.PreventDefault()
-	if c.Page.Dragging {
-		c.unchanged()
+// listen handles the page's drag and drop: root is the page's root
+// element (its vg-js-create, called at every render). Vugu hands its event
+// handlers a summary of the event with every property of the target
+// element, and for the page's root that is the whole page's HTML and text
+// (hundreds of kB with a model's results, and a layout for innerText), on
+// every dragover (every 50 ms while files are held over the page) and on
+// the drop. So the root's drag events have listeners of their own.
+func (c *Controller) listen(root js.Value) {
+	if root.Get("cnn2snnListening").Truthy() {
 		return
 	}
-	c.Page.Dragging = true
-}
-
-// DragLeave ends the drop-target look.
-func (c *Controller) DragLeave(vugu.DOMEvent) {
-	if !c.Page.Dragging {
-		c.unchanged()
-		return
+	on := func(event string, handle func(e js.Value) bool) {
+		f := js.FuncOf(func(_ js.Value, args []js.Value) any {
+			e := args[0]
+			e.Call("preventDefault") // keeps the browser from opening the file itself
+			c.env.Lock()
+			changed := true // a panic shows an error
+			func() {
+				defer c.recoverHandler()
+				changed = handle(e)
+			}()
+			if changed {
+				c.env.UnlockRender()
+			} else {
+				c.env.UnlockOnly()
+			}
+			return nil
+		})
+		c.listeners = append(c.listeners, f) // kept for as long as the page
+		root.Call("addEventListener", event, f)
 	}
-	c.Page.Dragging = false
+	on("dragover", func(js.Value) bool { return c.setDragging(true) })
+	on("dragleave", func(js.Value) bool { return c.setDragging(false) })
+	on("drop", func(e js.Value) bool {
+		e.Call("stopPropagation")
+		c.Page.Dragging = false
+		c.openFileList(e.Get("dataTransfer").Get("files"))
+		return true
+	})
+	root.Set("cnn2snnListening", true)
 }
 
-// unchanged says that the event being handled changed nothing on the page.
-// Vugu renders the whole page after every event it hands to a handler;
-// RenderWanted lets the render loop skip that render.
-func (c *Controller) unchanged() { c.skips++ }
-
-// RenderWanted tells the render loop, before a render Vugu asks for,
-// whether the page may have changed: false once for each event that
-// changed nothing.
-func (c *Controller) RenderWanted() bool {
-	c.env.Lock()
-	defer c.env.UnlockOnly()
-	if c.skips > 0 {
-		c.skips--
+// setDragging shows the page as a drop target or not; false when it
+// already does (the browser repeats dragover every 50 ms).
+func (c *Controller) setDragging(on bool) bool {
+	if c.Page.Dragging == on {
 		return false
 	}
+	c.Page.Dragging = on
 	return true
-}
-
-// Drop opens the dropped files as one model. The File objects must be
-// taken from the event before the handler returns (Vugu forgets the event
-// then).
-func (c *Controller) Drop(e vugu.DOMEvent) {
-	e.PreventDefault()
-	e.StopPropagation()
-	c.Page.Dragging = false
-	defer c.recoverHandler()
-	c.openFileList(e.JSEvent().Get("dataTransfer").Get("files"))
 }
 
 // Pick opens the files chosen with the file input, then empties the input

@@ -51,9 +51,6 @@ func run(mount, base string) error {
 	// browser's developer tools show it; make bench-web logs it).
 	perf := js.Global().Get("performance")
 	for ok := true; ok; ok = renderer.EventWait() {
-		if !ctl.RenderWanted() {
-			continue
-		}
 		perf.Call("mark", "cnn2snn-render-start")
 		if err := renderer.Render(env.RunBuild(root)); err != nil {
 			return err
