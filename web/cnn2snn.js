@@ -2,7 +2,8 @@
 //
 // In a page, it defines globalThis.cnn2snn: the same API as cnn2snn.wasm
 // (inspect, check, convert, summary, verify; see wasm/api.go), as a proxy that runs
-// every call in a Web Worker so the page never freezes. cnn2snn.ready is a
+// every call in a Web Worker so the page never freezes. Files and Blobs may
+// stand for bytes: the worker reads them. cnn2snn.ready is a
 // Promise that settles when the worker has started (or failed to);
 // cnn2snn.lastCall is {fn, workerMs, memory} of the last call answered: the
 // time the worker spent on it and the size of the worker's WebAssembly
@@ -19,30 +20,66 @@
 (() => {
   const CALLS = ["inspect", "check", "convert", "summary", "verify"];
 
-  // instantiate fetches and starts a Go wasm binary. Streaming compilation
-  // needs the application/wasm type, which some static hosts do not send.
-  async function instantiate(url, go) {
+  // compile fetches and compiles a Go wasm binary. It needs nothing of Go's
+  // wasm_exec.js, so it starts before that script is loaded. Streaming
+  // compilation needs the application/wasm type, which some static hosts do
+  // not send.
+  async function compile(url) {
     const response = await fetch(url);
     if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`);
     if (response.headers.get("Content-Type") === "application/wasm") {
-      return (await WebAssembly.instantiateStreaming(response, go.importObject)).instance;
+      return WebAssembly.compileStreaming(response);
     }
-    return (await WebAssembly.instantiate(await response.arrayBuffer(), go.importObject)).instance;
+    return WebAssembly.compile(await response.arrayBuffer());
   }
+
+  // awaitedLater is compile's Promise, with its failure left for whoever awaits
+  // it later (not reported as unhandled meanwhile).
+  const awaitedLater = (compiling) => {
+    compiling.catch(() => {});
+    return compiling;
+  };
 
   const message = (err) => (err instanceof Error ? err.message : String(err));
 
+  // readFiles replaces the Files and Blobs of a call's arguments (the model
+  // files of the input, a calibration .npy) by their bytes. A page hands the
+  // files it was given to the worker as they are (posting a File copies no
+  // bytes), and they are read here, once, off the page's thread.
+  async function readFiles([input, options]) {
+    const read = async (blob, name) => {
+      try {
+        return new Uint8Array(await blob.arrayBuffer());
+      } catch (err) {
+        throw new Error(`${name} could not be read: ${message(err)}`);
+      }
+    };
+    if (input instanceof Blob) input = await read(input, input.name || "the model file");
+    if (Array.isArray(input)) {
+      input = await Promise.all(
+        input.map(async (f) => (f && f.bytes instanceof Blob ? { ...f, bytes: await read(f.bytes, f.name) } : f))
+      );
+    }
+    if (options && options.calibration instanceof Blob) {
+      options = { ...options, calibration: await read(options.calibration, options.calibration.name || "the calibration file") };
+    }
+    return [input, options];
+  }
+
   if (typeof document === "undefined") {
     // The Web Worker: run cnn2snn.wasm, which sets self.cnn2snn.
+    const module = awaitedLater(compile("cnn2snn.wasm"));
     importScripts("wasm_exec.js");
     const go = new Go();
     let memory = () => 0;
-    const started = instantiate("cnn2snn.wasm", go).then((instance) => {
-      memory = () => instance.exports.mem.buffer.byteLength;
-      go.run(instance); // runs main up to its wait for calls
-      return self.cnn2snn;
-    });
-    started.then(
+    const ready = module
+      .then((mod) => WebAssembly.instantiate(mod, go.importObject))
+      .then((instance) => {
+        memory = () => instance.exports.mem.buffer.byteLength;
+        go.run(instance); // runs main up to its wait for calls
+        return self.cnn2snn;
+      });
+    ready.then(
       (api) => postMessage({ ready: api.version }),
       (err) => postMessage({ fatal: `the converter could not start: ${message(err)}` })
     );
@@ -50,14 +87,15 @@
       const t0 = performance.now();
       const stats = () => ({ workerMs: performance.now() - t0, memory: memory() });
       try {
-        const api = await started;
+        const api = await ready;
         if (!CALLS.includes(fn) || typeof api[fn] !== "function") {
           throw new Error(`cnn2snn.${fn} is not a function of this converter`);
         }
-        if (progress) {
-          args[1] = { ...args[1], onProgress: (stage, fraction) => postMessage({ id, progress: { stage, fraction } }) };
-        }
-        const result = await api[fn](...args);
+        const [input, options] = await readFiles(args);
+        const opts = progress
+          ? { ...options, onProgress: (stage, fraction) => postMessage({ id, progress: { stage, fraction } }) }
+          : options;
+        const result = await api[fn](input, opts);
         // Hand the .fbz over instead of copying it.
         postMessage({ id, result, stats: stats() }, result && result.fbz instanceof Uint8Array ? [result.fbz.buffer] : []);
       } catch (err) {
@@ -152,6 +190,7 @@
     el.classList.add("cnn2snn");
     el.textContent = "Loading the converter…";
     try {
+      const module = awaitedLater(compile(new URL("ui.wasm", base)));
       await new Promise((resolve, reject) => {
         const s = Object.assign(document.createElement("script"), { src: new URL("wasm_exec.js", base).href });
         s.onload = resolve;
@@ -162,7 +201,7 @@
       go.argv = ["ui.wasm", selector, base.href];
       let status = 0;
       go.exit = (code) => (status = code);
-      const instance = await instantiate(new URL("ui.wasm", base), go);
+      const instance = await WebAssembly.instantiate(await module, go.importObject);
       el.textContent = "";
       await go.run(instance); // returns only if the page's Go program ends
       throw new Error(`the page stopped (exit status ${status}); the browser console says why. Reload the page`);

@@ -2,31 +2,31 @@
 
 // Command worker is the Cloudflare Worker of cnn2snn-wasm: the HTTP API of
 // package api served by github.com/syumai/workers. Build it with
-// `make worker-build` (workers-assets-gen writes build/worker.mjs, which
-// loads build/app.wasm); run it locally with `make worker-serve`.
-//
-// The Worker creates a new Go instance for every request (stack.md §4.1),
-// so main runs once per request and keeps no state between requests.
+// `make worker-build`, which writes build/app.wasm and, as build/worker.mjs,
+// loader.mjs: it starts this program once per isolate and hands it every
+// request, concurrent ones too (README.md, "One Go instance per isolate").
+// So main runs once per isolate, and nothing a request does may stay behind
+// for the next one: the handler keeps no state.
 package main
 
 import (
 	"net/http"
 	"syscall/js"
 
-	"github.com/syumai/workers"
 	"github.com/syumai/workers/cloudflare"
 	"github.com/syumai/workers/cloudflare/fetch"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/wasm/worker/api"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/wasm/worker/serve"
 )
 
 func main() {
 	limit, err := api.ParseMaxBodyBytes(envText(api.MaxBodyBytesVar))
 	if err != nil {
-		workers.Serve(api.ConfigError(err))
+		serve.Serve(api.ConfigError(err), 0)
 		return
 	}
-	workers.Serve(api.New(api.Config{MaxBodyBytes: limit, Assets: assets()}))
+	serve.Serve(api.New(api.Config{MaxBodyBytes: limit, Assets: assets()}), limit)
 }
 
 // envText returns a text binding (a wrangler var, or a workerd text or

@@ -4,7 +4,8 @@
 #   make worker-build   wasm/worker/build/{worker.mjs,runtime.mjs,wasm_exec.js,app.wasm}
 #   make worker-serve   the Worker in workerd on 127.0.0.1:$(PORT), in the foreground
 #   make worker-test    workerd on a free port: every endpoint with real fixtures and
-#                       bad inputs, then a load check (200 requests, concurrency 8)
+#                       bad inputs, the loader (one Go instance, panics), then a load
+#                       check (200 requests one at a time and at concurrency 8)
 
 WORKER_DIR := wasm/worker
 WORKERD := $(WORKER_DIR)/node_modules/.bin/workerd
@@ -17,9 +18,11 @@ WORKER_LOAD_CONCURRENCY ?= 8
 
 # workers-assets-gen (the `tool` line in go.mod, at syumai/workers v0.30.2)
 # writes worker.mjs, runtime.mjs and wasm_exec.js and empties build/ first,
-# so it runs before the Go build.
+# so it runs before the Go build. Its worker.mjs starts a Go instance per
+# request; loader.mjs, which keeps one per isolate, replaces it.
 worker-build:
 	cd $(WORKER_DIR) && $(GO) tool workers-assets-gen -mode=go -o build
+	cp $(WORKER_DIR)/loader.mjs $(WORKER_DIR)/build/worker.mjs
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WORKER_DIR)/build/app.wasm ./$(WORKER_DIR)
 	@wc -c < $(WORKER_DIR)/build/app.wasm | xargs printf 'app.wasm: %s bytes, '
 	@gzip -9 -c $(WORKER_DIR)/build/app.wasm | wc -c | xargs printf '%s bytes gzip -9\n'
@@ -38,7 +41,12 @@ worker-serve: dist worker-build $(WORKERD)
 # The test starts and stops workerd itself (on a free port). It uses dist/
 # when it has been built, otherwise a placeholder page, and says which, and
 # compares converted files with the CLI's (bin/cnn2snn, the `cli` target).
+# Its load check sets the conversion's time in workerd beside the same
+# handler's in Node (the api package's benchmarks under GOOS=js), run first.
 worker-test: worker-build cli $(WORKERD)
+	$(WASM_ENV) $(GO) test ./$(WORKER_DIR)/api -run '^$$' -bench 'ConvertAkidaNet|InspectAkidaNet' -benchtime 100x \
+	  | tee $(WORKER_DIR)/build/node-bench.txt
 	CNN2SNN_WORKERD=$(CURDIR)/$(WORKERD) CNN2SNN_CLI=$(CURDIR)/bin/cnn2snn \
 	  CNN2SNN_WORKER_LOAD=$(WORKER_LOAD_REQUESTS),$(WORKER_LOAD_CONCURRENCY) \
-	  $(GO) test ./$(WORKER_DIR)/e2e/ -count=1 -v -run 'Workerd' -timeout 10m
+	  CNN2SNN_NODE_BENCH=$(CURDIR)/$(WORKER_DIR)/build/node-bench.txt \
+	  $(GO) test ./$(WORKER_DIR)/e2e/ -count=1 -v -run 'Workerd' -timeout 15m

@@ -2,6 +2,7 @@ package browser
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
@@ -306,6 +308,41 @@ func TestPage(t *testing.T) {
 		tab.screenshot(t, "sample")
 	})
 
+	// The converter's answer crosses to the page's Go code without its
+	// .fbz going through JSON (which spells a Uint8Array {"0":…,"1":…},
+	// 12 times its size: issue 12): every JSON text the page makes is
+	// recorded, from before its own scripts run.
+	t.Run("answer crosses without JSON", func(t *testing.T) {
+		tab := s.newTab(t)
+		tab.run(t, chromedp.ActionFunc(func(ctx context.Context) error {
+			_, err := page.AddScriptToEvaluateOnNewDocument(`(() => {
+				const stringify = JSON.stringify;
+				window.jsonMade = [];
+				JSON.stringify = function (...args) { const s = stringify.apply(JSON, args); jsonMade.push(typeof s === "string" ? s : ""); return s; };
+			})()`).Do(ctx)
+			return err
+		}))
+		tab.open(t, "")
+		tab.run(t, chromedp.Click(".cnn2snn-sample", chromedp.ByQuery))
+		tab.await(t, downloadLink(".fbz"))
+		// Vugu itself makes JSON of every DOM event it hands the page (the
+		// sample button's click): those texts are not the answer's.
+		var made []string
+		tab.eval(t, `jsonMade.filter((s) => !s.startsWith('{"position_id":'))`, &made)
+		_, fbz := tab.download(t, downloadLink(".fbz"))
+		_, report := tab.download(t, downloadLink(".report.json"))
+		total := 0
+		for _, text := range made {
+			total += len(text)
+			if strings.Contains(text, `"fbz"`) || strings.Contains(text, `{"0":`) {
+				t.Errorf("the page made JSON of the .fbz bytes: %.200s…", text)
+			}
+		}
+		if len(made) != 1 || made[0] != string(report) || total >= len(fbz) {
+			t.Errorf("the page made %d JSON texts, %d bytes in all, for a %d-byte .fbz; want one, the %d-byte report download", len(made), total, len(fbz), len(report))
+		}
+	})
+
 	// Verify the sample: the figures and the per-layer table the page shows
 	// are the native facade's verification of the same model, options,
 	// inputs and seed; the JSON report download then holds it too.
@@ -451,6 +488,9 @@ func TestPage(t *testing.T) {
 		tab := s.newTab(t)
 		tab.open(t, "")
 		tab.setBytes(t, "vww", fixtures.ReadShared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5"))
+		// The page's own start-up work (its warm-up, web/ui/warmup.go) is
+		// not what this measures.
+		tab.run(t, chromedp.Poll(`performance.getEntriesByName("cnn2snn-warm").length > 0`, nil))
 		var got struct{ CallMs, MaxGapMs float64 }
 		tab.evalAsync(t, `(async () => {
 			let last = performance.now(), maxGap = 0, running = true;

@@ -2,9 +2,11 @@ package ui
 
 import (
 	"fmt"
+	"os"
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vugu/vugu"
 	js "github.com/vugu/vugu/js"
@@ -29,6 +31,8 @@ type Controller struct {
 	report js.Value // the last conversion's report, which the report download holds
 	urls   []string // blob: URLs of the current downloads
 	run    int      // counts the models opened; an answer for an older run is dropped
+
+	listeners []js.Func // the root element's drag and drop listeners (listen)
 }
 
 // NewController returns a controller for a fresh page. api is
@@ -48,35 +52,83 @@ func (c *Controller) Start() {
 	go func() {
 		api, err := await(c.api.Get("ready"))
 		c.env.Lock()
-		defer c.env.UnlockRender()
 		if err != nil {
 			c.Page.Error = err.Error()
+		} else {
+			c.Page.Version = api.Get("version").String()
+			mark("cnn2snn-ready")
+		}
+		c.env.UnlockRender()
+		if err != nil {
 			return
 		}
-		c.Page.Version = api.Get("version").String()
-		mark("cnn2snn-ready")
+		time.Sleep(warmUpDelay)
+		// The warm-up's end is a performance mark (the browser tests wait
+		// for it before they time the page's responsiveness).
+		defer mark("cnn2snn-warm")
+		c.env.Lock()
+		opened := c.run > 0 // the user's own answer compiles what it runs
+		c.env.UnlockOnly()
+		if opened {
+			return
+		}
+		if err := c.warmUp(func() { time.Sleep(warmUpPause) }); err != nil {
+			// A failed warm-up costs speed, not results.
+			fmt.Fprintln(os.Stderr, "ui.wasm: the warm-up failed (the page works; its first answer is slower):", err)
+		}
 	}()
 }
 
-// DragOver marks the page as a drop target; preventing the default keeps
-// the browser from opening the file itself.
-func (c *Controller) DragOver(e vugu.DOMEvent) {
-	e.PreventDefault()
-	c.Page.Dragging = true
+// listen handles the page's drag and drop: root is the page's root
+// element (its vg-js-create, called at every render). Vugu hands its event
+// handlers a summary of the event with every property of the target
+// element, and for the page's root that is the whole page's HTML and text
+// (hundreds of kB with a model's results, and a layout for innerText), on
+// every dragover (every 50 ms while files are held over the page) and on
+// the drop. So the root's drag events have listeners of their own.
+func (c *Controller) listen(root js.Value) {
+	if root.Get("cnn2snnListening").Truthy() {
+		return
+	}
+	on := func(event string, handle func(e js.Value) bool) {
+		f := js.FuncOf(func(_ js.Value, args []js.Value) any {
+			e := args[0]
+			e.Call("preventDefault") // keeps the browser from opening the file itself
+			c.env.Lock()
+			changed := true // a panic shows an error
+			func() {
+				defer c.recoverHandler()
+				changed = handle(e)
+			}()
+			if changed {
+				c.env.UnlockRender()
+			} else {
+				c.env.UnlockOnly()
+			}
+			return nil
+		})
+		c.listeners = append(c.listeners, f) // kept for as long as the page
+		root.Call("addEventListener", event, f)
+	}
+	on("dragover", func(js.Value) bool { return c.setDragging(true) })
+	on("dragleave", func(js.Value) bool { return c.setDragging(false) })
+	on("drop", func(e js.Value) bool {
+		e.Call("stopPropagation")
+		c.Page.Dragging = false
+		c.openFileList(e.Get("dataTransfer").Get("files"))
+		return true
+	})
+	root.Set("cnn2snnListening", true)
 }
 
-// DragLeave ends the drop-target look.
-func (c *Controller) DragLeave(vugu.DOMEvent) { c.Page.Dragging = false }
-
-// Drop opens the dropped files as one model. The File objects must be
-// taken from the event before the handler returns (Vugu forgets the event
-// then).
-func (c *Controller) Drop(e vugu.DOMEvent) {
-	e.PreventDefault()
-	e.StopPropagation()
-	c.Page.Dragging = false
-	defer c.recoverHandler()
-	c.openFileList(e.JSEvent().Get("dataTransfer").Get("files"))
+// setDragging shows the page as a drop target or not; false when it
+// already does (the browser repeats dragover every 50 ms).
+func (c *Controller) setDragging(on bool) bool {
+	if c.Page.Dragging == on {
+		return false
+	}
+	c.Page.Dragging = on
+	return true
 }
 
 // Pick opens the files chosen with the file input, then empties the input
@@ -91,14 +143,24 @@ func (c *Controller) Pick(e vugu.DOMEvent) {
 // LoadSample opens the bundled sample model.
 func (c *Controller) LoadSample() {
 	defer c.recoverHandler()
+	name := path.Base(SampleFile)
+	run, ok := c.open([]string{name})
+	if !ok {
+		return
+	}
 	url := c.base + SampleFile
-	c.open([]string{path.Base(SampleFile)}, func() ([]js.Value, error) {
-		b, err := fetchBytes(url)
+	go func() {
+		defer c.recoverRun(run)
+		blob, err := fetchBlob(url)
 		if err != nil {
-			return nil, fmt.Errorf("the sample model did not load: %w", err)
+			c.fail(run, fmt.Errorf("the sample model did not load: %w", err))
+			return
 		}
-		return []js.Value{b}, nil
-	})
+		c.update(run, func(p *Page) {
+			p.Files[0].Size = blob.Get("size").Int()
+			c.start(run, inputOf([]string{name}, []js.Value{blob}))
+		})
+	}()
 }
 
 // Select shows the details of a block.
@@ -117,37 +179,37 @@ func (c *Controller) SetForm(change func(f *Form)) {
 	// The Akida model of the old options goes: if the new ones do not
 	// convert, neither its summary nor Verify may stay on the page.
 	c.Page.Busy, c.Page.FBZName, c.Page.Summary = true, "", nil
-	go c.convert(run, c.input)
+	c.Page.Progress = Progress{Stage: stageText("load", c.Page.Form.Target), Fraction: 0.05}
+	c.startConvert(run)
 }
 
-// openFileList starts reading the files of a FileList.
+// openFileList opens the files of a FileList as one model. The File
+// objects go to the converter as they are: its worker reads them, so the
+// page never holds (or copies) their bytes.
 func (c *Controller) openFileList(list js.Value) {
 	if list.Type() != js.TypeObject {
 		return
 	}
 	n := list.Length()
 	names := make([]string, n)
-	reads := make([]js.Value, n)
+	files := make([]js.Value, n)
 	for i := range n {
-		f := list.Index(i)
-		names[i] = f.Get("name").String()
-		reads[i] = f.Call("arrayBuffer") // a Promise, settled after the handler returns
+		files[i] = list.Index(i)
+		names[i] = files[i].Get("name").String()
 	}
-	c.open(names, func() ([]js.Value, error) {
-		data := make([]js.Value, len(reads))
-		for i, p := range reads {
-			buf, err := await(p)
-			if err != nil {
-				return nil, fmt.Errorf("%s could not be read: %w", names[i], err)
-			}
-			data[i] = js.Global().Get("Uint8Array").New(buf)
-		}
-		return data, nil
-	})
+	run, ok := c.open(names)
+	if !ok {
+		return
+	}
+	for i, f := range files {
+		c.Page.Files[i].Size = f.Get("size").Int()
+	}
+	c.start(run, inputOf(names, files))
 }
 
-// open starts a new model from files whose bytes read returns.
-func (c *Controller) open(names []string, read func() ([]js.Value, error)) {
+// open starts a new run for a model made of the named files; false when
+// they are not one model (the page says why).
+func (c *Controller) open(names []string) (int, bool) {
 	kind, err := kindOf(names)
 	run := c.newRun()
 	p := c.Page
@@ -159,11 +221,11 @@ func (c *Controller) open(names []string, read func() ([]js.Value, error)) {
 	c.input = js.Undefined()
 	if err != nil {
 		p.Error = err.Error()
-		return
+		return run, false
 	}
 	p.Busy = true
 	p.Progress = Progress{Stage: "Reading " + strings.Join(names, ", ")}
-	go c.load(run, kind, names, read)
+	return run, true
 }
 
 // newRun starts a new run: the downloads and messages of the last one go.
@@ -181,73 +243,63 @@ func (c *Controller) newRun() int {
 	return c.run
 }
 
-// load reads the files, then summarizes an .fbz or converts a Keras model.
-func (c *Controller) load(run int, kind Kind, names []string, read func() ([]js.Value, error)) {
-	defer c.recoverRun(run)
-	data, err := read()
-	if err != nil {
-		c.fail(run, err)
+// Every call of the converter is made with the render lock held (in an
+// event handler or an update), so it starts before the page renders
+// again; its answer is awaited on a goroutine of its own.
+
+// start calls the converter on the model's input: summary for an .fbz,
+// convert for a Keras model.
+func (c *Controller) start(run int, input js.Value) {
+	c.input = input
+	if c.Page.Kind == KindAkida {
+		go c.summarized(run, startCall(c.api, "summary", input, nil, nil))
 		return
 	}
-	input := js.Global().Get("Array").New()
-	for i, d := range data {
-		f := js.Global().Get("Object").New()
-		setProperty(f, "name", names[i])
-		setProperty(f, "bytes", d)
-		input.Call("push", f)
-	}
-	c.update(run, func(p *Page) {
-		c.input = input
-		for i, d := range data {
-			p.Files[i].Size = d.Get("byteLength").Int()
-		}
-	})
-	if kind == KindAkida {
-		c.summarize(run, input)
-		return
-	}
-	c.convert(run, input)
+	c.startConvert(run)
 }
 
-// summarize shows an opened .fbz.
-func (c *Controller) summarize(run int, input js.Value) {
-	defer c.recoverRun(run)
-	c.stage(run, "Reading the Akida model", 0.5)
-	v, err := callAPI(c.api, "summary", input, nil, nil)
-	if err != nil {
-		c.fail(run, err)
-		return
-	}
-	var s SummaryReport
-	if err := decode(v, &s); err != nil {
-		c.fail(run, err)
-		return
-	}
-	report := jsonBlobURL(v)
-	c.update(run, func(p *Page) {
-		p.Summary, p.Busy = &s, false
-		c.addDownload("Download the summary (JSON)", stem(p.Files)+".summary.json", report, 0)
-	})
-}
-
-// convert converts the Keras model; the report lists its Keras layers too,
-// so the files are read once. A model that does not convert shows its
-// blocks and diagnostics.
-func (c *Controller) convert(run int, input js.Value) {
-	defer c.recoverRun(run)
-	var form Form
-	c.update(run, func(p *Page) { form = p.Form })
+// startConvert converts the Keras model with the options as set.
+func (c *Controller) startConvert(run int) {
+	form := c.Page.Form
 	opts, err := form.Options()
 	if err != nil {
+		c.Page.Error, c.Page.Busy = err.Error(), false
+		return
+	}
+	answer := startCall(c.api, "convert", c.input, opts, func(stage string, fraction float64) {
+		if stage != "done" { // the answer follows at once: a render of "Done" would only delay it
+			c.stage(run, stageText(stage, form.Target), 0.1+0.9*fraction)
+		}
+	})
+	go c.converted(run, answer)
+}
+
+// summarized shows an opened .fbz.
+func (c *Controller) summarized(run int, answer func() (js.Value, error)) {
+	defer c.recoverRun(run)
+	v, err := answer()
+	if err != nil {
 		c.fail(run, err)
 		return
 	}
-
-	c.stage(run, "Reading the Keras model", 0.05)
-	mark("cnn2snn-convert-start")
-	v, err := callAPI(c.api, "convert", input, opts, func(stage string, fraction float64) {
-		c.stage(run, stageText(stage, form.Target), 0.1+0.9*fraction)
+	text := jsonText(v)
+	var s SummaryReport
+	if err := decodeJSON(text, &s); err != nil {
+		c.fail(run, err)
+		return
+	}
+	c.update(run, func(p *Page) {
+		p.Summary, p.Busy = &s, false
+		c.addDownload("Download the summary (JSON)", stem(p.Files)+".summary.json", blobURL(text, "application/json"), 0)
 	})
+}
+
+// converted shows a conversion; its report lists the Keras layers too, so
+// the files are read once. A model that does not convert shows its blocks
+// and diagnostics.
+func (c *Controller) converted(run int, answer func() (js.Value, error)) {
+	defer c.recoverRun(run)
+	v, err := answer()
 	if report, refused := refusalReport(err); refused {
 		c.refused(run, report)
 		return
@@ -256,24 +308,34 @@ func (c *Controller) convert(run int, input js.Value) {
 		c.fail(run, err)
 		return
 	}
-	measure("cnn2snn-convert", "cnn2snn-convert-start")
-	var result ConvertResult
-	if err := decode(v, &result); err != nil {
+	fbz, err := bytesOf(v, "fbz")
+	if err != nil {
 		c.fail(run, err)
 		return
 	}
-	fbz := blobURL(v.Get("fbz"), "application/octet-stream")
-	report := jsonBlobURL(v.Get("report"))
+	name, err := stringOf(v, "file_name")
+	if err != nil {
+		c.fail(run, err)
+		return
+	}
+	report := v.Get("report")
+	text := jsonText(report)
+	var r ConvertReport
+	if err := decodeJSON(text, &r); err != nil {
+		c.fail(run, err)
+		return
+	}
 	c.update(run, func(p *Page) {
-		r := result.Report
 		check := r.Report.withDocs()
-		p.Report, p.FBZName, p.Busy = &check, result.FileName, false
+		p.Report, p.FBZName, p.Busy = &check, name, false
 		p.Inspect = r.Keras
 		p.Summary = &SummaryReport{Bytes: r.FBZBytes, Summary: r.Summary, Model: r.Akida}
 		p.Progress = Progress{Stage: "Converted", Fraction: 1}
-		c.report = v.Get("report")
-		c.addDownload("Download "+result.FileName, result.FileName, fbz, r.FBZBytes)
-		c.addDownload("Download the report (JSON)", reportName(result.FileName), report, 0)
+		c.report = report
+		// The blob: URLs are made here, for the current run only: a
+		// superseded run's would never be revoked.
+		c.addDownload("Download "+name, name, blobURL(fbz, "application/octet-stream"), r.FBZBytes)
+		c.addDownload("Download the report (JSON)", reportName(name), blobURL(text, "application/json"), 0)
 	})
 }
 
@@ -299,36 +361,37 @@ func (c *Controller) Verify() {
 	if !p.CanVerify() || p.Busy {
 		return
 	}
-	p.Busy, p.Error, p.Verification = true, "", nil
-	p.Progress = Progress{Stage: "Verifying"}
-	go c.verify(c.run, c.input, c.report, p.Form, p.VerifySamples)
-}
-
-// verify runs cnn2snn.verify and shows its report; the report download
-// then holds the conversion's report with the verification in it.
-func (c *Controller) verify(run int, input, convertReport js.Value, form Form, samples int) {
-	defer c.recoverRun(run)
-	opts, err := form.Options()
+	opts, err := p.Form.Options()
 	if err != nil {
-		c.fail(run, err)
+		p.Error = err.Error()
 		return
 	}
+	samples, target := p.VerifySamples, p.Form.Target
 	opts["samples"] = samples
-	mark("cnn2snn-verify-start")
-	v, err := callAPI(c.api, "verify", input, opts, func(stage string, fraction float64) {
-		text := stageText(stage, form.Target)
+	p.Busy, p.Error, p.Verification = true, "", nil
+	p.Progress = Progress{Stage: "Verifying"}
+	run := c.run
+	answer := startCall(c.api, "verify", c.input, opts, func(stage string, fraction float64) {
+		text := stageText(stage, target)
 		if stage == "verify" {
 			text = "Comparing Akida with Keras on " + strconv.Itoa(samples) + " seeded inputs"
 		}
 		c.stage(run, text, fraction)
 	})
+	go c.verified(run, answer, c.report)
+}
+
+// verified shows cnn2snn.verify's report; the report download then holds
+// the conversion's report with the verification in it.
+func (c *Controller) verified(run int, answer func() (js.Value, error), convertReport js.Value) {
+	defer c.recoverRun(run)
+	v, err := answer()
 	if err != nil {
 		c.fail(run, err)
 		return
 	}
-	measure("cnn2snn-verify", "cnn2snn-verify-start")
 	var r VerifyReport
-	if err := decode(v, &r); err != nil {
+	if err := decodeJSON(jsonText(v), &r); err != nil {
 		c.fail(run, err)
 		return
 	}
@@ -337,23 +400,23 @@ func (c *Controller) verify(run int, input, convertReport js.Value, form Form, s
 		p.Progress = Progress{Stage: "Verified", Fraction: 1}
 		full := js.Global().Get("Object").Call("assign", js.Global().Get("Object").New(), convertReport)
 		setProperty(full, "verification", v)
-		c.replaceDownload(reportName(p.FBZName), "Download the report and verification (JSON)", jsonBlobURL(full))
+		c.replaceDownload(reportName(p.FBZName), "Download the report and verification (JSON)", blobURL(jsonText(full), "application/json"))
 	})
 }
 
 // refused shows the report of a model that does not convert: its blocks
 // with the problems marked in place. It is a result, not an error.
 func (c *Controller) refused(run int, v js.Value) {
+	text := jsonText(v)
 	var r Report
-	if err := decode(v, &r); err != nil {
+	if err := decodeJSON(text, &r); err != nil {
 		c.fail(run, err)
 		return
 	}
 	r = r.withDocs()
-	report := jsonBlobURL(v)
 	c.update(run, func(p *Page) {
 		p.Report, p.Inspect, p.Busy = &r, r.Keras, false
-		c.addDownload("Download the report (JSON)", stem(p.Files)+".report.json", report, 0)
+		c.addDownload("Download the report (JSON)", stem(p.Files)+".report.json", blobURL(text, "application/json"), 0)
 	})
 }
 
@@ -385,15 +448,6 @@ func stem(files []FileInfo) string {
 		}
 	}
 	return "model"
-}
-
-// call calls the API and decodes its answer into dst.
-func (c *Controller) call(fn string, input js.Value, opts map[string]any, dst any) error {
-	v, err := callAPI(c.api, fn, input, opts, nil)
-	if err != nil {
-		return err
-	}
-	return decode(v, dst)
 }
 
 // replaceDownload gives the download of the file name a new label and

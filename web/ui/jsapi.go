@@ -66,10 +66,14 @@ func refusalReport(err error) (js.Value, bool) {
 	return js.Undefined(), false
 }
 
-// callAPI calls a function of globalThis.cnn2snn and waits for its result.
-// progress, when not nil, receives the call's progress events.
-func callAPI(api js.Value, fn string, input js.Value, options map[string]any, progress func(stage string, fraction float64)) (js.Value, error) {
+// startCall calls a function of globalThis.cnn2snn now, so the worker
+// starts on it at once, and returns the wait for its answer, which must
+// run on a goroutine of its own (see await). progress, when not nil,
+// receives the call's progress events until the answer. The call's time,
+// as the page sees it, is the performance measure "cnn2snn-" + fn.
+func startCall(api js.Value, fn string, input js.Value, options map[string]any, progress func(stage string, fraction float64)) (answer func() (js.Value, error)) {
 	opts := js.ValueOf(options)
+	release := func() {}
 	if progress != nil {
 		cb := js.FuncOf(func(_ js.Value, args []js.Value) any {
 			if len(args) == 2 {
@@ -77,10 +81,30 @@ func callAPI(api js.Value, fn string, input js.Value, options map[string]any, pr
 			}
 			return nil
 		})
-		defer cb.Release()
+		release = cb.Release
 		setProperty(opts, "onProgress", cb)
 	}
-	return await(api.Call(fn, input, opts))
+	mark("cnn2snn-" + fn + "-start")
+	p := api.Call(fn, input, opts)
+	return func() (js.Value, error) {
+		defer release()
+		v, err := await(p)
+		measure("cnn2snn-"+fn, "cnn2snn-"+fn+"-start")
+		return v, err
+	}
+}
+
+// inputOf is the API's input for the named files: [{name, bytes}], the
+// bytes a File, Blob or Uint8Array.
+func inputOf(names []string, data []js.Value) js.Value {
+	input := js.Global().Get("Array").New()
+	for i, name := range names {
+		f := js.Global().Get("Object").New()
+		setProperty(f, "name", name)
+		setProperty(f, "bytes", data[i])
+		input.Call("push", f)
+	}
+	return input
 }
 
 // setProperty sets obj[key] = val. Vugu's js.Value.Set (and ValueOf)
@@ -91,13 +115,53 @@ func setProperty(obj js.Value, key string, val any) {
 	js.Global().Get("Reflect").Call("set", obj, key, val)
 }
 
-// decode copies a plain JavaScript object into a Go value through JSON.
-func decode(v js.Value, dst any) error {
-	text := js.Global().Get("JSON").Call("stringify", v).String()
-	if err := json.Unmarshal([]byte(text), dst); err != nil {
-		return fmt.Errorf("internal error: the converter's answer does not fit the page (%v); please report this", err)
+// The converter's answers cross from JavaScript to the page's Go code in
+// two parts. Their reports go as JSON text, made once in JavaScript
+// (jsonText) and decoded once here (decodeJSON); the same text is the
+// report download. Their bytes (the .fbz) never go through JSON, which
+// spells a Uint8Array {"0":137,"1":72,…}, twelve times its size (7 MB of
+// text for AkidaNet's .fbz): they stay a Uint8Array in JavaScript
+// (bytesOf), where the download's Blob is made, and the page reads only
+// their length.
+
+// jsonText is v's JSON, indented for people as the report downloads are:
+// a JavaScript string, not copied to Go. v must hold no binary data.
+func jsonText(v js.Value) js.Value {
+	return js.Global().Get("JSON").Call("stringify", v, nil, 2)
+}
+
+// decodeJSON copies JSON text (a JavaScript string) to Go and decodes it
+// into dst.
+func decodeJSON(text js.Value, dst any) error {
+	if text.Type() != js.TypeString {
+		return answerError(fmt.Errorf("a report is %s, not an object", text.Type()))
+	}
+	if err := json.Unmarshal([]byte(text.String()), dst); err != nil {
+		return answerError(err)
 	}
 	return nil
+}
+
+// bytesOf returns the Uint8Array property name of an answer.
+func bytesOf(answer js.Value, name string) (js.Value, error) {
+	b := answer.Get(name)
+	if !b.InstanceOf(js.Global().Get("Uint8Array")) {
+		return js.Value{}, answerError(fmt.Errorf("%s is %s, not a Uint8Array", name, b.Type()))
+	}
+	return b, nil
+}
+
+// stringOf returns the string property name of an answer.
+func stringOf(answer js.Value, name string) (string, error) {
+	s := answer.Get(name)
+	if s.Type() != js.TypeString {
+		return "", answerError(fmt.Errorf("%s is %s, not a string", name, s.Type()))
+	}
+	return s.String(), nil
+}
+
+func answerError(err error) error {
+	return fmt.Errorf("internal error: the converter's answer does not fit the page (%v); please report this", err)
 }
 
 // blobURL makes a blob: URL for a download of data (a Uint8Array or a
@@ -109,15 +173,10 @@ func blobURL(data js.Value, mime string) string {
 	return js.Global().Get("URL").Call("createObjectURL", blob).String()
 }
 
-// jsonBlobURL makes a blob: URL of v's JSON, indented for people.
-func jsonBlobURL(v js.Value) string {
-	return blobURL(js.Global().Get("JSON").Call("stringify", v, nil, 2), "application/json")
-}
-
 func revokeURL(url string) { js.Global().Get("URL").Call("revokeObjectURL", url) }
 
-// fetchBytes fetches a URL into a Uint8Array.
-func fetchBytes(url string) (js.Value, error) {
+// fetchBlob fetches a URL into a Blob.
+func fetchBlob(url string) (js.Value, error) {
 	resp, err := await(js.Global().Call("fetch", url))
 	if err != nil {
 		return js.Value{}, err
@@ -125,11 +184,7 @@ func fetchBytes(url string) (js.Value, error) {
 	if !resp.Get("ok").Bool() {
 		return js.Value{}, fmt.Errorf("%s: HTTP %d", url, resp.Get("status").Int())
 	}
-	buf, err := await(resp.Call("arrayBuffer"))
-	if err != nil {
-		return js.Value{}, err
-	}
-	return js.Global().Get("Uint8Array").New(buf), nil
+	return await(resp.Call("blob"))
 }
 
 // mark records a performance mark (visible in the browser's developer

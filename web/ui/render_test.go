@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -195,5 +196,30 @@ func TestRenderError(t *testing.T) {
 	}
 	if n := len(find(doc, "cnn2snn-blocks")) + len(find(doc, "cnn2snn-options")); n != 0 {
 		t.Errorf("%d result panes shown for a failed model", n)
+	}
+}
+
+// TestWarmUp: the warm-up's made-up report uses only fields the page
+// reads, every one of them, and its components build.
+func TestWarmUp(t *testing.T) {
+	dec := json.NewDecoder(strings.NewReader(warmUpReport))
+	dec.DisallowUnknownFields()
+	var r ConvertReport
+	if err := dec.Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Blocks) != 2 || r.Blocks[1].Incompatible[0] != "dense" || r.Rules["r"] == "" || r.InputScaling.Source != "option" ||
+		r.Keras.Layers[0].OutputShape.String() != "(None, 8, 8, 1)" || r.Akida.Layers[1].Params["weights_bits"] != 4 ||
+		r.Akida.Layers[0].Variables[0].Shape[3] != 4 || r.Summary == "" || r.FBZBytes != 100 {
+		t.Errorf("the warm-up report decodes to %+v", r)
+	}
+	var out bytes.Buffer
+	ctl := NewController(staticrender.New(&out).EventEnv(), js.Undefined(), "./")
+	pauses := 0
+	if err := ctl.warmUp(func() { pauses++ }); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() != 0 || ctl.Page.Report != nil || pauses != 2 {
+		t.Errorf("the warm-up rendered %d bytes or changed the page, with %d pauses", out.Len(), pauses)
 	}
 }

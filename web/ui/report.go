@@ -62,12 +62,6 @@ type Report struct {
 	Keras        *InspectReport    `json:"keras"` // the Keras model's layers, as inspect reports them
 }
 
-// ConvertResult is what convert resolves to (besides the .fbz bytes).
-type ConvertResult struct {
-	FileName string        `json:"file_name"`
-	Report   ConvertReport `json:"report"`
-}
-
 // ConvertReport is the check of a converted model and what it produced.
 type ConvertReport struct {
 	Report

@@ -11,7 +11,7 @@ import js "github.com/vugu/vugu/js"
 import "log"
 
 // Root is the whole converter page. The page is one drop target: files
-// dropped anywhere on it are opened as one model.
+// dropped anywhere on it are opened as one model (Controller.listen).
 type Root struct {
 	Ctl *Controller
 }
@@ -48,21 +48,7 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 	vgout.Out = append(vgout.Out, vgn) // root for output
 	vgn.AddAttrInterface("class", c.class())
 	vgn.AddAttrInterface("data-ready", c.ready())
-	vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
-		EventType: "dragover",
-		Func:      func(event vugu.DOMEvent) { c.Ctl.DragOver(event) },
-		// TODO: implement capture, etc. mostly need to decide syntax
-	})
-	vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
-		EventType: "dragleave",
-		Func:      func(event vugu.DOMEvent) { c.Ctl.DragLeave(event) },
-		// TODO: implement capture, etc. mostly need to decide syntax
-	})
-	vgn.DOMEventHandlerSpecList = append(vgn.DOMEventHandlerSpecList, vugu.DOMEventHandlerSpec{
-		EventType: "drop",
-		Func:      func(event vugu.DOMEvent) { c.Ctl.Drop(event) },
-		// TODO: implement capture, etc. mostly need to decide syntax
-	})
+	vgn.JSCreateHandler = vugu.JSValueFunc(func(value js.Value) { c.Ctl.listen(value) })
 	{
 		vgparent := vgn
 		_ = vgparent

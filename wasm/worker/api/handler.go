@@ -116,8 +116,9 @@ func methodNotAllowed(w http.ResponseWriter, r *http.Request, allowed ...string)
 // recoverPanic turns a panic anywhere below ServeHTTP into a 400 answer.
 // It is a 400, not a 500, because the only input is the request: a panic
 // means the converter met a file it does not handle, and the user's way out
-// is to report that file. Under GOOS=js an unrecovered panic would kill the
-// Go instance and leave the Worker's promise unanswered. The stack goes to
+// is to report that file. Under GOOS=js an unrecovered panic would end the
+// Go instance that serves every request of the isolate (the loader then
+// answers the requests in flight 500 and starts a new one). The stack goes to
 // stderr (the Worker's console, `wrangler tail`) for the bug report.
 func recoverPanic(w http.ResponseWriter, r *http.Request) {
 	if p := recover(); p != nil {

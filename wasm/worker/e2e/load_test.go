@@ -1,20 +1,29 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/wasm/worker/loadtest"
 )
 
-// checkLoad sends CNN2SNN_WORKER_LOAD requests (200 at concurrency 8 by
-// default) to /healthz and then converts AkidaNet 0.25 as many times (or
-// checks it, while the float model does not convert yet), requires every
-// answer to be right, and reports latency percentiles and workerd's
-// memory. Every request instantiates a new Go
-// runtime in workerd (syumai/workers' worker.mjs does), so /healthz
-// measures that fixed cost.
+// nodeBenchVar names the output of `go test -bench` of package api run
+// under GOOS=js in Node (make worker-test writes it): the same handler,
+// converter and WebAssembly engine (V8) as in workerd, without HTTP.
+const nodeBenchVar = "CNN2SNN_NODE_BENCH"
+
+// checkLoad sends CNN2SNN_WORKER_LOAD requests (200 by default) to
+// /healthz, /v1/inspect and /v1/convert of AkidaNet 0.25, one at a time
+// and then at the concurrency it gives (8 by default), requires every
+// answer to be the same as the first, and reports latency percentiles and
+// workerd's memory. The conversion's median one at a time is then set
+// beside the same conversion in Node.
 func checkLoad(t *testing.T, w *workerd, akidanet []byte) {
 	n, c := loadSize(t)
 	before, err := loadtest.ProcessMemory(w.pid)
@@ -23,38 +32,27 @@ func checkLoad(t *testing.T, w *workerd, akidanet []byte) {
 	}
 	t.Logf("workerd before the load: %v", before)
 
-	health := request{method: "GET", path: "/healthz"}
-	wantHealth := w.send(t, health)
-	heavy := request{method: "POST", path: "/v1/convert?filename=akidanet.h5", body: akidanet}
-	wantHeavy := w.send(t, heavy)
-	if wantHeavy.status != 200 {
-		t.Logf("AkidaNet 0.25 does not convert yet (%d): the load check runs /v1/check", wantHeavy.status)
-		heavy.path = "/v1/check?filename=akidanet.h5"
-		wantHeavy = w.send(t, heavy)
-	}
-	if wantHeavy.status != 200 {
-		t.Fatalf("AkidaNet: %v", wantHeavy)
-	}
+	var convertMedian time.Duration
 	for _, run := range []struct {
 		name string
 		r    request
-		want answer
 	}{
-		{"GET /healthz", health, wantHealth},
-		{fmt.Sprintf("POST %s (AkidaNet 0.25, %d bytes)", heavy.path, len(akidanet)), heavy, wantHeavy},
+		{"GET /healthz", request{method: "GET", path: "/healthz"}},
+		{fmt.Sprintf("POST /v1/inspect (AkidaNet 0.25, %d bytes)", len(akidanet)), request{method: "POST", path: "/v1/inspect?filename=akidanet.h5", body: akidanet}},
+		{fmt.Sprintf("POST /v1/convert (AkidaNet 0.25, %d bytes)", len(akidanet)), request{method: "POST", path: "/v1/convert?filename=akidanet.h5", body: akidanet}},
 	} {
-		// One request at a time gives the latency of a request; then the
-		// concurrent run. workerd runs an isolate's requests on one thread,
-		// so concurrent requests queue and their latency adds up.
+		want := w.send(t, run.r)
+		if want.status != 200 {
+			t.Fatalf("%s: %v", run.name, want)
+		}
+		// A few untimed requests first: workerd compiles WebAssembly
+		// functions as they are first called, as browsers do.
+		loadtest.Run(5, 1, func() error { return sendAndCompare(w, run.r, want) })
 		for _, c := range []int{1, c} {
-			n := n
-			if c == 1 {
-				n = max(1, n/10)
-			}
 			if err := loadtest.ResetPeak(w.pid); err != nil {
 				t.Fatalf("workerd peak memory: %v", err)
 			}
-			res := loadtest.Run(n, c, func() error { return sendAndCompare(w, run.r, run.want) })
+			res := loadtest.Run(n, c, func() error { return sendAndCompare(w, run.r, want) })
 			mem, err := loadtest.ProcessMemory(w.pid)
 			if err != nil {
 				t.Fatalf("workerd memory: %v", err)
@@ -63,8 +61,55 @@ func checkLoad(t *testing.T, w *workerd, akidanet []byte) {
 			if res.Failures > 0 {
 				t.Errorf("%s: %d of %d requests failed", run.name, res.Failures, res.Requests)
 			}
+			if strings.HasPrefix(run.name, "POST /v1/convert") && c == 1 {
+				convertMedian = res.Percentile(50)
+			}
 		}
 	}
+	compareWithNode(t, convertMedian)
+}
+
+// compareWithNode sets the median AkidaNet conversion in workerd beside
+// the same conversion in Node (BenchmarkConvertAkidaNet of package api).
+func compareWithNode(t *testing.T, workerd time.Duration) {
+	path := os.Getenv(nodeBenchVar)
+	if path == "" {
+		t.Logf("%s is not set: no comparison with Node (make worker-test makes one)", nodeBenchVar)
+		return
+	}
+	node, err := benchmarkTime(path, "BenchmarkConvertAkidaNet")
+	if err != nil {
+		t.Errorf("%s: %v", nodeBenchVar, err)
+		return
+	}
+	t.Logf("AkidaNet 0.25 /v1/convert, one at a time: p50 %v in workerd, %v in Node (the handler called in process): %.2f×",
+		workerd.Round(10*time.Microsecond), node.Round(10*time.Microsecond), float64(workerd)/float64(node))
+}
+
+// benchmarkTime reads the ns/op of a benchmark from `go test -bench`
+// output.
+func benchmarkTime(path, name string) (time.Duration, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 || !strings.HasPrefix(f[0], name+"-") && f[0] != name {
+			continue
+		}
+		for i := 2; i+1 < len(f); i++ {
+			if f[i+1] == "ns/op" {
+				ns, err := strconv.ParseFloat(f[i], 64)
+				if err != nil {
+					return 0, fmt.Errorf("%s: %v", name, err)
+				}
+				return time.Duration(ns), nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("no %s result in %s", name, path)
 }
 
 // sendAndCompare sends r and requires the same answer as want.
@@ -81,5 +126,4 @@ func sendAndCompare(w *workerd, r request, want answer) error {
 		return fmt.Errorf("answer %v differs from the first one", got)
 	}
 	return nil
-
 }

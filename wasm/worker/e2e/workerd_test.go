@@ -48,12 +48,24 @@ type workerd struct {
 // port, with extra environment variables, and stops it when the test ends.
 func startWorkerd(t *testing.T, env ...string) *workerd {
 	t.Helper()
+	return startWorkerdWith(t, fixtures.Repo(t, "wasm", "worker", "workerd.capnp"), env...)
+}
+
+// workerdBinary is the workerd to run; the test is skipped without one.
+func workerdBinary(t *testing.T) string {
 	bin := os.Getenv(workerdVar)
 	if bin == "" {
 		t.Skipf("skipped: set %s to the workerd binary to run the Worker in workerd (make worker-test does)", workerdVar)
 	}
-	config := fixtures.Repo(t, "wasm", "worker", "workerd.capnp")
-	if _, err := os.Stat(fixtures.Repo(t, "wasm", "worker", "build", "app.wasm")); err != nil {
+	return bin
+}
+
+// startWorkerdWith starts workerd with a capnp config whose modules are in
+// build/ beside it.
+func startWorkerdWith(t *testing.T, config string, env ...string) *workerd {
+	t.Helper()
+	bin := workerdBinary(t)
+	if _, err := os.Stat(filepath.Join(filepath.Dir(config), "build", "app.wasm")); err != nil {
 		t.Fatalf("the Worker is not built (%v); run make worker-build", err)
 	}
 	// The listening socket is opened here and handed to workerd (fd 3), so
@@ -138,6 +150,7 @@ func distDir(t *testing.T) string {
 // A request to send both to workerd and to the native handler.
 type request struct {
 	method, path, contentType, accept string
+	headers                           map[string]string
 	body                              []byte
 	chunked                           bool // no Content-Length
 }
@@ -172,6 +185,9 @@ func (r request) build(base string) *http.Request {
 	}
 	if r.contentType != "" {
 		req.Header.Set("Content-Type", r.contentType)
+	}
+	for k, v := range r.headers {
+		req.Header.Set(k, v)
 	}
 	if r.accept != "" {
 		req.Header.Set("Accept", r.accept)

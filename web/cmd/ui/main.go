@@ -47,10 +47,15 @@ func run(mount, base string) error {
 	ctl := ui.NewController(renderer.EventEnv(), js.Global().Get("cnn2snn"), base)
 	root := &ui.Root{Ctl: ctl}
 	ctl.Start()
+	// Each render is the performance measure "cnn2snn-render" (the
+	// browser's developer tools show it; make bench-web logs it).
+	perf := js.Global().Get("performance")
 	for ok := true; ok; ok = renderer.EventWait() {
+		perf.Call("mark", "cnn2snn-render-start")
 		if err := renderer.Render(env.RunBuild(root)); err != nil {
 			return err
 		}
+		perf.Call("measure", "cnn2snn-render", "cnn2snn-render-start")
 	}
 	return nil
 }
