@@ -4,6 +4,12 @@ GO ?= go
 GOROOT := $(shell $(GO) env GOROOT)
 WASM_ENV := GOOS=js GOARCH=wasm PATH="$(GOROOT)/lib/wasm:$$PATH"
 FUZZTIME ?= 10s
+# Minimizing each new interesting input for up to 2 s (or go test's default
+# 60 s) kept the FuzzOpen workers busy minimizing: its quadratic pass never
+# ends on inputs of a few KiB, and the executions stalled at dozens (issue
+# 13). A count bounds the minimization of every input, crashers included,
+# to that many executions.
+FUZZMINIMIZE ?= 200x
 # package:FuzzTarget pairs run briefly by `make test` and longer by `make fuzz`.
 FUZZ_TARGETS := core/hdf5:FuzzOpen core/keras:FuzzLoad core/akida/fbz:FuzzDecode core/npy:FuzzDecode core/infer:FuzzRunTFJS wasm/worker/api:FuzzHandler \
 	core/quantize:FuzzModel core/quantize:FuzzCalibrationBatch
@@ -34,12 +40,16 @@ test-go:
 test-wasm:
 	$(WASM_ENV) $(GO) test ./core/... ./wasm/ ./web/ui/
 
+# Each target's run ends with its executions per second (tools/fuzzrate.awk),
+# and all of them are listed again at the end.
 test-fuzz:
-	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	@set -o pipefail; rates=$$(mktemp); for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
 	  echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
-	  $(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s || exit 1; done
+	  $(GO) test ./$$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) 2>&1 | \
+	    awk -v target="$$pkg $$fn" -v rates="$$rates" -f tools/fuzzrate.awk || { rm -f $$rates; exit 1; }; done; \
+	echo "executions per second ($(FUZZTIME) each):"; cat $$rates; rm -f $$rates
 
-## bench-agreement: Akida-vs-Keras agreement figures of every convertible fixture (also part of make bench)
+## bench-agreement: Akida-vs-Keras agreement figures of every convertible fixture, Akida 1.0 and 2.0 (also part of make bench)
 bench-agreement:
 	$(GO) test ./core/verify -run '^$$' -bench Agreement -benchtime 1x
 
@@ -54,8 +64,8 @@ bench:
 
 ## bench-wasm: the headline benchmarks compiled to WebAssembly and run in Node (the browser's engine, V8)
 bench-wasm:
-	$(WASM_ENV) $(GO) test ./core/hdf5 ./core/keras ./core/akida/fbz ./core/quantize ./core/infer ./core/akida/sim -run '^$$' \
-	  -bench 'ReadAllWeights|CopyWeightBytes|Load/akidanet|Encode|Decode|QuantizeConvertEncodeAkidaNet|AkidaNetFloat|ForwardAkidaNet025' -benchmem
+	$(WASM_ENV) $(GO) test ./core/hdf5 ./core/keras ./core/akida/fbz ./core/quantize ./core/infer ./core/akida/sim ./core/convert ./core -run '^$$' \
+	  -bench 'ReadAllWeights|CopyWeightBytes|Load/akidanet|Encode|Decode|QuantizeConvertEncodeAkidaNet|AkidaNetFloat|ForwardAkidaNet025|ConvertEncodeV2ECG|ForwardV2ECG$$|ConvertQuantizeMLECG|FloatToAkida2' -benchmem
 
 ## generate: regenerate committed generated code (FlatBuffers, Vugu)
 generate: generate-fbz $(if $(wildcard web/web.mk),generate-web)
@@ -79,10 +89,12 @@ keras-testdata:
 	/usr/bin/python3 tools/kerasgen/make_testdata.py
 	$(GO) run ./tools/kerasgen/fuzzcorpus
 
-## convert-testdata: regenerate core/convert's project-made cnn2snn-quantized model and re-check the tests' hand arithmetic
-## (Debian python3-h5py, python3-numpy)
+## convert-testdata: regenerate core/convert's project-made cnn2snn-quantized model, re-check the tests' hand arithmetic,
+## and regenerate the small quantizeml models of core/keras and core/convert (Debian python3-h5py, python3-numpy)
 convert-testdata:
 	cd core/convert/testdata && /usr/bin/python3 make_cnn2snn_tiny.py && /usr/bin/python3 hand_values.py
+	/usr/bin/python3 tools/qmlgen/make_qml_testdata.py
+	/usr/bin/python3 tools/qmlgen/make_qml_convert_testdata.py
 
 clean:
 	rm -rf bin dist build wasm/worker/build artifacts

@@ -3,6 +3,8 @@ package core
 import (
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -23,7 +25,7 @@ func fixture(t *testing.T, dir, name string) File {
 // withTestQuantizer is the pipeline with modeltest.Quantize standing in for
 // core/quantize, honouring the bit widths.
 func withTestQuantizer() pipeline {
-	return pipeline{load: keras.Load, quantize: func(m *keras.Model, bits QuantizeOptions, _ []byte) (*keras.Model, *quantize.Report, error) {
+	return pipeline{load: keras.Load, quantize: func(m *keras.Model, bits QuantizeOptions, _ []byte, _ int) (*keras.Model, *quantize.Report, error) {
 		return modeltest.Quantize(m, bits.Weights, bits.Activations, bits.InputWeights), nil, nil
 	}}
 }
@@ -42,6 +44,13 @@ func TestDetectKind(t *testing.T) {
 		{[]File{{Name: "model", Data: fbzFile.Data}}, KindFBZ}, // recognised by its content
 		{[]File{{Name: "model.json", Data: []byte(`{"format": "layers-model"}`)}, {Name: "group1-shard1of1.bin", Data: []byte{1}}}, KindKeras},
 		{[]File{{Name: "x", Data: []byte("not a model")}}, KindKeras}, // keras.Load explains it
+		// Content before names (issue 13).
+		{[]File{{Name: "model.keras", Data: h5.Data}}, KindKeras},       // an .h5 named .keras
+		{[]File{{Name: "model.fbz", Data: h5.Data}}, KindKeras},         // a Keras file named .fbz
+		{[]File{{Name: "model.h5", Data: fbzFile.Data}}, KindFBZ},       // an .fbz named .h5
+		{[]File{{Name: "model.fbz", Data: []byte("damaged")}}, KindFBZ}, // Summarize says what is wrong
+		{[]File{{Name: "model.json", Data: []byte(`"{\"class_name\": \"Sequential\"}"`)}}, KindKeras},
+		{[]File{{Name: "model.json", Data: []byte(`{"modelTopology": {}}`)}, {Name: "group1-shard1of1", Data: []byte{1, 2, 3, 4}}}, KindKeras},
 	} {
 		if got := DetectKind(c.files); got != c.want {
 			t.Errorf("%d files (%v…): %s, want %s", len(c.files), names(c.files), got, c.want)
@@ -71,8 +80,64 @@ func TestInspect(t *testing.T) {
 	}
 }
 
+// An Akida model is told by its content, not its name: inspect, check and
+// convert of an .fbz without its extension say what it is (before issue
+// 13, "this is not a Keras model file").
+func TestAkidaModelByContent(t *testing.T) {
+	files := []File{{Name: "download", Data: fixtures.ReadShared(t, "akida", "v233_ei_pose_fc.fbz")}}
+	_, errInspect := Inspect(files)
+	_, errCheck := Check(files, Options{})
+	_, errConvert := Convert(files, Options{})
+	for what, err := range map[string]error{"inspect": errInspect, "check": errCheck, "convert": errConvert} {
+		var fe *keras.FormatError
+		if !errors.Is(err, keras.ErrAkidaModel) || !errors.As(err, &fe) || fe.File != "download" || err.Error() != keras.ErrAkidaModel.Error() {
+			t.Errorf("%s: %v, want keras.ErrAkidaModel about download", what, err)
+		}
+	}
+}
+
+// How the files were read is a warning of every report: the inspect
+// report's, and the check and convert reports' before the converter's.
+func TestLoadWarningsInReports(t *testing.T) {
+	dir := fixtures.Repo(t, "core", "keras", "testdata", "keras2_double_encoded")
+	files := []File{readFile(t, dir, "model.json"), readFile(t, dir, "model_weights.h5")}
+	want := "model.json: the file holds the model's JSON inside a JSON string (as json.dump(model.to_json(), f) writes it); " +
+		"it was read as the JSON it holds. Write the JSON itself: open(\"model.json\", \"w\").write(model.to_json())"
+	inspect, err := Inspect(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(inspect.Warnings, []string{want}) {
+		t.Errorf("inspect warnings %q", inspect.Warnings)
+	}
+	check, err := Check(files, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(check.Warnings) == 0 || check.Warnings[0] != want || !slices.Equal(check.Keras.Warnings, []string{want}) {
+		t.Errorf("check warnings %q, keras report warnings %q", check.Warnings, check.Keras.Warnings)
+	}
+	// The JSON of a plain file has no "warnings" key in its inspect report.
+	plain, err := Inspect([]File{fixture(t, "keras", "float_ecg_cnn_bn_keras2.15.h5")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := json.Marshal(plain); strings.Contains(string(b), `"warnings"`) {
+		t.Errorf("a plain file's inspect report has warnings: %s", b)
+	}
+}
+
+func readFile(t *testing.T, dir, name string) File {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return File{Name: name, Data: b}
+}
+
 func TestCheckJSONShape(t *testing.T) {
-	r, err := Check([]File{fixture(t, "keras", "quantizeml_ecg_cnn_i8_w8_a8_keras2.15.h5")}, Options{})
+	r, err := Check([]File{fixture(t, "keras", "quantizeml_ecg_cnn_i8_w8_a8_keras2.15.h5")}, Options{Target: "v1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +162,7 @@ func TestCheckJSONShape(t *testing.T) {
 		j.Blocks[0].AkidaType != "InputConvolutional" || !slices.Equal(j.Blocks[0].KerasLayers, []string{"input_1", "conv2d", "max_pooling2d", "re_lu"}) {
 		t.Errorf("json %s", b)
 	}
-	if d := j.Diagnostics[0]; d.Layer != "re_lu" || d.Rule != "qml-relu-unbounded" || d.Message != "re_lu: in AkidaVersion.v1, unbounded QuantizedReLU is not supported." {
+	if d := j.Diagnostics[1]; d.Layer != "re_lu" || d.Rule != "qml-relu-unbounded" || d.Message != "re_lu: in AkidaVersion.v1, unbounded QuantizedReLU is not supported." {
 		t.Errorf("first diagnostic %+v", d)
 	}
 	for _, key := range []string{`"layer":`, `"rule":`, `"message":`, `"input_scaling"`} {
@@ -189,7 +254,9 @@ func TestOptionErrors(t *testing.T) {
 }
 
 func TestPanicsBecomeErrors(t *testing.T) {
-	p := pipeline{load: keras.Load, quantize: func(*keras.Model, QuantizeOptions, []byte) (*keras.Model, *quantize.Report, error) { panic("boom") }}
+	p := pipeline{load: keras.Load, quantize: func(*keras.Model, QuantizeOptions, []byte, int) (*keras.Model, *quantize.Report, error) {
+		panic("boom")
+	}}
 	_, err := p.convert([]File{fixture(t, "keras", "float_ecg_cnn_bn_keras2.15.h5")}, Options{})
 	if err == nil || err.Error() != "internal error in quantize: boom — please report this with the model file" {
 		t.Errorf("error %v", err)
@@ -263,7 +330,7 @@ func TestReportsCarryTheKerasLayers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Convert([]File{fixture(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")}, Options{})
+	_, err = Convert([]File{fixture(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")}, Options{Target: "v1"})
 	var refused *ModelError
 	if !errors.As(err, &refused) {
 		t.Fatalf("mobilenet: %v, want a *ModelError", err)
@@ -282,5 +349,23 @@ func TestReportsCarryTheKerasLayers(t *testing.T) {
 	}
 	if !strings.Contains(string(b), `"keras":{"format":"keras-weights-h5+json"`) {
 		t.Errorf("check JSON lacks the keras report: %.300s", b)
+	}
+}
+
+// Convert's steps name the Akida version converted to: a quantizeml model
+// becomes Akida 2.0 layers.
+func TestConvertStepsNameAkida2(t *testing.T) {
+	res, err := Convert([]File{{Name: "ecg.h5", Data: fixtures.ReadShared(t, "keras", "quantizeml_ecg_cnn_i8_w8_a8_keras2.15.h5")}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`loaded keras2-h5 model "model": 19 layers, 177485 parameters`,
+		"the model is already quantized (quantizeml): no quantization",
+		"converted to 6 Akida 2.0 layers",
+		"encoded the .fbz file: 212262 bytes, akida version 2.19.1",
+	}
+	if !slices.Equal(res.Report.Steps, want) {
+		t.Errorf("steps %q\nwant %q", res.Report.Steps, want)
 	}
 }

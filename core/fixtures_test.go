@@ -155,9 +155,10 @@ func TestKeras20PairConverts(t *testing.T) {
 
 // TestMobileNetFixtureDiagnostics: DepthwiseConv2D (and the
 // BatchNormalization after it, which has no layer to fold into) and
-// AveragePooling2D have no Akida 1.0 equivalent.
+// AveragePooling2D have no Akida 1.0 equivalent. (By default the model
+// converts to Akida 2.0: TestFloatModelsDefaultToAkida2.)
 func TestMobileNetFixtureDiagnostics(t *testing.T) {
-	_, err := Convert([]File{{Name: "vww.h5", Data: fixtures.ReadShared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")}}, Options{})
+	_, err := Convert([]File{{Name: "vww.h5", Data: fixtures.ReadShared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")}}, Options{Target: "v1"})
 	var me *ModelError
 	if !errors.As(err, &me) {
 		t.Fatalf("error %v", err)
@@ -175,7 +176,8 @@ func TestMobileNetFixtureDiagnostics(t *testing.T) {
 			compat.Diagnostic{Layer: dw, Rule: "unsupported-layer", Message: "Layer " + dw + " of type DepthwiseConv2D is not supported for Akida conversion"},
 			compat.Diagnostic{Layer: bn, Rule: "unsupported-layer", Message: "Layer " + bn + " of type BatchNormalization is not supported for Akida conversion"},
 			compat.Diagnostic{Layer: name("activation", 2*i+1), Rule: "two-activations", Message: fmt.Sprintf(
-				"A neural layer is required between the two activation layers '%s' and '%s'.", name("activation", 2*i), name("activation", 2*i+1))})
+				"A neural layer is required between the two activation layers '%s' and '%s'.", name("activation", 2*i), name("activation", 2*i+1))},
+		)
 	}
 	want = append(want, compat.Diagnostic{Layer: "average_pooling2d", Rule: "unsupported-layer", Message: "Layer average_pooling2d of type AveragePooling2D is not supported for Akida conversion"})
 	if !slices.Equal(me.Report.Diagnostics, want) {

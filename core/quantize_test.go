@@ -103,7 +103,7 @@ func TestQuantizeOptionsReachTheQuantizer(t *testing.T) {
 // the converter's complaints about the layers it left float are dropped.
 func TestQuantizeProblemsInReports(t *testing.T) {
 	tanh := func(js string) string { return strings.Replace(js, `"relu"`, `"tanh"`, 1) }
-	r, err := Check(sequentialDense(t, tanh), Options{})
+	r, err := Check(sequentialDense(t, tanh), Options{Target: "v1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestQuantizeProblemsInReports(t *testing.T) {
 		t.Errorf("steps %q", r.Steps)
 	}
 
-	_, err = Convert(sequentialDense(t, tanh), Options{})
+	_, err = Convert(sequentialDense(t, tanh), Options{Target: "v1"})
 	var me *ModelError
 	if !errors.As(err, &me) || err.Error() != want[0].Message || !slices.Equal(me.Report.Diagnostics, want) ||
 		!slices.Equal(me.Err.Diagnostics, want) || me.Report.Quantization == nil {
@@ -143,7 +143,7 @@ func TestCalibrationFailure(t *testing.T) {
 	}
 	files[1].Data = bin
 	want := `cannot calibrate the unbounded ReLUs (dense_relu/relu) of model "sequential_dense": the outputs of ReLU dense_relu/relu on the calibration batch are not finite (+Inf); check the model's weights and the calibration inputs; give a calibration batch of model inputs (a .npy file, batch first) or set max_value on these ReLUs`
-	r, err := Check(files, Options{})
+	r, err := Check(files, Options{Target: "v1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestCalibrationFailure(t *testing.T) {
 		r.Quantization.Calibration.Error != want {
 		t.Errorf("warnings %q", r.Warnings)
 	}
-	if _, err := Convert(files, Options{}); err == nil || err.Error() != want {
+	if _, err := Convert(files, Options{Target: "v1"}); err == nil || err.Error() != want {
 		t.Errorf("convert: %v", err)
 	}
 }

@@ -44,6 +44,31 @@ type CheckReport struct {
 	// activations, folded BatchNormalization, quantized layers, ReLU
 	// max_values and their calibration); nil for a model already quantized.
 	Quantization *quantize.Report `json:"quantization,omitempty"`
+	// TargetReason says why the target was chosen, when the user did not
+	// give it (a float model) or re-quantization decided it.
+	TargetReason string `json:"target_reason,omitempty"`
+	// Verdicts are, for a float model whose target was not given, each
+	// target's verdict side by side: Akida 1.0 first, then Akida 2.0 (a
+	// conversion that Akida 1.0 accepts does not compute Akida 2.0's).
+	Verdicts []Verdict `json:"verdicts,omitempty"`
+}
+
+// Verdict is one target's verdict on a float model: whether it converts
+// once quantized for that target, and its problems.
+type Verdict struct {
+	Target       string              `json:"target"`
+	Compatible   bool                `json:"compatible"`
+	Blocks       []compat.Block      `json:"blocks"`
+	Diagnostics  []compat.Diagnostic `json:"diagnostics"`
+	Rules        map[string]string   `json:"rules"`
+	Warnings     []string            `json:"warnings"`
+	Quantization *quantize.Report    `json:"quantization,omitempty"`
+}
+
+// verdictOf keeps a report's verdict.
+func verdictOf(r CheckReport) Verdict {
+	return Verdict{Target: r.Target, Compatible: r.Compatible, Blocks: r.Blocks, Diagnostics: r.Diagnostics,
+		Rules: r.Rules, Warnings: r.Warnings, Quantization: r.Quantization}
 }
 
 // ConvertReport is the CheckReport of a converted model plus what the
@@ -78,6 +103,10 @@ type ConvertResult struct {
 	// model, Keras itself for a model given quantized.
 	Keras     *keras.Model `json:"-"`
 	Quantized *keras.Model `json:"-"`
+	// QuantizedBlocks are the converter's blocks on Quantized (the
+	// report's Blocks list the user's layers instead, folded ones
+	// included), which pair the Keras and Akida 2.0 layers for Verify.
+	QuantizedBlocks []compat.Block `json:"-"`
 }
 
 // SummaryReport describes an Akida model read from an .fbz file.
@@ -108,7 +137,7 @@ func checkReport(r *convert.Report, steps []string) CheckReport {
 		}
 	}
 	return CheckReport{
-		Model: r.Model, Compatible: r.Compatible, Origin: r.Origin, Target: r.Target,
+		Model: r.Model, Compatible: r.Compatible, Origin: r.Origin, Target: string(r.Target),
 		InputScaling: r.InputScaling, Blocks: r.Blocks, Diagnostics: r.Diagnostics,
 		Rules: rules, Steps: steps, Warnings: append([]string{}, r.Warnings...),
 	}

@@ -1,6 +1,9 @@
 package core
 
 import (
+	"fmt"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/convert"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/verify"
 )
@@ -62,6 +65,19 @@ func (p pipeline) verify(files []File, o Options, vo VerifyOptions) (report *Ver
 // Akida model, the Keras model the converter received, and the model as
 // loaded when it was float (a model given quantized has no float figure).
 func verifyModels(res *ConvertResult) (verify.Models, error) {
+	if res.Report.Origin == convert.OriginQuantizeML || res.Model.IPVersion() == string(akida.IPv2) {
+		// Akida 2.0: the quantizeml model (given, or quantized from the
+		// float one) against its Akida 2.0 layers, paired by the
+		// converter's blocks on it.
+		if res.Model.IPVersion() != string(akida.IPv2) {
+			return verify.Models{}, fmt.Errorf("verify compares a quantizeml model with its Akida 2.0 conversion, and this one was converted for the target %s: choose the target v2 (Akida 2.0) to verify it", res.Report.Target)
+		}
+		blocks := res.QuantizedBlocks
+		if blocks == nil {
+			blocks = res.Report.Blocks
+		}
+		return verify.Models{Quantized: res.Quantized, Akida: res.Model, Blocks: blocks}, nil
+	}
 	scaling := res.Report.InputScaling
 	if scaling == nil || res.Quantized == nil { // the legacy path always sets them
 		return verify.Models{}, internalError("verify", "the conversion reports no input scaling or no quantized Keras model")

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/convert"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/fixtures"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
@@ -110,8 +111,8 @@ func TestVerifyFloatModel(t *testing.T) {
 func TestVerifyErrors(t *testing.T) {
 	// A model that does not convert: Convert's error, with its report.
 	vww := []File{{Name: "vww.h5", Data: fixtures.ReadShared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")}}
-	_, err := Verify(vww, Options{}, VerifyOptions{})
-	_, convertErr := Convert(vww, Options{})
+	_, err := Verify(vww, Options{Target: "v1"}, VerifyOptions{})
+	_, convertErr := Convert(vww, Options{Target: "v1"})
 	var me *ModelError
 	if !errors.As(err, &me) || err.Error() != convertErr.Error() || len(me.Report.Diagnostics) != 40 {
 		t.Errorf("error %v, want Convert's %v", err, convertErr)
@@ -225,5 +226,46 @@ func keras20Pair(t *testing.T) []File {
 	return []File{
 		{Name: "keras2.0_conv2d_model.json", Data: fixtures.ReadShared(t, "keras", "keras2.0_conv2d_model.json")},
 		{Name: "keras2.0_conv2d_model_weights.h5", Data: fixtures.ReadShared(t, "keras", "keras2.0_conv2d_model_weights.h5")},
+	}
+}
+
+// A quantizeml model is verified against its Akida 2.0 conversion, its
+// layers paired by the conversion's blocks (core/verify's v2 tests check
+// the figures of every quantizeml model).
+func TestVerifyQuantizeMLModel(t *testing.T) {
+	files := []File{{Name: "ecg.h5", Data: fixtures.ReadShared(t, "keras", "quantizeml_ecg_cnn_i8_w8_a8_keras2.15.h5")}}
+	var stages []string
+	o := Options{Progress: func(stage string, f float64) { stages = append(stages, stage) }}
+	r, err := Verify(files, o, VerifyOptions{Samples: 2, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, l := range r.Layers {
+		names = append(names, l.Name+"←"+l.Keras)
+	}
+	if want := []string{"conv2d←re_lu", "conv2d_1←re_lu_1", "conv2d_2←re_lu_2", "dense←re_lu_3", "dense_1←dense_1", "dequantizer←dequantizer"}; !slices.Equal(names, want) {
+		t.Errorf("layers %v, want %v", names, want)
+	}
+	if r.Target != "v2" || !r.Proved || r.Samples != 2 || r.Seed != 7 || r.FloatTop1Agreement != nil || r.OutputAgreement != 1 {
+		t.Errorf("target %q, proved %v, %d samples, seed %d, float top-1 %v, top-1 %v", r.Target, r.Proved, r.Samples, r.Seed, r.FloatTop1Agreement, r.OutputAgreement)
+	}
+	if want := []string{"load", "quantize", "convert", "encode", "verify", "verify", "done"}; !slices.Equal(stages, want) {
+		t.Errorf("stages %v, want %v", stages, want)
+	}
+}
+
+// verifyModels refuses a quantizeml model converted for Akida 1.0: the
+// comparison pairs quantizeml's layers with Akida 2.0 layers only.
+func TestVerifyModelsQuantizeMLForV1(t *testing.T) {
+	v1 := &akida.Model{}
+	if err := v1.Add(akida.NewInputData("input", akida.DefaultInputData())); err != nil {
+		t.Fatal(err)
+	}
+	res := &ConvertResult{Model: v1}
+	res.Report.Origin, res.Report.Target = convert.OriginQuantizeML, "v1"
+	_, err := verifyModels(res)
+	if want := "verify compares a quantizeml model with its Akida 2.0 conversion, and this one was converted for the target v1: choose the target v2 (Akida 2.0) to verify it"; err == nil || err.Error() != want {
+		t.Errorf("error %v, want %s", err, want)
 	}
 }

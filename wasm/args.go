@@ -67,29 +67,32 @@ func fileFrom(v any) (core.File, error) {
 	return core.File{Name: name, Data: data}, nil
 }
 
-// optionNames lists the options for error messages. onProgress is taken
-// out by the JavaScript side before the rest is copied. verify takes
-// verifyOptionNames too.
-const (
-	optionNames       = "inputScaling, inputIsImage, quantize, calibration, target, akidaVersion, onProgress"
-	verifyOptionNames = "samples, seed"
-)
+// verifyOptionNames are verify's own options, after the conversion's.
+const verifyOptionNames = "samples, seed"
 
-// optionList names the options of a call for its error messages.
+// optionList names the options of a call for its error messages: the JS
+// names of core.OptionTable, and onProgress (taken out by the JavaScript
+// side before the rest is copied); verify takes verifyOptionNames too.
 func optionList(call string) string {
-	if call == "verify" {
-		return optionNames + ", " + verifyOptionNames
+	var names []string
+	for _, opt := range core.OptionTable() {
+		names = append(names, opt.JS)
 	}
-	return optionNames
+	list := strings.Join(names, ", ") + ", onProgress"
+	if call == "verify" {
+		return list + ", " + verifyOptionNames
+	}
+	return list
 }
 
-// optionsFrom reads the options object:
+// optionsFrom reads the options object, whose keys are the JS names of
+// core.OptionTable (read by its parsers):
 //
+//	target        "v1" (Akida 1.0) or "v2" (Akida 2.0)
 //	inputScaling  [scale, offset]
 //	inputIsImage  boolean
 //	quantize      {weights, activations, inputWeights}: bit widths for a float model
 //	calibration   Uint8Array: a .npy of sample inputs for the quantizer
-//	target        "v1" (Akida 1.0) or "v2" (Akida 2.0)
 //	akidaVersion  the akida version string written in the .fbz
 //
 // null or undefined means the default. Unknown keys are an error, so a
@@ -110,36 +113,13 @@ func optionsFrom(call string, v any) (core.Options, error) {
 			continue // null or undefined means "the default"
 		}
 		var err error
-		switch key {
-		case "inputScaling":
-			o.InputScaling, err = inputScalingFrom(val)
-		case "inputIsImage":
-			b, ok := val.(bool)
-			if !ok {
-				err = fmt.Errorf("must be true or false; got %s", describe(val))
-			}
-			o.InputIsImage = &b
-		case "quantize":
-			o.Quantize, err = bitsFrom(val)
-		case "calibration":
-			b, ok := val.([]byte)
-			if !ok {
-				err = fmt.Errorf("must be the bytes of a .npy file (a Uint8Array); got %s", describe(val))
-			}
-			o.Calibration = b
-		case "target":
-			o.Target, err = targetFrom(val)
-		case "akidaVersion":
-			s, ok := val.(string)
-			if !ok {
-				err = fmt.Errorf("must be a version string such as \"2.19.1\"; got %s", describe(val))
-			}
-			o.AkidaVersion = s
-		case "onProgress":
+		if opt, ok := core.LookupOption(key); ok && opt.JS == key {
+			err = opt.SetJS(&o, val)
+		} else if key == "onProgress" {
 			// Handled by the JavaScript side; reaching here means it was
 			// not a function.
 			err = fmt.Errorf("must be a function (stage, fraction) => …; got %s", describe(val))
-		default:
+		} else {
 			err = fmt.Errorf("is not an option; the options are %s", optionList(call))
 		}
 		if err != nil {
@@ -203,53 +183,6 @@ func verifyOptionsFrom(v any) (core.Options, core.VerifyOptions, error) {
 	return o, vo, err
 }
 
-func inputScalingFrom(v any) (*[2]float64, error) {
-	arr, ok := v.([]any)
-	if ok && len(arr) == 2 {
-		scale, ok1 := finite(arr[0])
-		offset, ok2 := finite(arr[1])
-		if ok1 && ok2 {
-			return &[2]float64{scale, offset}, nil
-		}
-	}
-	return nil, fmt.Errorf("must be [scale, offset], two numbers, e.g. [255, 0] for 8-bit images; got %s", describe(v))
-}
-
-// bitsFrom reads {weights, activations, inputWeights}. The converter checks
-// which widths Akida allows; here only the form is checked.
-func bitsFrom(v any) (core.QuantizeOptions, error) {
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return core.QuantizeOptions{}, fmt.Errorf("must be an object {weights, activations, inputWeights} of bit widths, e.g. {weights: 4, activations: 4, inputWeights: 8}; got %s", describe(v))
-	}
-	var b core.QuantizeOptions
-	fields := map[string]*int{"weights": &b.Weights, "activations": &b.Activations, "inputWeights": &b.InputWeights}
-	for _, key := range sortedKeys(obj) {
-		dst, known := fields[key]
-		if !known {
-			return core.QuantizeOptions{}, fmt.Errorf("has no field %q; its fields are weights, activations, inputWeights", key)
-		}
-		if obj[key] == nil {
-			continue
-		}
-		n, ok := finite(obj[key])
-		if !ok || n != math.Trunc(n) || n < 1 || n > 32 {
-			return core.QuantizeOptions{}, fmt.Errorf("%s must be a whole number of bits such as 4 or 8; got %s", key, describe(obj[key]))
-		}
-		*dst = int(n)
-	}
-	return b, nil
-}
-
-func targetFrom(v any) (string, error) {
-	s, _ := v.(string)
-	switch s {
-	case "v1", "v2":
-		return s, nil
-	}
-	return "", fmt.Errorf("must be \"v1\" (Akida 1.0) or \"v2\" (Akida 2.0); got %s", describe(v))
-}
-
 // function stands for a JavaScript function found where data was expected.
 type function struct{}
 
@@ -259,33 +192,12 @@ func finite(v any) (float64, bool) {
 }
 
 // describe names a value in an error message the way a JavaScript user
-// thinks of it.
+// thinks of it (core.Describe, and functions).
 func describe(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return "nothing (null or undefined)"
-	case bool:
-		return fmt.Sprintf("the boolean %v", v)
-	case float64:
-		return fmt.Sprintf("the number %v", v)
-	case string:
-		if len(v) > 40 {
-			v = v[:40] + "…"
-		}
-		return fmt.Sprintf("the string %q", v)
-	case []byte:
-		return fmt.Sprintf("a Uint8Array of %d bytes", len(v))
-	case []any:
-		return fmt.Sprintf("an array of %d items", len(v))
-	case function:
+	if _, ok := v.(function); ok {
 		return "a function"
-	case map[string]any:
-		if len(v) == 0 {
-			return "an empty object"
-		}
-		return "an object with keys " + strings.Join(sortedKeys(v), ", ")
 	}
-	return fmt.Sprintf("a %T", v)
+	return core.Describe(v)
 }
 
 func sortedKeys(m map[string]any) []string {

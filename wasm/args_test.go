@@ -90,7 +90,7 @@ func TestOptionsFromErrors(t *testing.T) {
 	}{
 		{"v1", `cnn2snn.check: options must be an object such as {target: "v1"}; got the string "v1"`},
 		{map[string]any{"inputscaling": []any{1.0, 0.0}},
-			"cnn2snn.check: option inputscaling is not an option; the options are inputScaling, inputIsImage, quantize, calibration, target, akidaVersion, onProgress"},
+			"cnn2snn.check: option inputscaling is not an option; the options are target, inputScaling, inputIsImage, quantize, outputBits, perTensorActivations, inputDtype, calibration, calibrationSamples, calibrationBatchSize, calibrationEpochs, akidaVersion, onProgress"},
 		{map[string]any{"inputScaling": []any{255.0}},
 			"cnn2snn.check: option inputScaling must be [scale, offset], two numbers, e.g. [255, 0] for 8-bit images; got an array of 1 items"},
 		{map[string]any{"inputScaling": []any{"255", 0.0}},
@@ -165,7 +165,7 @@ func TestVerifyOptionsFromErrors(t *testing.T) {
 		// The convert options are read as convert reads them; an unknown
 		// one lists verify's own too.
 		{map[string]any{"sample": 4.0},
-			"cnn2snn.verify: option sample is not an option; the options are inputScaling, inputIsImage, quantize, calibration, target, akidaVersion, onProgress, samples, seed"},
+			"cnn2snn.verify: option sample is not an option; the options are target, inputScaling, inputIsImage, quantize, outputBits, perTensorActivations, inputDtype, calibration, calibrationSamples, calibrationBatchSize, calibrationEpochs, akidaVersion, onProgress, samples, seed"},
 		{map[string]any{"samples": 2.0, "target": "v3"},
 			`cnn2snn.verify: option target must be "v1" (Akida 1.0) or "v2" (Akida 2.0); got the string "v3"`},
 	}
@@ -177,7 +177,7 @@ func TestVerifyOptionsFromErrors(t *testing.T) {
 	}
 	// samples and seed are verify's alone.
 	_, err := optionsFrom("convert", map[string]any{"samples": 4.0})
-	if want := "cnn2snn.convert: option samples is not an option; the options are inputScaling, inputIsImage, quantize, calibration, target, akidaVersion, onProgress"; err == nil || err.Error() != want {
+	if want := "cnn2snn.convert: option samples is not an option; the options are target, inputScaling, inputIsImage, quantize, outputBits, perTensorActivations, inputDtype, calibration, calibrationSamples, calibrationBatchSize, calibrationEpochs, akidaVersion, onProgress"; err == nil || err.Error() != want {
 		t.Errorf("convert with samples: %v", err)
 	}
 }

@@ -2,8 +2,9 @@ package akida
 
 // Layer constructors. Each layer type has an options struct and a Default…
 // function returning it filled with the defaults of akida's Python
-// constructor (fbz-format.md §8.3 for Akida 1.0, §5.3 for Akida 2.0), so a
-// caller sets only what differs:
+// constructor (fbz-format.md §8.3 for Akida 1.0, §5.3 for Akida 2.0;
+// Concatenate and Dequantizer take none, the Quantizer documents none), so
+// a caller sets only what differs:
 //
 //	o := akida.DefaultConvolutional()
 //	o.KernelSize, o.Filters, o.WeightsBits, o.ActBits = [2]int{3, 3}, 32, 4, 4
@@ -35,6 +36,15 @@ func NewInputData(name string, o InputDataOptions) *Layer {
 	l.Params.Set("input_bits", int32(o.InputBits))
 	l.Params.Set("input_signed", boolParam(o.Signed))
 	return l
+}
+
+// NewInputDataV2 returns the InputData cnn2snn 2.19 builds on the
+// quantizeml path (conversion-v2.md §2.1): akida 2.19's wrapper takes no
+// input_signed argument and stores input_signed = 1 when input_bits > 4,
+// else 0. inputShape is (x, y, channels), the Keras input shape left-padded
+// with 1s to three dimensions.
+func NewInputDataV2(name string, inputShape [3]int, inputBits int) *Layer {
+	return NewInputData(name, InputDataOptions{InputShape: inputShape, InputBits: inputBits, Signed: inputBits > 4})
 }
 
 // ConvolutionalOptions are the arguments of akida.Convolutional and
@@ -286,7 +296,12 @@ func NewConv2DTranspose(name string, o TransposeOptions) *Layer {
 	return l
 }
 
-// NewDepthwiseConv2DTranspose returns a DepthwiseConv2DTranspose layer.
+// DefaultDepthwiseConv2DTranspose returns DepthwiseConv2DTranspose's
+// defaults (those of Conv2DTranspose).
+func DefaultDepthwiseConv2DTranspose() TransposeOptions { return DefaultConv2DTranspose() }
+
+// NewDepthwiseConv2DTranspose returns a DepthwiseConv2DTranspose layer;
+// o.Filters is unused.
 func NewDepthwiseConv2DTranspose(name string, o TransposeOptions) *Layer {
 	l := &Layer{Name: name, Type: DepthwiseConv2DTranspose}
 	setTranspose(&l.Params, o)
@@ -324,7 +339,12 @@ func NewBufferTempConv(name string, o BufferTempConvOptions) *Layer {
 	return l
 }
 
-// NewDepthwiseBufferTempConv returns a DepthwiseBufferTempConv layer.
+// DefaultDepthwiseBufferTempConv returns DepthwiseBufferTempConv's defaults
+// (those of BufferTempConv).
+func DefaultDepthwiseBufferTempConv() BufferTempConvOptions { return DefaultBufferTempConv() }
+
+// NewDepthwiseBufferTempConv returns a DepthwiseBufferTempConv layer;
+// o.Filters is unused.
 func NewDepthwiseBufferTempConv(name string, o BufferTempConvOptions) *Layer {
 	l := &Layer{Name: name, Type: DepthwiseBufferTempConv}
 	setBufferTempConv(&l.Params, o)
@@ -380,6 +400,43 @@ func NewConcatenate(name string) *Layer {
 // NewDequantizer returns a Dequantizer layer (no parameters).
 func NewDequantizer(name string) *Layer {
 	return &Layer{Name: name, Type: Dequantizer}
+}
+
+// StatefulRecurrentOptions are the arguments of akida.StatefulRecurrent
+// (Akida Pico). Downshape and Upshape are in its wrapper's source, not in
+// the signature the docs print (fbz-format.md §5.3).
+type StatefulRecurrentOptions struct {
+	StatefulChannels  int
+	OutputChannels    int
+	Subsample         int
+	Downshape         int
+	Upshape           int
+	Activation        ActivationType
+	InternalStateBits int
+	Bits
+}
+
+// DefaultStatefulRecurrent returns StatefulRecurrent's defaults: subsample,
+// downshape and upshape 1, ReLU, 8-bit outputs, 28-bit buffer, 32-bit
+// post-op buffer, 16-bit internal state.
+func DefaultStatefulRecurrent() StatefulRecurrentOptions {
+	return StatefulRecurrentOptions{Subsample: 1, Downshape: 1, Upshape: 1, Activation: ReLU,
+		InternalStateBits: 16, Bits: Bits{OutputBits: 8, BufferBits: 28, PostOpBufferBits: 32}}
+}
+
+// NewStatefulRecurrent returns a StatefulRecurrent layer. Its output shape
+// is not derived by this package (Model.Shapes reports it).
+func NewStatefulRecurrent(name string, o StatefulRecurrentOptions) *Layer {
+	l := &Layer{Name: name, Type: StatefulRecurrent}
+	l.Params.Set("stateful_channels", int32(o.StatefulChannels))
+	l.Params.Set("output_channels", int32(o.OutputChannels))
+	l.Params.Set("subsample", int32(o.Subsample))
+	l.Params.Set("downshape", int32(o.Downshape))
+	l.Params.Set("upshape", int32(o.Upshape))
+	l.Params.Set("activation", int32(o.Activation))
+	l.Params.Set("internal_state_bits", int32(o.InternalStateBits))
+	o.Bits.set(&l.Params)
+	return l
 }
 
 // QuantizerOptions are the arguments of akida.Quantizer (no defaults are

@@ -57,6 +57,25 @@ func TestAkida1Defaults(t *testing.T) {
 	}
 }
 
+func TestInputDataV2StoresSignedFromBits(t *testing.T) {
+	// akida 2.19's InputData wrapper: input_signed = 0 if input_bits <= 4
+	// else 1 (conversion-v2.md §2.1, §8).
+	for _, tc := range []struct {
+		bits int
+		want string
+	}{
+		{8, "input_bits=8 input_channels=3 input_height=1 input_signed=1 input_width=128"},
+		{5, "input_bits=5 input_channels=3 input_height=1 input_signed=1 input_width=128"},
+		{4, "input_bits=4 input_channels=3 input_height=1 input_signed=0 input_width=128"},
+		{1, "input_bits=1 input_channels=3 input_height=1 input_signed=0 input_width=128"},
+	} {
+		l := NewInputDataV2("input_1", [3]int{128, 1, 3}, tc.bits)
+		if got := paramString(l.Params); got != tc.want || l.Type != InputData || l.Name != "input_1" {
+			t.Errorf("%d bits: %s %s, want %s", tc.bits, l.Type, got, tc.want)
+		}
+	}
+}
+
 func TestPoolStrideDefaultsToPoolSize(t *testing.T) {
 	// akida's wrappers replace a negative pool stride by the pool size.
 	o := DefaultConvolutional()
@@ -94,6 +113,10 @@ func TestAkida2Defaults(t *testing.T) {
 		{NewBufferTempConv("b", DefaultBufferTempConv()), "activation=1 buffer_bits=32 fifo_size=0 filters=0 output_bits=8 post_op_buffer_bits=32 weights_bits=8"},
 		{NewQuantizer("q", QuantizerOptions{InputShape: [3]int{4, 5, 6}, OutputBits: 8, OutputSigned: true}),
 			"channels_first=0 input_channels=6 input_height=5 input_width=4 output_bits=8 output_signed=1"},
+		{NewDepthwiseConv2DTranspose("dt", DefaultDepthwiseConv2DTranspose()), "activation=1 buffer_bits=28 kernel_size=0 output_bits=8 post_op_buffer_bits=32 weights_bits=8"},
+		{NewDepthwiseBufferTempConv("db", DefaultDepthwiseBufferTempConv()), "activation=1 buffer_bits=32 fifo_size=0 output_bits=8 post_op_buffer_bits=32 weights_bits=8"},
+		{NewStatefulRecurrent("sr", DefaultStatefulRecurrent()), "activation=1 buffer_bits=28 downshape=1 internal_state_bits=16 " +
+			"output_bits=8 output_channels=0 post_op_buffer_bits=32 stateful_channels=0 subsample=1 upshape=1"},
 		{NewConcatenate("cat"), ""},
 		{NewDequantizer("deq"), ""},
 	} {
@@ -122,6 +145,8 @@ func TestConstructorsStoreTheirTypesKeySet(t *testing.T) {
 		NewConcatenate("o"),
 		NewDequantizer("p"),
 		NewQuantizer("q", QuantizerOptions{}),
+		NewInputDataV2("r", [3]int{1, 1, 1}, 8),
+		NewStatefulRecurrent("s", DefaultStatefulRecurrent()),
 	}
 	for _, l := range layers {
 		if got, want := l.Params.Keys(), l.Type.ParamKeys(); !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
@@ -134,34 +159,57 @@ func TestConstructorsStoreTheirTypesKeySet(t *testing.T) {
 }
 
 func TestLayerTypeTable(t *testing.T) {
+	// The numbers of akida's C++ header akida/layer_params.h (fbz-format.md
+	// §5.7, conversion-v2.md V14); 1–5 are also seen in real files.
 	for _, tc := range []struct {
 		t        LayerType
 		num      int32
 		name     string
 		abbrev   string
-		verified bool
+		inFiles  bool
 		v1       bool
+		inbounds int
 	}{
-		{InputData, 1, "InputData", "InputData", true, true},
-		{InputConvolutional, 2, "InputConvolutional", "InputConv.", true, true},
-		{FullyConnected, 3, "FullyConnected", "Fully.", true, true},
-		{Convolutional, 4, "Convolutional", "Conv.", true, true},
-		{SeparableConvolutional, 5, "SeparableConvolutional", "Sep.Conv.", true, true},
-		{Add, 6, "Add", "Add", false, false},
-		{Conv2D, 14, "Conv2D", "Conv2D", false, false},
-		{InputConv2D, 15, "InputConv2D", "InputConv2D", false, false},
-		{Dense1D, 25, "Dense1D", "Dense1D", false, false},
+		{InputData, 1, "InputData", "InputData", true, true, 0},
+		{InputConvolutional, 2, "InputConvolutional", "InputConv.", true, true, 0},
+		{FullyConnected, 3, "FullyConnected", "Fully.", true, true, 1},
+		{Convolutional, 4, "Convolutional", "Conv.", true, true, 1},
+		{SeparableConvolutional, 5, "SeparableConvolutional", "Sep.Conv.", true, true, 1},
+		{Add, 6, "Add", "Add", false, false, 2},
+		{Concatenate, 12, "Concatenate", "Concatenate", false, false, 2},
+		{Conv2D, 14, "Conv2D", "Conv2D", false, false, 1},
+		{InputConv2D, 15, "InputConv2D", "InputConv2D", false, false, 0},
+		{DepthwiseConv2D, 16, "DepthwiseConv2D", "DepthwiseConv2D", false, false, 1},
+		{Conv2DTranspose, 17, "Conv2DTranspose", "Conv2DTranspose", false, false, 1},
+		{Dequantizer, 19, "Dequantizer", "Dequantizer", false, false, 1},
+		{DepthwiseConv2DTranspose, 20, "DepthwiseConv2DTranspose", "DepthwiseConv2DTranspose", false, false, 1},
+		{BufferTempConv, 21, "BufferTempConv", "BufferTempConv", false, false, 1},
+		{DepthwiseBufferTempConv, 22, "DepthwiseBufferTempConv", "DepthwiseBufferTempConv", false, false, 1},
+		{Dense1D, 25, "Dense1D", "Dense1D", false, false, 1},
+		{StatefulRecurrent, 26, "StatefulRecurrent", "StatefulRecurrent", false, false, 1},
+		{Quantizer, 27, "Quantizer", "Quantizer", false, false, 0},
 	} {
-		if int32(tc.t) != tc.num || tc.t.String() != tc.name || tc.t.Abbrev() != tc.abbrev ||
-			tc.t.Verified() != tc.verified || tc.t.V1() != tc.v1 {
-			t.Errorf("%d %s %s verified=%v v1=%v, want %+v", int32(tc.t), tc.t, tc.t.Abbrev(), tc.t.Verified(), tc.t.V1(), tc)
+		if int32(tc.t) != tc.num || tc.t.String() != tc.name || tc.t.Abbrev() != tc.abbrev || !tc.t.Verified() ||
+			tc.t.SeenInFiles() != tc.inFiles || tc.t.V1() != tc.v1 || tc.t.Inbounds() != tc.inbounds || tc.t.IsInput() != (tc.inbounds == 0) {
+			t.Errorf("%d %s %s verified=%v in files=%v v1=%v inbounds=%d, want %+v", int32(tc.t), tc.t, tc.t.Abbrev(),
+				tc.t.Verified(), tc.t.SeenInFiles(), tc.t.V1(), tc.t.Inbounds(), tc)
 		}
 		if back, ok := ParseLayerType(tc.name); !ok || back != tc.t {
 			t.Errorf("ParseLayerType(%q) = %v, %v", tc.name, back, ok)
 		}
 	}
-	if LayerType(7).Known() || LayerType(7).String() != "LayerType(7)" {
-		t.Errorf("LayerType(7): known %v, name %s", LayerType(7).Known(), LayerType(7))
+	if len(layerTypes) != 18 {
+		t.Errorf("the table has %d types, the test %d", len(layerTypes), 18)
+	}
+	// The numbers of dropped layers, and PicoPostProcessing, whose number
+	// the header does not give, are unknown.
+	for _, n := range []LayerType{7, 13, 18, 23, 24, 28} {
+		if n.Known() || n.Verified() || n.String() != fmt.Sprintf("LayerType(%d)", n) || n.Inbounds() != 1 || n.IsInput() {
+			t.Errorf("LayerType(%d): known %v, name %s", n, n.Known(), n)
+		}
+	}
+	if _, ok := ParseLayerType("PicoPostProcessing"); ok {
+		t.Error("PicoPostProcessing has a number")
 	}
 	// Every table entry has a distinct number and name.
 	nums, names := map[LayerType]bool{}, map[string]bool{}

@@ -7,14 +7,20 @@ import (
 
 // LayerType is the number akida stores in a layer's "layer_type" parameter.
 //
-// Only InputData … SeparableConvolutional (1–5) are confirmed: they appear
-// in real .fbz files (spec fbz-format.md §5.7). No public Akida 2.0 file
-// exists, so the numbers of the 2.0 and Pico layers are inferred: they
-// follow "candidate A" of the spec — akida's C++ enum keeps stable values,
-// older docs list members at these positions, and members that appeared
-// later (Dense1D, Quantizer, PicoPostProcessing) were appended after
-// VitEncoderBlock (24). A model using them reports it through
-// Model.Unverified. Every number lives in layerTypes below and nowhere else.
+// Every number below is known: InputData … SeparableConvolutional (1–5)
+// appear in real .fbz files, and all of them, the Akida 2.0 and Pico layers
+// included, are the explicit values of akida's C++ enum in
+// akida/layer_params.h, whose comment says they never change (spec
+// fbz-format.md §5.7, conversion-v2.md V14). Values 7–11, 13, 18, 23 and 24
+// belonged to layers akida has dropped (Dense2D, Shiftmax, ExtractToken,
+// VitEncoderBlock, …) and are not reused. No public Akida 2.0 file shows the
+// numbers, so a v2 model's other inferred part — the element type codes of
+// its variables — is what Model.Unverified reports.
+//
+// PicoPostProcessing (an Akida Pico layer of the latest docs) is not in that
+// header, so its number is unknown: it has no LayerType here and cannot be
+// written (the converter refuses it). Every number lives in layerTypes below
+// and nowhere else.
 type LayerType int32
 
 // The Akida layer types. Unknown (0) is never written.
@@ -25,36 +31,43 @@ const (
 	FullyConnected           LayerType = 3
 	Convolutional            LayerType = 4
 	SeparableConvolutional   LayerType = 5
-	Add                      LayerType = 6  // inferred
-	Concatenate              LayerType = 12 // inferred
-	Conv2D                   LayerType = 14 // inferred
-	InputConv2D              LayerType = 15 // inferred
-	DepthwiseConv2D          LayerType = 16 // inferred
-	Conv2DTranspose          LayerType = 17 // inferred
-	Dequantizer              LayerType = 19 // inferred
-	DepthwiseConv2DTranspose LayerType = 20 // inferred
-	BufferTempConv           LayerType = 21 // inferred
-	DepthwiseBufferTempConv  LayerType = 22 // inferred
-	StatefulRecurrent        LayerType = 23 // inferred (Akida Pico)
-	Dense1D                  LayerType = 25 // inferred: appended after VitEncoderBlock = 24
-	Quantizer                LayerType = 26 // inferred: appended
-	PicoPostProcessing       LayerType = 27 // inferred: appended (Akida Pico)
+	Add                      LayerType = 6
+	Concatenate              LayerType = 12
+	Conv2D                   LayerType = 14
+	InputConv2D              LayerType = 15
+	DepthwiseConv2D          LayerType = 16
+	Conv2DTranspose          LayerType = 17
+	Dequantizer              LayerType = 19
+	DepthwiseConv2DTranspose LayerType = 20
+	BufferTempConv           LayerType = 21
+	DepthwiseBufferTempConv  LayerType = 22
+	Dense1D                  LayerType = 25
+	StatefulRecurrent        LayerType = 26 // Akida Pico
+	Quantizer                LayerType = 27
 )
 
 // layerTypeInfo describes one layer type: its akida class name, the
-// abbreviation Model.summary() prints for it, whether its number is
-// confirmed by a real file, whether it belongs to Akida 1.0, whether it
-// takes the model input itself (no inbound layer), and the exact parameter
-// keys its Python wrapper stores (layer_type excluded; sorted).
+// abbreviation Model.summary() prints for it, where its number comes from,
+// whether it belongs to Akida 1.0, how many inbound layers it takes (0 for
+// the layers that read the model input themselves), and the exact
+// parameter keys its Python wrapper stores (layer_type excluded; sorted).
 type layerTypeInfo struct {
 	t        LayerType
 	name     string
 	abbrev   string
-	verified bool
+	source   numberSource
 	v1       bool
-	input    bool
+	inbounds int
 	keys     []string
 }
+
+// numberSource says where a layer type's number is known from.
+type numberSource uint8
+
+const (
+	inFiles  numberSource = iota + 1 // real .fbz files (and akida's header)
+	inHeader                         // akida's C++ header layer_params.h only
+)
 
 // Key sets shared by several layer types.
 var (
@@ -65,47 +78,46 @@ var (
 		"pooling_width", "stride_x", "stride_y", "weights_bits"}
 	// The Akida 2.0 post-op bit widths every neural 2.0 layer stores.
 	v2BitKeys = []string{"buffer_bits", "output_bits", "post_op_buffer_bits"}
+	// Conv2D and DepthwiseConv2D (DepthwiseConv2D has no filters).
+	conv2DKeys = merge(v2BitKeys, "activation", "kernel_size", "kernel_stride", "padding", "pool_size",
+		"pool_stride", "pool_type", "weights_bits")
 )
 
 // layerTypes is a constant table (never written). Key sets: v1 from real
-// files (fbz-format.md §5.1), v2 from the Python wrappers of the latest
-// docs (§5.3; akida 2.19.x), Quantizer from its wrapper
-// (input_width/height/channels, output_bits, output_signed, channels_first).
+// files (fbz-format.md §5.1); v2 from the Python wrappers of the latest
+// docs (fbz-format.md §5.3, akida 2.19.x); Quantizer from its wrapper
+// (conversion-v2.md §2.2); StatefulRecurrent from its wrapper's source,
+// which also stores downshape and upshape (the signature the docs print
+// lacks them).
 var layerTypes = []layerTypeInfo{
-	{InputData, "InputData", "InputData", true, true, true, inputDataKeys},
-	{InputConvolutional, "InputConvolutional", "InputConv.", true, true, true,
+	{InputData, "InputData", "InputData", inFiles, true, 0, inputDataKeys},
+	{InputConvolutional, "InputConvolutional", "InputConv.", inFiles, true, 0,
 		merge(convolutionalKeys, "input_channels", "input_height", "input_width", "padding_value")},
-	{FullyConnected, "FullyConnected", "Fully.", true, true, false,
+	{FullyConnected, "FullyConnected", "Fully.", inFiles, true, 1,
 		[]string{"act_bits", "activation", "units", "weights_bits"}},
-	{Convolutional, "Convolutional", "Conv.", true, true, false, convolutionalKeys},
-	{SeparableConvolutional, "SeparableConvolutional", "Sep.Conv.", true, true, false, convolutionalKeys},
-	{Add, "Add", "Add", false, false, false, v2BitKeys},
-	{Concatenate, "Concatenate", "Concatenate", false, false, false, nil},
-	{Conv2D, "Conv2D", "Conv2D", false, false, false, merge(v2BitKeys, "activation", "filters",
-		"kernel_size", "kernel_stride", "padding", "pool_size", "pool_stride", "pool_type", "weights_bits")},
-	{InputConv2D, "InputConv2D", "InputConv2D", false, false, true, merge(v2BitKeys, "activation",
-		"filters", "input_channels", "input_x", "input_y", "kernel_size", "kernel_stride", "padding",
-		"pool_size", "pool_stride", "pool_type", "weights_bits")},
-	{DepthwiseConv2D, "DepthwiseConv2D", "DepthwiseConv2D", false, false, false, merge(v2BitKeys,
-		"activation", "kernel_size", "kernel_stride", "padding", "pool_size", "pool_stride", "pool_type",
-		"weights_bits")},
-	{Conv2DTranspose, "Conv2DTranspose", "Conv2DTranspose", false, false, false, merge(v2BitKeys,
-		"activation", "filters", "kernel_size", "weights_bits")},
-	{Dequantizer, "Dequantizer", "Dequantizer", false, false, false, nil},
-	{DepthwiseConv2DTranspose, "DepthwiseConv2DTranspose", "DepthwiseConv2DTranspose", false, false, false,
+	{Convolutional, "Convolutional", "Conv.", inFiles, true, 1, convolutionalKeys},
+	{SeparableConvolutional, "SeparableConvolutional", "Sep.Conv.", inFiles, true, 1, convolutionalKeys},
+	{Add, "Add", "Add", inHeader, false, 2, v2BitKeys},
+	{Concatenate, "Concatenate", "Concatenate", inHeader, false, 2, nil},
+	{Conv2D, "Conv2D", "Conv2D", inHeader, false, 1, merge(conv2DKeys, "filters")},
+	{InputConv2D, "InputConv2D", "InputConv2D", inHeader, false, 0,
+		merge(conv2DKeys, "filters", "input_channels", "input_x", "input_y")},
+	{DepthwiseConv2D, "DepthwiseConv2D", "DepthwiseConv2D", inHeader, false, 1, conv2DKeys},
+	{Conv2DTranspose, "Conv2DTranspose", "Conv2DTranspose", inHeader, false, 1,
+		merge(v2BitKeys, "activation", "filters", "kernel_size", "weights_bits")},
+	{Dequantizer, "Dequantizer", "Dequantizer", inHeader, false, 1, nil},
+	{DepthwiseConv2DTranspose, "DepthwiseConv2DTranspose", "DepthwiseConv2DTranspose", inHeader, false, 1,
 		merge(v2BitKeys, "activation", "kernel_size", "weights_bits")},
-	{BufferTempConv, "BufferTempConv", "BufferTempConv", false, false, false, merge(v2BitKeys,
-		"activation", "fifo_size", "filters", "weights_bits")},
-	{DepthwiseBufferTempConv, "DepthwiseBufferTempConv", "DepthwiseBufferTempConv", false, false, false,
+	{BufferTempConv, "BufferTempConv", "BufferTempConv", inHeader, false, 1,
+		merge(v2BitKeys, "activation", "fifo_size", "filters", "weights_bits")},
+	{DepthwiseBufferTempConv, "DepthwiseBufferTempConv", "DepthwiseBufferTempConv", inHeader, false, 1,
 		merge(v2BitKeys, "activation", "fifo_size", "weights_bits")},
-	{StatefulRecurrent, "StatefulRecurrent", "StatefulRecurrent", false, false, false, merge(v2BitKeys,
+	{Dense1D, "Dense1D", "Dense1D", inHeader, false, 1, merge(v2BitKeys, "activation", "units", "weights_bits")},
+	{StatefulRecurrent, "StatefulRecurrent", "StatefulRecurrent", inHeader, false, 1, merge(v2BitKeys,
 		"activation", "downshape", "internal_state_bits", "output_channels", "stateful_channels",
 		"subsample", "upshape")},
-	{Dense1D, "Dense1D", "Dense1D", false, false, false, merge(v2BitKeys, "activation", "units", "weights_bits")},
-	{Quantizer, "Quantizer", "Quantizer", false, false, true, []string{"channels_first", "input_channels",
+	{Quantizer, "Quantizer", "Quantizer", inHeader, false, 0, []string{"channels_first", "input_channels",
 		"input_height", "input_width", "output_bits", "output_signed"}},
-	{PicoPostProcessing, "PicoPostProcessing", "PicoPostProcessing", false, false, false,
-		[]string{"buffer_bits"}},
 }
 
 // merge returns the sorted union of a key set and more keys.
@@ -139,11 +151,21 @@ func (t LayerType) Known() bool {
 	return ok
 }
 
-// Verified reports whether the layer type's number is confirmed by a real
-// .fbz file (only the Akida 1.0 layers 1–5 are).
+// Verified reports whether the layer type's number is known rather than
+// guessed: seen in real .fbz files (the Akida 1.0 layers 1–5) or given by
+// akida's C++ header (all the others). Every type of this package is; a
+// number read from a file that is not one of them is not.
 func (t LayerType) Verified() bool {
 	info, _ := t.info()
-	return info.verified
+	return info.source == inFiles || info.source == inHeader
+}
+
+// SeenInFiles reports whether the layer type's number also appears in real
+// .fbz files (only the Akida 1.0 layers 1–5 do; no Akida 2.0 file is
+// public).
+func (t LayerType) SeenInFiles() bool {
+	info, _ := t.info()
+	return info.source == inFiles
 }
 
 // V1 reports whether the layer type is an Akida 1.0 layer (InputData
@@ -156,8 +178,20 @@ func (t LayerType) V1() bool {
 // IsInput reports whether layers of this type read the model input
 // themselves and take their input shape from their own parameters.
 func (t LayerType) IsInput() bool {
-	info, _ := t.info()
-	return info.input
+	info, ok := t.info()
+	return ok && info.inbounds == 0
+}
+
+// Inbounds is the number of inbound layers a layer of this type takes: 0
+// for the input layers, 2 for Add and Concatenate, 1 for the others (and
+// for unknown types). An InputData may also take one: in Akida 2.0 it can
+// follow a Quantizer (conversion-v2.md §2.1).
+func (t LayerType) Inbounds() int {
+	info, ok := t.info()
+	if !ok {
+		return 1
+	}
+	return info.inbounds
 }
 
 // ParamKeys returns the parameter keys akida stores for the layer type,

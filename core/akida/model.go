@@ -5,10 +5,10 @@
 //
 // It mirrors akida's Python objects (akida.Model, akida.Layer,
 // LayerParams, get_variable) as far as the public documentation and the
-// real .fbz files describe them (spec fbz-format.md §5–§8). Everything
-// inferred rather than observed — the Akida 2.0 layer numbers and some
-// element type codes — is marked in one table each and reported by
-// Model.Unverified.
+// real .fbz files describe them (spec fbz-format.md §5–§8). The layer
+// type numbers are all known (real files and akida's C++ header); the
+// element type codes no real file shows are marked in one table
+// (elementTypes) and reported by Model.Unverified.
 package akida
 
 import (
@@ -137,8 +137,16 @@ func (m *Model) CheckGraph() error {
 }
 
 // Check verifies everything a writer needs: the graph (CheckGraph), each
-// known layer type carrying exactly its parameter keys, and each variable
-// being consistent and uniquely named.
+// known layer type carrying exactly its parameter keys, each variable being
+// consistent and uniquely named, the shapes (every layer's inbound count,
+// shapes that agree where layers meet: Add, Concatenate, an InputData after
+// a Quantizer), and the variables of Akida 2.0 layers (names, element types
+// and shapes of conversion-v2.md §2 and V13).
+//
+// Shapes are checked only when every layer's shape can be derived: a model
+// read from a file with a layer type this program does not know (or a
+// StatefulRecurrent, whose time layout is undocumented) is written back as
+// it was read.
 func (m *Model) Check() error {
 	if err := m.CheckGraph(); err != nil {
 		return err
@@ -158,7 +166,37 @@ func (m *Model) Check() error {
 			}
 		}
 	}
+	var shapes []LayerShapes
+	if m.shapesDerivable() {
+		var err error
+		if shapes, err = m.shapes(); err != nil {
+			return err
+		}
+	}
+	for i, l := range m.Layers {
+		if !l.Type.Known() || l.Type.V1() {
+			continue
+		}
+		var s *LayerShapes
+		if shapes != nil {
+			s = &shapes[i]
+		}
+		if err := l.checkV2Variables(s); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// shapesDerivable reports whether Shapes can derive every layer's shape
+// from its type: every type is known and has a shape rule.
+func (m *Model) shapesDerivable() bool {
+	for _, l := range m.Layers {
+		if !l.Type.Known() || l.Type == StatefulRecurrent {
+			return false
+		}
+	}
+	return true
 }
 
 // checkParams verifies that a layer of a known type has exactly the keys
@@ -204,9 +242,11 @@ func (l *Layer) Equal(o *Layer) bool {
 }
 
 // Unverified lists, one sentence each, the inferred numbers the model
-// relies on: Akida 2.0 layer type numbers and element type codes that no
-// real .fbz file confirms. It is empty for models made only of verified
-// parts (every Akida 1.0 model).
+// relies on: element type codes of variables that no real .fbz file shows
+// (the Akida 2.0 uint8 and int16 variables; see ElementType), and layer
+// type numbers this program does not know. Layer type numbers it knows are
+// not listed: the Akida 2.0 ones come from akida's C++ header (LayerType).
+// It is empty for every Akida 1.0 model.
 func (m *Model) Unverified() []string {
 	var out []string
 	seen := map[string]bool{}
@@ -217,11 +257,8 @@ func (m *Model) Unverified() []string {
 		}
 	}
 	for _, l := range m.Layers {
-		switch {
-		case !l.Type.Known():
+		if !l.Type.Known() {
 			note(fmt.Sprintf("layer type number %d (layer %q) is not one this program knows", int32(l.Type), l.Name))
-		case !l.Type.Verified():
-			note(fmt.Sprintf("layer type %s is numbered %d by inference: no real .fbz file confirms Akida 2.0 layer numbers", l.Type, int32(l.Type)))
 		}
 		for _, v := range l.Variables {
 			if v.Type.Known() && !v.Type.Verified() {

@@ -87,17 +87,34 @@ func TestUnverifiedAndIPVersion(t *testing.T) {
 		t.Errorf("Akida 1.0 model: unverified %q, IP %s", got, v1.IPVersion())
 	}
 
-	c := DefaultConv2D()
-	c.Filters, c.KernelSize = 4, 3
-	v2 := chain(t, [3]int{8, 8, 3}, NewConv2D("conv", c), NewConv2D("conv_1", c))
-	shift, _ := NewUint8s("bias_shift", []int{4}, make([]uint8, 4))
-	v2.Layers[1].SetVariable(shift)
-	want := []string{
-		"layer type Conv2D is numbered 14 by inference: no real .fbz file confirms Akida 2.0 layer numbers",
-		"element type uint8 is coded 2 by inference: no real .fbz file confirms it",
+	// Layer type numbers come from akida's header: a v2 model whose
+	// variables use only codes seen in real files (int8, int32, float32)
+	// has nothing unverified.
+	d := DefaultDense1D()
+	d.Units = 2
+	v2 := chain(t, [3]int{1, 1, 3}, NewDense1D("dense", d), NewDequantizer("dequantizer"))
+	w, _ := NewWeights("weights", []int{3, 2}, make([]int8, 6), 8)
+	v2.Layers[1].SetVariable(w)
+	scales, _ := NewFloat32s("scales", []int{2}, []float32{0.5, 0.25})
+	v2.Layers[2].SetVariable(scales)
+	if got := v2.Unverified(); len(got) != 0 || v2.IPVersion() != "v2" || v2.Check() != nil {
+		t.Errorf("Akida 2.0 model with known codes: unverified %q, IP %s, check %v", got, v2.IPVersion(), v2.Check())
 	}
-	if got := v2.Unverified(); !slices.Equal(got, want) || v2.IPVersion() != "v2" {
-		t.Errorf("Akida 2.0 model: unverified %q, IP %s\nwant %q", got, v2.IPVersion(), want)
+	// uint8 (shifts) and int16 (Pico coefficients) codes are inferred.
+	shift, _ := NewUint8s("bias_shift", []int{2}, make([]uint8, 2))
+	v2.Layers[1].SetVariable(shift)
+	a, _ := NewInt16s("A_real", []int{4}, make([]int16, 4))
+	sr := NewStatefulRecurrent("sr", DefaultStatefulRecurrent())
+	sr.SetVariable(a)
+	if err := v2.Add(sr); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"element type uint8 is coded 2 by inference: no real .fbz file confirms it",
+		"element type int16 is coded 4 by inference: no real .fbz file confirms it",
+	}
+	if got := v2.Unverified(); !slices.Equal(got, want) {
+		t.Errorf("Akida 2.0 model: unverified %q\nwant %q", got, want)
 	}
 	odd := &Model{Layers: []*Layer{{Name: "x", Type: 7}}}
 	if got := odd.Unverified(); len(got) != 1 || got[0] != `layer type number 7 (layer "x") is not one this program knows` {

@@ -87,30 +87,26 @@ func (m *Model) LayerOutputShape(name string) (Shape, error) {
 }
 
 // shapes derives the layer's input and output shapes from its inbound
-// layers' output shapes.
+// layers' output shapes. For the layers that take two inbounds (Add,
+// Concatenate) the input shape is the first inbound's.
 func (l *Layer) shapes(ins []Shape) (in, out Shape, err error) {
-	p := &l.Params
-	if l.Type.IsInput() {
-		// Input layers describe their input themselves; an InputData may
-		// still have an inbound (a Quantizer before it in Akida 2.0).
-		x, y := "input_width", "input_height"
-		if l.Type == InputConv2D {
-			x, y = "input_x", "input_y"
-		}
-		in = Shape{p.Int(x), p.Int(y), p.Int("input_channels")}
-		if in[0] <= 0 || in[1] <= 0 || in[2] <= 0 {
-			return in, out, fmt.Errorf("input shape %v must be positive: set %s, %s and input_channels", in, x, y)
-		}
-	} else {
-		if err := checkInbounds(l.Type, len(ins)); err != nil {
-			return in, out, err
-		}
-		in = ins[0]
+	if in, err = l.inputShape(ins); err != nil {
+		return in, out, err
 	}
-
+	p := &l.Params
 	switch l.Type {
-	case InputData, Quantizer, Dequantizer, DepthwiseBufferTempConv:
+	case InputData, Quantizer, Dequantizer:
 		out = in
+	case BufferTempConv, DepthwiseBufferTempConv:
+		// A temporal convolution works frame by frame over a FIFO of past
+		// frames: the spatial size stays.
+		if f := p.Int("fifo_size"); f <= 0 {
+			return in, out, fmt.Errorf("fifo_size %d must be positive", f)
+		}
+		out = in
+		if l.Type == BufferTempConv {
+			out[2] = p.Int("filters")
+		}
 	case InputConvolutional, Convolutional, SeparableConvolutional:
 		out, err = convShape(in, p.Int("kernel_width"), p.Int("kernel_height"), p.Int("stride_x"), p.Int("stride_y"), Padding(p.Value("padding")))
 		if err == nil {
@@ -119,6 +115,9 @@ func (l *Layer) shapes(ins []Shape) (in, out Shape, err error) {
 		}
 		out[2] = p.Int("filters")
 	case InputConv2D, Conv2D, DepthwiseConv2D:
+		// Akida 2.0 kernels, strides and pools are square. The pool uses
+		// the layer's padding: cnn2snn stores the MaxPool's padding there
+		// (conversion-v2.md §2.0).
 		k, s, ps := p.Int("kernel_size"), p.Int("kernel_stride"), p.Int("pool_size")
 		out, err = convShape(in, k, k, s, s, Padding(p.Value("padding")))
 		if err == nil {
@@ -128,28 +127,31 @@ func (l *Layer) shapes(ins []Shape) (in, out Shape, err error) {
 			out[2] = p.Int("filters")
 		}
 	case Conv2DTranspose, DepthwiseConv2DTranspose:
-		// Akida's transposed convolutions only do stride 2 with Same padding.
+		// Akida's transposed convolutions only do stride 2 with Same
+		// padding (conversion-v2.md §2.6): Keras gives in × stride.
+		if k := p.Int("kernel_size"); k <= 0 {
+			return in, out, fmt.Errorf("kernel %dx%d: the kernel must be positive", k, k)
+		}
 		out = Shape{2 * in[0], 2 * in[1], in[2]}
 		if l.Type == Conv2DTranspose {
 			out[2] = p.Int("filters")
 		}
-	case BufferTempConv:
-		out = Shape{in[0], in[1], p.Int("filters")}
 	case FullyConnected, Dense1D:
 		out = Shape{1, 1, p.Int("units")}
 	case Add:
 		if ins[0] != ins[1] {
-			return in, out, fmt.Errorf("its inbounds have different shapes %v and %v", ins[0], ins[1])
+			return in, out, fmt.Errorf("its inbounds %q and %q have different shapes %v and %v: Add needs equal shapes", l.Inbounds[0], l.Inbounds[1], ins[0], ins[1])
 		}
 		out = in
 	case Concatenate:
-		out = in
-		for _, s := range ins[1:] {
-			if s[0] != in[0] || s[1] != in[1] {
-				return in, out, fmt.Errorf("its inbounds have different spatial sizes %v and %v", in, s)
-			}
-			out[2] += s[2]
+		if ins[0][0] != ins[1][0] || ins[0][1] != ins[1][1] {
+			return in, out, fmt.Errorf("its inbounds %q and %q have different spatial sizes %v and %v: Concatenate joins channels of equal width and height", l.Inbounds[0], l.Inbounds[1], ins[0], ins[1])
 		}
+		out = Shape{in[0], in[1], ins[0][2] + ins[1][2]}
+	case StatefulRecurrent:
+		// Its time steps are subsampled, down- and upshaped; how Akida lays
+		// time steps on (x, y, channels) is documented nowhere.
+		return in, out, fmt.Errorf("the output shape of a StatefulRecurrent layer is not known to this program (no source says how Akida lays out its time steps)")
 	default:
 		return in, out, fmt.Errorf("the output shape of this layer type is not known to this program")
 	}
@@ -159,17 +161,52 @@ func (l *Layer) shapes(ins []Shape) (in, out Shape, err error) {
 	return in, out, err
 }
 
-// checkInbounds checks how many inbound layers a non-input layer has.
-func checkInbounds(t LayerType, n int) error {
-	switch {
-	case t == Add && n != 2:
-		return fmt.Errorf("it has %d inbound layers; Add takes exactly 2", n)
-	case t == Concatenate && n < 2:
-		return fmt.Errorf("it has %d inbound layers; Concatenate takes 2 or more", n)
-	case t != Add && t != Concatenate && n != 1:
-		return fmt.Errorf("it has %d inbound layers; it takes exactly 1", n)
+// inputShape is the layer's input shape: its own input_* parameters for
+// the input layers, its (first) inbound's output shape for the others. It
+// checks the number of inbounds, and that an InputData fed by another layer
+// (a Quantizer, in Akida 2.0) describes that layer's output.
+func (l *Layer) inputShape(ins []Shape) (Shape, error) {
+	if !l.Type.IsInput() {
+		if want := l.Type.Inbounds(); len(ins) != want {
+			return Shape{}, fmt.Errorf("it has %d inbound layers; %s", len(ins), takes(l.Type))
+		}
+		return ins[0], nil
 	}
-	return nil
+	p := &l.Params
+	x, y := "input_width", "input_height"
+	if l.Type == InputConv2D {
+		x, y = "input_x", "input_y"
+	}
+	in := Shape{p.Int(x), p.Int(y), p.Int("input_channels")}
+	if in[0] <= 0 || in[1] <= 0 || in[2] <= 0 {
+		return in, fmt.Errorf("input shape %v must be positive: set %s, %s and input_channels", in, x, y)
+	}
+	switch {
+	case len(ins) == 0:
+	case (l.Type == InputData || l.Type == InputConv2D) && len(ins) == 1:
+		// A Quantizer in front (Akida 2.0): cnn2snn adds the input
+		// convolution after the Quantizer of an InputQuantizer
+		// (conversion-v2.md §1.2), so akida accepts that inbound.
+		if ins[0] != in {
+			return in, fmt.Errorf("its input shape %v is not the output shape %v of its inbound layer %q", in, ins[0], l.Inbounds[0])
+		}
+	default:
+		return in, fmt.Errorf("it has %d inbound layers; %s", len(ins), takes(l.Type))
+	}
+	return in, nil
+}
+
+// takes says how many inbound layers a layer type takes.
+func takes(t LayerType) string {
+	switch {
+	case t == InputData, t == InputConv2D:
+		return "an " + t.String() + " takes none, or one (a Quantizer) whose output it describes"
+	case t.IsInput():
+		return "it reads the model input and takes none"
+	case t.Inbounds() == 2:
+		return fmt.Sprintf("%s takes exactly 2", t)
+	}
+	return "it takes exactly 1"
 }
 
 // convShape is the output size of a convolution, with Keras' padding
@@ -225,4 +262,18 @@ func windowSize(n, k, s int, pad Padding) (int, error) {
 		return (n-k)/s + 1, nil
 	}
 	return (n + s - 1) / s, nil
+}
+
+// layerShapes returns the input and output shapes of one layer of m.
+func (m *Model) layerShapes(l *Layer) (in, out Shape, err error) {
+	s, err := m.shapes()
+	for i, x := range m.Layers {
+		if x == l && i < len(s) {
+			return s[i].Input, s[i].Output, nil
+		}
+	}
+	if err == nil {
+		err = fmt.Errorf("layer %q is not in the model", l.Name)
+	}
+	return in, out, err
 }

@@ -18,8 +18,12 @@ import (
 //   - InputData counts in "Layers" (akida's Model.layers holds it) but has
 //     no row and is not in the sequence, as in the samples that show only
 //     the neural layers.
-//   - Akida 2.0 rows use the same columns with the full class name; a layer
-//     without weights shows "N/A" as kernel shape.
+//   - Akida 2.0 rows use the same columns with the full class name and a
+//     layer without weights (Add, Concatenate, Dequantizer, Quantizer)
+//     shows "N/A" as kernel shape, as a third-party paste of a real v2
+//     summary does (fbz-format.md §7); Dense1D kernels are 2-D.
+//   - A graph (Add, Concatenate) prints its layers in model order in the
+//     one software sequence, without an inbound column.
 //   - A shape that cannot be derived shows "N/A".
 //   - Trailing blanks are trimmed from every line, as in the spec's sample;
 //     centring follows Python's str.center.

@@ -8,10 +8,11 @@ import (
 
 // ElementType is the element type code a .fbz file stores in Variable.type.
 //
-// Codes 0, 1, 3, 6 and 7 are seen in real files (fbz-format.md §4). Akida
-// 2.0 variables need more types (uint8 shifts, int16 recurrent weights,
-// 2-bit weights) whose codes no public file shows; the ones below are
-// choices, marked unverified, all in elementTypes. Uint8=2 follows the
+// Codes 0, 1, 3, 6 and 7 are seen in real files (fbz-format.md §4); Akida
+// 2.0's int8 variables (bias, output_shift) are given the 8-bit code 3.
+// Akida 2.0 variables need more types (uint8 shifts, int16 recurrent
+// weights, 2-bit weights) whose codes no public file shows; the ones below
+// are choices, marked unverified, all in elementTypes. Uint8=2 follows the
 // engine's runtime TensorType, whose first four members (int32, float32,
 // uint8, int8) agree with the observed file codes 0, 1 and 3; Int16=4 and
 // Int2=5 merely take the remaining free codes.
@@ -89,6 +90,23 @@ func (t ElementType) Verified() bool {
 // oneByteSigned reports whether elements are stored as one signed byte.
 func (t ElementType) oneByteSigned() bool {
 	return t == Int8 || t == Int4 || t == Int2 || t == Bit
+}
+
+// weightBits is the bit width of a weights element type (int8 included:
+// the Akida 2.0 int8 variables use the 8-bit weights code), 0 for the
+// others.
+func (t ElementType) weightBits() int {
+	switch t {
+	case Bit:
+		return 1
+	case Int2:
+		return 2
+	case Int4:
+		return 4
+	case Int8:
+		return 8
+	}
+	return 0
 }
 
 // WeightsType returns the element type of weights quantized to bits bits

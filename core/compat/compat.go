@@ -24,7 +24,9 @@ package compat
 
 import (
 	"fmt"
+	"slices"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
@@ -39,6 +41,10 @@ type Diagnostic struct {
 	// Message is cnn2snn's text for the problem (or, for the few checks
 	// cnn2snn does not have, a text in the same style; see each rule).
 	Message string `json:"message"`
+	// Extension marks a problem cnn2snn would not report yet: it stops at
+	// an earlier one (e.g. the branches of a model that is not one chain)
+	// and would only meet this one once that is fixed.
+	Extension bool `json:"extension,omitempty"`
 }
 
 // Error returns the message, so a Diagnostic can be returned as an error.
@@ -55,7 +61,9 @@ const (
 	StageQuantize                   // cnn2snn.quantize: what a float layer must be to be quantized
 	StageCompatibility              // check_sequential_compatibility: the order of layers
 	StageGenerate                   // model_generator: quantized types and bit widths
-	StageQuantizeML                 // the quantizeml path (models quantized with quantizeml)
+	StageQuantizeML                 // the quantizeml path's model checks and block split
+	StageQMLBlock                   // the quantizeml path's block converters, as they are built
+	StageQMLVariables               // the quantizeml path's block converters, as they set variables
 )
 
 func (s Stage) String() string {
@@ -74,6 +82,10 @@ func (s Stage) String() string {
 		return "generate"
 	case StageQuantizeML:
 		return "quantizeml"
+	case StageQMLBlock:
+		return "quantizeml-block"
+	case StageQMLVariables:
+		return "quantizeml-variables"
 	}
 	return fmt.Sprintf("Stage(%d)", int(s))
 }
@@ -87,16 +99,31 @@ type Rule struct {
 	Name string `json:"name"`
 	// Stage is the pipeline step that checks it.
 	Stage Stage `json:"stage"`
+	// Targets are the Akida versions whose conversion checks the rule;
+	// nil means Akida 1.0 only (the rules of cnn2snn's legacy path).
+	Targets []akida.IPVersion `json:"targets"`
 	// Doc explains, in one paragraph, what the rule requires, why Akida
 	// needs it and how to change the model.
 	Doc string `json:"doc"`
+	// PerLayer: the Check looks at one layer alone (not at its neighbours
+	// in the sequence), so CheckEveryLayer can run it on a model that is
+	// not one chain.
+	PerLayer bool `json:"-"`
 	// Check runs the rule on its own: on the whole model for
 	// StageSequentialize rules (Pass.Model), on one layer of the syncretized
 	// sequence for StageQuantize and StageCompatibility rules
-	// (Pass.Layers[Pass.Index]). It is
-	// nil for rules that core/transform or core/convert check during their
-	// rewrite.
+	// (Pass.Layers[Pass.Index]), on one block of the quantizeml split for
+	// StageQMLBlock and StageQMLVariables rules (Pass.Block). It is nil for
+	// rules that core/transform or core/convert check during their rewrite.
 	Check func(p *Pass) `json:"-"`
+}
+
+// AppliesTo reports whether the rule checks conversions to the target.
+func (r *Rule) AppliesTo(target akida.IPVersion) bool {
+	if len(r.Targets) == 0 {
+		return target == V1
+	}
+	return slices.Contains(r.Targets, target)
 }
 
 // Diagnose returns a diagnostic of this rule.
@@ -125,7 +152,15 @@ type Pass struct {
 	// neural layer (nil if none; at the start it is the first layer itself,
 	// as cnn2snn sets it, so a model cannot start with an activation).
 	LastNeural, LastActivation *keras.Layer
+	// Block is the quantizeml block under check and Target the Akida
+	// version converted to (StageQMLBlock, StageQMLVariables rules).
+	Block  *QMLBlock
+	Target akida.IPVersion
 
+	// graph: Layers are every layer of a model that is not one chain, in
+	// model order (CheckEveryLayer): a layer's input is its own inbound's
+	// output, and the rules skip what only a chain decides.
+	graph bool
 	diags []Diagnostic
 }
 
@@ -135,6 +170,12 @@ func (p *Pass) Layer() *keras.Layer { return p.Layers[p.Index] }
 // InputShape returns the input shape of the layer at position i of the
 // sequence: the output of the layer before it, or the sequence input.
 func (p *Pass) InputShape(i int) keras.Shape {
+	if p.graph {
+		if ins := p.Layers[i].InputShapes(p.Model); len(ins) == 1 {
+			return ins[0]
+		}
+		return nil
+	}
 	if i == 0 {
 		return p.Input
 	}
@@ -156,7 +197,7 @@ func Rules() []*Rule {
 		BatchNormNegativeGamma, BatchNormWeights, BatchNormLastAxis, BatchNormPerAxisQuantizer,
 		BatchNormNullGamma,
 		// quantize
-		DefaultArguments,
+		DefaultArguments, QMLQuantize,
 		// check_sequential_compatibility
 		DenseInputShape, ConvDilation, TwoNeuralLayers, TwoActivations, PoolingFirst,
 		PoolingAfterConv, MaxPoolPadding, FlattenBeforeDense, ReshapeShape, RescalingFirst,
@@ -164,11 +205,17 @@ func Rules() []*Rule {
 		// model_generator
 		InputShape, InputLayerType, QuantizedType, WeightBitwidth, SeparableBitwidth, ActivationBitwidth,
 		EmptyModel,
-		// quantizeml path
-		QMLOnlySkippable, QMLBlockBoundary, QMLOrphanLayer, QMLInvalidBlock, QMLInputConvChannels,
+		// quantizeml path: model checks and split
+		QMLOnlySkippable, QMLSequentialInputShape, QMLBlockBoundary, QMLOrphanLayer, QMLRecording,
+		// quantizeml path: block converters, in the order they check
+		QMLInvalidBlock, QMLNotSupportedYet, QMLInputConvChannels, QMLPoolPadding, QMLPoolShape,
 		QMLInputConvWeightBits, QMLConvWeightBits, QMLSeparableWeightBits, QMLSeparablePointwiseBits,
-		QMLPoolPadding, QMLGAPSize, QMLDenseFlat, QMLDenseWeightBits, QMLReLUUnbounded,
-		QMLReLUOutputQuantizer, QMLReLUPerTensor, QMLActivationBits, QMLPaddingValue,
+		QMLV2WeightBits, QMLV2SquareKernel, QMLTransposeGeometry, QMLGAPSize, QMLDenseFlat,
+		QMLDequantizerInbounds,
+		// quantizeml path: block converters setting variables
+		QMLReLUUnbounded, QMLReLUOutputQuantizer, QMLReLUPerTensor, QMLPaddingValue,
+		QMLDenseWeightBits, QMLActivationBits, QMLAkida1NotImplemented, QMLInbounds, QMLSignedInput,
+		QMLInputDims, QMLPaddingValueRange, QMLV2PaddingValue, QMLInputShift, QMLLUTBits, QMLGenerate,
 	}
 }
 
@@ -196,13 +243,45 @@ func CheckGraph(m *keras.Model) []Diagnostic {
 	return p.diags
 }
 
-// CheckGraphRules runs the given whole-model rules, in the order given (the
+// CheckGraphRules runs the given whole-model rules (StageSequentialize and
+// StageQuantizeML rules that check Pass.Model), in the order given (the
 // quantizeml path checks the graph in another order than sequentialize).
 func CheckGraphRules(m *keras.Model, rules ...*Rule) []Diagnostic {
 	p := &Pass{Model: m}
 	for _, r := range rules {
-		if r.Stage == StageSequentialize && r.Check != nil {
+		if (r.Stage == StageSequentialize || r.Stage == StageQuantizeML) && r.Check != nil {
 			r.Check(p)
+		}
+	}
+	return p.diags
+}
+
+// CheckQMLBlocks runs the quantizeml block rules of the target over the
+// blocks of a split (blocks whose main layers are all skipped are left
+// out by the caller), in cnn2snn's order: every block's StageQMLBlock rules
+// first (cnn2snn builds every block converter before it converts any), in
+// the order its converter checks them (kernelFirst), then every block's
+// StageQMLVariables rules. Only QMLInvalidBlock looks at
+// a block that matched no pattern.
+func CheckQMLBlocks(m *keras.Model, blocks []*QMLBlock, target akida.IPVersion) []Diagnostic {
+	p := &Pass{Model: m, Target: target}
+	for _, stage := range []Stage{StageQMLBlock, StageQMLVariables} {
+		for _, b := range blocks {
+			p.Block = b
+			rules := Rules()
+			if stage == StageQMLBlock {
+				first := kernelFirst(b.Kind())
+				rules = slices.Concat(first, slices.DeleteFunc(rules, func(r *Rule) bool { return slices.Contains(first, r) }))
+			}
+			for _, r := range rules {
+				if r.Stage != stage || r.Check == nil || !r.AppliesTo(target) {
+					continue
+				}
+				if b.Pattern == nil && r != QMLInvalidBlock {
+					continue
+				}
+				r.Check(p)
+			}
 		}
 	}
 	return p.diags
@@ -221,6 +300,41 @@ func CheckQuantizable(layers []*keras.Layer) []Diagnostic {
 			p.Index = i
 			r.Check(p)
 		}
+	}
+	return p.diags
+}
+
+// CheckEveryLayer runs the per-layer rules of the quantize (for a float
+// model) and compatibility stages on every layer of a model that is not one
+// chain. cnn2snn stops at the branch problems sequentialize raises; this
+// runs what it would check next, so that one check shows every problem,
+// and marks those diagnostics as extensions. Layers whose fate depends on
+// the chain (Dropout and BatchNormalization, which syncretize removes or
+// folds; the merges, which the branch rules report) are left out.
+func CheckEveryLayer(m *keras.Model, float bool) []Diagnostic {
+	var layers []*keras.Layer
+	for _, l := range m.Layers {
+		switch {
+		case l.IsInput(), IsDropout(l):
+			continue
+		}
+		switch l.Base().(type) {
+		case *keras.BatchNormalization, *keras.Add, *keras.Concatenate:
+			continue
+		}
+		layers = append(layers, l)
+	}
+	p := &Pass{Model: m, Layers: layers, graph: true}
+	for i := range layers {
+		p.Index = i
+		for _, r := range Rules() {
+			if r.PerLayer && r.Check != nil && (r.Stage == StageCompatibility || float && r.Stage == StageQuantize) {
+				r.Check(p)
+			}
+		}
+	}
+	for i := range p.diags {
+		p.diags[i].Extension = true
 	}
 	return p.diags
 }

@@ -2,6 +2,7 @@ package compat
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
@@ -54,16 +55,16 @@ var TargetVersion = &Rule{
 
 // ChannelsLast: Akida works on channels-last tensors.
 var ChannelsLast = &Rule{
-	Name:  "channels-last",
-	Stage: StageSequentialize,
+	Name:    "channels-last",
+	Stage:   StageSequentialize,
+	Targets: bothTargets, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
 	Doc: "Akida stores tensors as (x, y, channels), Keras' channels_last layout. A layer built " +
 		"with data_format='channels_first' has no Akida equivalent. Rebuild the model with " +
 		"data_format='channels_last' (the Keras default) and load the weights again.",
 	Check: func(p *Pass) {
 		for _, l := range p.Model.Layers {
-			if f, ok := dataFormat(l); ok && f == "channels_first" {
-				p.Report(Diagnostic{l.Name, "channels-last",
-					"Unsupported data format 'channels_first' in layer '" + l.Name + "'."})
+			if f, ok := l.DataFormat(); ok && f == "channels_first" {
+				p.Report(Diagnostic{Layer: l.Name, Rule: "channels-last", Message: "Unsupported data format 'channels_first' in layer '" + l.Name + "'."})
 			}
 		}
 	},
@@ -71,16 +72,16 @@ var ChannelsLast = &Rule{
 
 // DilationRate: Akida convolutions are not dilated.
 var DilationRate = &Rule{
-	Name:  "dilation-rate",
-	Stage: StageSequentialize,
+	Name:    "dilation-rate",
+	Stage:   StageSequentialize,
+	Targets: bothTargets, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
 	Doc: "Akida convolutions read neighbouring pixels only: a dilated (atrous) convolution, " +
 		"dilation_rate other than (1, 1), has no Akida equivalent. Use dilation_rate=1, e.g. a " +
 		"larger kernel or an extra strided convolution instead, and retrain.",
 	Check: func(p *Pass) {
 		for _, l := range p.Model.Layers {
-			if d, ok := DilationOf(l); ok && !isUnitDilation(d) {
-				p.Report(Diagnostic{l.Name, "dilation-rate",
-					"Unsupported dilation rate " + PyTuple(d) + " in layer '" + l.Name + "'."})
+			if d, ok := l.DilationRate(); ok && !isUnitDilation(d) {
+				p.Report(Diagnostic{Layer: l.Name, Rule: "dilation-rate", Message: "Unsupported dilation rate " + PyTuple(d) + " in layer '" + l.Name + "'."})
 			}
 		}
 	},
@@ -88,38 +89,39 @@ var DilationRate = &Rule{
 
 // SingleInput: one model input.
 var SingleInput = &Rule{
-	Name:  "single-input",
-	Stage: StageSequentialize,
-	Doc: "An Akida 1.0 model is a single chain of layers fed by one input tensor. A Keras model " +
-		"with several inputs cannot be converted; split it into single-input models, or merge " +
-		"the inputs before the model (e.g. stack them as channels).",
+	Name:    "single-input",
+	Stage:   StageSequentialize,
+	Targets: bothTargets, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
+	Doc: "An Akida model is fed by one input tensor (Akida 1.0 models are moreover a single " +
+		"chain of layers). A Keras model with several inputs cannot be converted; split it into " +
+		"single-input models, or merge the inputs before the model (e.g. stack them as channels).",
 	Check: func(p *Pass) {
 		if n := len(p.Model.Inputs); n != 1 {
-			p.Report(Diagnostic{"", "single-input",
-				"Model must have only one input layer. Receives inputs " + PyStrList(p.Model.Inputs) + "."})
+			p.Report(Diagnostic{Layer: "", Rule: "single-input", Message: "Model must have only one input layer. Receives inputs " + PyStrList(p.Model.Inputs) + "."})
 		}
 	},
 }
 
 // SingleOutput: one model output.
 var SingleOutput = &Rule{
-	Name:  "single-output",
-	Stage: StageSequentialize,
-	Doc: "An Akida 1.0 model is a single chain that ends in one output layer. A Keras model with " +
-		"several outputs (e.g. several heads) cannot be converted; keep one output, or convert " +
-		"each head as its own model.",
+	Name:    "single-output",
+	Stage:   StageSequentialize,
+	Targets: bothTargets, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
+	Doc: "An Akida model ends in one output layer. A Keras model with several outputs (e.g. " +
+		"several heads) cannot be converted; keep one output, or convert each head as its own " +
+		"model.",
 	Check: func(p *Pass) {
 		if n := len(p.Model.Outputs); n != 1 {
-			p.Report(Diagnostic{"", "single-output",
-				"Model must have only one output layer. Receivesoutputs " + PyStrList(p.Model.Outputs) + "."})
+			p.Report(Diagnostic{Layer: "", Rule: "single-output", Message: "Model must have only one output layer. Receivesoutputs " + PyStrList(p.Model.Outputs) + "."})
 		}
 	},
 }
 
 // InputRank: inputs are images (H, W, C) or vectors (N).
 var InputRank = &Rule{
-	Name:  "input-rank",
-	Stage: StageSequentialize,
+	Name:    "input-rank",
+	Stage:   StageSequentialize,
+	Targets: bothTargets, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
 	Doc: "Akida inputs are either images (height, width, channels) or flat vectors (N). A model " +
 		"whose input has another rank — e.g. a sequence (time, features) — cannot be converted. " +
 		"Reshape the input to (1, N) … (H, W, C) before the model, e.g. add a trailing channel " +
@@ -128,11 +130,17 @@ var InputRank = &Rule{
 		if len(p.Model.Inputs) != 1 {
 			return // single-input already reports it
 		}
+		// cnn2snn's quantizeml path accepts another rank for Akida Pico
+		// models (conversion-v2.md §1.3 #5).
+		if slices.ContainsFunc(p.Model.Layers, func(l *keras.Layer) bool {
+			return l.ClassName == QRecurrent && l.Origin() == keras.OriginQuantizeML
+		}) {
+			return
+		}
 		s := p.Model.InputShape()
 		if s != nil && len(s) != 1 && len(s) != 3 {
-			p.Report(Diagnostic{p.Model.Inputs[0], "input-rank",
-				"Input shape of model must be 2-D or 4-D (batch size + 1-D or 3-D tensors). Receives input shape " +
-					PyBatchShape(s) + "."})
+			p.Report(Diagnostic{Layer: p.Model.Inputs[0], Rule: "input-rank", Message: "Input shape of model must be 2-D or 4-D (batch size + 1-D or 3-D tensors). Receives input shape " +
+				PyBatchShape(s) + "."})
 		}
 	},
 }
@@ -147,7 +155,7 @@ var SingleInboundNode = &Rule{
 	Check: func(p *Pass) {
 		for _, l := range p.Model.Layers {
 			if !l.IsInput() && l.InboundNodes != 1 {
-				p.Report(Diagnostic{l.Name, "single-inbound-node", sprintf(
+				p.Report(Diagnostic{Layer: l.Name, Rule: "single-inbound-node", Message: sprintf(
 					"Layers must have only one inbound node. Receives layer %s with %d nodes.", l.Name, l.InboundNodes)})
 			}
 		}
@@ -167,7 +175,7 @@ var SingleInboundLayer = &Rule{
 				continue
 			}
 			if n := len(l.Inbound); n != 1 {
-				p.Report(Diagnostic{l.Name, "single-inbound-layer", sprintf(
+				p.Report(Diagnostic{Layer: l.Name, Rule: "single-inbound-layer", Message: sprintf(
 					"Layer %s must have only one inbound layer. Receives %d.", l.Name, n)})
 			}
 		}

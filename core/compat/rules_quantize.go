@@ -11,8 +11,9 @@ import (
 // groups, depth_multiplier or data_format argument, so a float layer using
 // them cannot be replaced by its quantized version.
 var DefaultArguments = &Rule{
-	Name:  "default-arguments",
-	Stage: StageQuantize,
+	PerLayer: true,
+	Name:     "default-arguments",
+	Stage:    StageQuantize,
 	Doc: "cnn2snn's quantized layers (QuantizedConv2D, QuantizedSeparableConv2D, QuantizedDense) " +
 		"have no activation, groups, depth_multiplier or data_format argument, so a float layer " +
 		"can only be quantized when it uses the defaults: activation='linear', groups=1, " +
@@ -38,7 +39,7 @@ func NonDefaultArguments(l *keras.Layer) []Diagnostic {
 	var out []Diagnostic
 	check := func(arg, def, val string) {
 		if val != def {
-			out = append(out, Diagnostic{l.Name, "default-arguments", sprintf(
+			out = append(out, Diagnostic{Layer: l.Name, Rule: "default-arguments", Message: sprintf(
 				"Argument '%s' in layer '%s' is only supported with default value '%s'. Receives '%s'.", arg, l.Name, def, val)})
 		}
 	}

@@ -12,8 +12,9 @@ import (
 
 // DenseInputShape: a Dense reads a flat vector.
 var DenseInputShape = &Rule{
-	Name:  "dense-input-shape",
-	Stage: StageCompatibility,
+	PerLayer: true,
+	Name:     "dense-input-shape",
+	Stage:    StageCompatibility,
 	Doc: "An Akida FullyConnected layer reads a flat vector: the Keras Dense must receive (N,) or " +
 		"(1, 1, N). A Dense applied to an image (H, W, C) works on every pixel separately in " +
 		"Keras, which Akida cannot do. Put a Flatten (or a GlobalAveragePooling2D) before the Dense.",
@@ -26,7 +27,7 @@ var DenseInputShape = &Rule{
 		if len(in) == 1 || (len(in) == 3 && in[0] == 1 && in[1] == 1) {
 			return
 		}
-		p.Report(Diagnostic{l.Name, "dense-input-shape", sprintf(
+		p.Report(Diagnostic{Layer: l.Name, Rule: "dense-input-shape", Message: sprintf(
 			"The Dense layer %s must have an input shape of (N,) or (1,1,N). Receives %s.", l.Name, PyShape(in))})
 	},
 }
@@ -34,8 +35,9 @@ var DenseInputShape = &Rule{
 // ConvDilation: repeated from sequentialize in cnn2snn's compatibility
 // check (a ValueError there).
 var ConvDilation = &Rule{
-	Name:  "conv-dilation",
-	Stage: StageCompatibility,
+	PerLayer: true,
+	Name:     "conv-dilation",
+	Stage:    StageCompatibility,
 	Doc: "An Akida convolution is not dilated: the neural convolution layers must have " +
 		"dilation_rate 1. (cnn2snn checks this twice; sequentialize usually reports it first as " +
 		"dilation-rate.) Use dilation_rate=1 and retrain.",
@@ -44,8 +46,8 @@ var ConvDilation = &Rule{
 		if !IsConvNeural(l) {
 			return
 		}
-		if d, _ := DilationOf(l); !isUnitDilation(d) {
-			p.Report(Diagnostic{l.Name, "conv-dilation", sprintf(
+		if d, _ := l.DilationRate(); !isUnitDilation(d) {
+			p.Report(Diagnostic{Layer: l.Name, Rule: "conv-dilation", Message: sprintf(
 				"The layer %s must have a dilation rate of 1. Receives %s.", l.Name, PyTuple(d))})
 		}
 	},
@@ -61,7 +63,7 @@ var TwoNeuralLayers = &Rule{
 		"(or a cnn2snn quantized activation) between them. Add one, or merge the two layers.",
 	Check: func(p *Pass) {
 		if l := p.Layer(); IsNeural(l) && p.LastNeural != nil {
-			p.Report(Diagnostic{l.Name, "two-neural-layers", sprintf(
+			p.Report(Diagnostic{Layer: l.Name, Rule: "two-neural-layers", Message: sprintf(
 				"An activation layer is required between the two neural layers '%s' and '%s'.", p.LastNeural.Name, l.Name)})
 		}
 	},
@@ -76,7 +78,7 @@ var TwoActivations = &Rule{
 		"to belong to. Remove the extra activation.",
 	Check: func(p *Pass) {
 		if l := p.Layer(); IsActivation(l) && p.LastActivation != nil {
-			p.Report(Diagnostic{l.Name, "two-activations", sprintf(
+			p.Report(Diagnostic{Layer: l.Name, Rule: "two-activations", Message: sprintf(
 				"A neural layer is required between the two activation layers '%s' and '%s'.", p.LastActivation.Name, l.Name)})
 		}
 	},
@@ -91,7 +93,7 @@ var PoolingFirst = &Rule{
 		"downscale the input before the model.",
 	Check: func(p *Pass) {
 		if l := p.Layer(); IsPooling(l) && p.Index == 0 {
-			p.Report(Diagnostic{l.Name, "pooling-first", sprintf(
+			p.Report(Diagnostic{Layer: l.Name, Rule: "pooling-first", Message: sprintf(
 				"Pooling layer '%s' cannot be the first layer of a model or sequence. It must be placed after a convolutional layer.", l.Name)})
 		}
 	},
@@ -113,7 +115,7 @@ var PoolingAfterConv = &Rule{
 			return
 		}
 		if prev := p.Layers[p.Index-1]; !IsConvNeural(prev) {
-			p.Report(Diagnostic{l.Name, "pooling-after-conv", sprintf(
+			p.Report(Diagnostic{Layer: l.Name, Rule: "pooling-after-conv", Message: sprintf(
 				"Pooling layer %s must be placed after a convolutional neural layer. Currently after %s.", l.Name, prev.Name)})
 		}
 	},
@@ -135,10 +137,10 @@ var MaxPoolPadding = &Rule{
 		if !IsConvNeural(prev) {
 			return // pooling-after-conv reports it
 		}
-		if Padding(prev) != Padding(l) {
-			p.Report(Diagnostic{l.Name, "maxpool-padding", sprintf(
+		if prev.Padding() != l.Padding() {
+			p.Report(Diagnostic{Layer: l.Name, Rule: "maxpool-padding", Message: sprintf(
 				"Pooling layer %s (padding: %s) must have the same padding as %s (padding: %s).",
-				l.Name, Padding(l), prev.Name, Padding(prev))})
+				l.Name, l.Padding(), prev.Name, prev.Padding())})
 		}
 	},
 }
@@ -159,7 +161,7 @@ var FlattenBeforeDense = &Rule{
 			return
 		}
 		if next := p.Layers[p.Index+1]; !IsDenseNeural(next) {
-			p.Report(Diagnostic{l.Name, "flatten-before-dense", sprintf(
+			p.Report(Diagnostic{Layer: l.Name, Rule: "flatten-before-dense", Message: sprintf(
 				"A Flatten layer is only supported before a Dense one. Receives unsupported Flatten layer '%s'.", l.Name)})
 		}
 	},
@@ -182,7 +184,7 @@ var ReshapeShape = &Rule{
 			(len(in) == 1 && len(out) == 3 && out[0] == 1 && out[1] == 1 && out[2] == in[0]) ||
 			slices.Equal(in, out)
 		if !valid {
-			p.Report(Diagnostic{l.Name, "reshape-shape", sprintf(
+			p.Report(Diagnostic{Layer: l.Name, Rule: "reshape-shape", Message: sprintf(
 				"The Reshape layer %s can only be used to transform a tensor of shape (N,) to a tensor of shape (1, 1, N), and vice-versa. Receives input_shape %s and output_shape %s.",
 				l.Name, PyShape(in), PyShape(out))})
 		}
@@ -199,7 +201,7 @@ var RescalingFirst = &Rule{
 	Check: func(p *Pass) {
 		l := p.Layer()
 		if _, ok := l.Config.(*keras.Rescaling); ok && p.Index != 0 {
-			p.Report(Diagnostic{l.Name, "rescaling-first", sprintf(
+			p.Report(Diagnostic{Layer: l.Name, Rule: "rescaling-first", Message: sprintf(
 				"A Rescaling layer must be the first layer of the model. Receives unexpected layer %s.", l.Name)})
 		}
 	},
@@ -223,7 +225,7 @@ var FinalActivation = &Rule{
 		}
 		for _, next := range p.Layers[p.Index+1:] {
 			if IsNeural(next) {
-				p.Report(Diagnostic{l.Name, "final-activation", sprintf(
+				p.Report(Diagnostic{Layer: l.Name, Rule: "final-activation", Message: sprintf(
 					"Activation layers other than ReLU and quantized activations are not supported before a neural layer. Receives activation layer '%s' before a neural layer.", l.Name)})
 				return
 			}
@@ -233,8 +235,9 @@ var FinalActivation = &Rule{
 
 // UnsupportedLayer: every other class.
 var UnsupportedLayer = &Rule{
-	Name:  "unsupported-layer",
-	Stage: StageCompatibility,
+	PerLayer: true,
+	Name:     "unsupported-layer",
+	Stage:    StageCompatibility,
 	Doc: "cnn2snn's legacy conversion knows Conv2D, SeparableConv2D and Dense (plain or cnn2snn-" +
 		"quantized), ReLU and cnn2snn's quantized activations, MaxPooling2D and " +
 		"GlobalAveragePooling2D after a convolution, BatchNormalization it can fold, Flatten, " +
@@ -251,7 +254,7 @@ var UnsupportedLayer = &Rule{
 		case *keras.Flatten, *keras.Reshape, *keras.Rescaling, *keras.Activation, *keras.Softmax:
 			return
 		}
-		p.Report(Diagnostic{l.Name, "unsupported-layer", sprintf(
+		p.Report(Diagnostic{Layer: l.Name, Rule: "unsupported-layer", Message: sprintf(
 			"Layer %s of type %s is not supported for Akida conversion", l.Name, l.ClassName)})
 	},
 }

@@ -23,9 +23,10 @@ type Report struct {
 	Model string `json:"model"`
 	// Origin is OriginFloat, OriginCNN2SNN or OriginQuantizeML.
 	Origin string `json:"origin"`
-	// Target is the Akida IP version: "v1" or "v2".
-	Target string `json:"target"`
-	// Compatible tells whether the model converts (no diagnostics).
+	// Target is the Akida IP version converted to: "v1" or "v2".
+	Target akida.IPVersion `json:"target"`
+	// Compatible tells whether the model converts (no diagnostics): Convert
+	// succeeds exactly when Check says Compatible.
 	Compatible bool `json:"compatible"`
 	// InputScaling is the input scaling used (legacy path only).
 	InputScaling *InputScaling `json:"input_scaling,omitempty"`
@@ -34,15 +35,18 @@ type Report struct {
 	// Diagnostics are every problem, in layer order (whole-model ones
 	// first); empty when Compatible.
 	Diagnostics []compat.Diagnostic `json:"diagnostics"`
-	// Warnings are what the conversion changed to fit Akida 1.0 hardware
-	// (cnn2snn's fix_v1_activation_variables).
+	// Warnings are what the conversion changed or ignored: the Akida 1.0
+	// post-conversion fix (cnn2snn's fix_v1_activation_variables), the
+	// layers after a Dequantizer, an input scaling given to a quantizeml
+	// model.
 	Warnings []string `json:"warnings"`
 }
 
 // Check reports whether the model converts, every problem, and the block
 // structure — cnn2snn's check_model_compatibility, extended to the
-// generator's checks (quantized types, bit widths) so that "compatible"
-// means Convert succeeds. The error is for invalid options only.
+// generator's checks (quantized types, bit widths, variables) so that
+// "compatible" means Convert succeeds. The error is for invalid options
+// only.
 func Check(m *keras.Model, o Options) (*Report, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
@@ -51,11 +55,12 @@ func Check(m *keras.Model, o Options) (*Report, error) {
 	return a.report, nil
 }
 
-// Convert converts a model quantized with cnn2snn into Akida 1.0 layers.
+// Convert converts a quantized model into Akida layers: a model quantized
+// with cnn2snn into Akida 1.0 layers (cnn2snn's legacy path), a model
+// quantized with quantizeml into Akida 2.0 layers (its quantizeml path).
 // On a model that does not convert the error is an *Error whose text is
 // the first error cnn2snn would raise and which carries every diagnostic;
-// the Report is returned too. Models quantized with quantizeml give an
-// error wrapping ErrQuantizeML once they pass their checks.
+// the Report is returned too.
 func Convert(m *keras.Model, o Options) (*akida.Model, *Report, error) {
 	if err := o.Validate(); err != nil {
 		return nil, nil, err
@@ -64,14 +69,7 @@ func Convert(m *keras.Model, o Options) (*akida.Model, *Report, error) {
 	if len(a.ordered) > 0 {
 		return nil, a.report, &Error{First: a.ordered[0], Diagnostics: a.report.Diagnostics}
 	}
-	if a.report.Origin == OriginQuantizeML {
-		return nil, a.report, fmt.Errorf("model %q: %w", m.Name, ErrQuantizeML)
-	}
-	am, err := generate(a.plan, a.scaling)
-	if err != nil {
-		return nil, a.report, err
-	}
-	warnings, err := fixV1ActivationVariables(am)
+	am, warnings, err := a.path.generate(a)
 	if err != nil {
 		return nil, a.report, err
 	}
@@ -82,40 +80,71 @@ func Convert(m *keras.Model, o Options) (*akida.Model, *Report, error) {
 	return am, a.report, nil
 }
 
+// path is one of cnn2snn's conversion paths, chosen by the model's origin
+// and the target: what it checks and how it generates the Akida model.
+type path struct {
+	// check fills the analysis: the diagnostics in cnn2snn's order, the
+	// report's blocks and warnings, and what generate needs.
+	check func(a *analysis, m *keras.Model, o Options)
+	// generate builds the Akida model of a model check accepted, and says
+	// what it changed.
+	generate func(a *analysis) (*akida.Model, []string, error)
+}
+
+// pathFor chooses the path (conversion-v2.md §1.1): any quantizeml layer
+// takes the quantizeml path, to the target asked; other models take the
+// legacy path, which produces Akida 1.0 layers only.
+func pathFor(origin string, target akida.IPVersion) path {
+	switch {
+	case origin == OriginQuantizeML && target == akida.IPv2:
+		return path{check: (*analysis).quantizeMLV2, generate: (*analysis).generateV2}
+	case origin == OriginQuantizeML:
+		return path{check: (*analysis).quantizeMLV1, generate: notGenerated}
+	}
+	return path{check: (*analysis).legacy, generate: (*analysis).generateV1}
+}
+
+// notGenerated is the generator of a path whose checks always report a
+// problem (Convert never calls it).
+func notGenerated(a *analysis) (*akida.Model, []string, error) {
+	return nil, nil, fmt.Errorf("model %q: no Akida model is generated on this path", a.report.Model)
+}
+
 // analysis is what Check and Convert share.
 type analysis struct {
 	report  *Report
+	path    path
 	ordered []compat.Diagnostic // in cnn2snn's order: ordered[0] is what it raises
+
+	// The legacy path: the input scaling and the plan of Akida 1.0 layers.
 	scaling InputScaling
 	plan    *plan
+	// The quantizeml path: the model and its blocks.
+	model     *keras.Model
+	qmlBlocks []*compat.QMLBlock
+	v2Model   *akida.Model // built once, by Check's dry run
+	v2Diags   []compat.Diagnostic
 }
 
-// analyze runs the whole pipeline in "collect every problem" mode.
+// analyze runs the chosen path's checks in "collect every problem" mode.
 func analyze(m *keras.Model, o Options) *analysis {
-	a := &analysis{report: &Report{Model: m.Name, Origin: ModelOrigin(m), Target: o.target(), Warnings: []string{}}}
-	var p *plan
-	if a.report.Origin == OriginQuantizeML {
-		var warnings []string
-		a.ordered, p, warnings = checkQuantizeML(m, o.target())
-		a.report.Warnings = append(a.report.Warnings, warnings...)
-		if len(a.ordered) == 0 {
-			// The checks pass, but Convert cannot go further: say so here too.
-			a.report.Warnings = append(a.report.Warnings, ErrQuantizeML.Error())
-		}
-	} else {
-		p = a.legacy(m, o)
+	origin := ModelOrigin(m)
+	target := o.targetFor(origin)
+	a := &analysis{
+		report: &Report{Model: m.Name, Origin: origin, Target: target, Warnings: []string{}, Blocks: []compat.Block{}},
+		path:   pathFor(origin, target),
+		model:  m,
 	}
-	a.plan = p
+	a.path.check(a, m, o)
 	a.report.Diagnostics = inLayerOrder(m, a.ordered)
 	a.report.Compatible = len(a.ordered) == 0
-	a.report.Blocks = blocksOf(p, a.ordered)
 	return a
 }
 
 // legacy is cnn2snn's _convert_cnn2snn up to the generator.
-func (a *analysis) legacy(m *keras.Model, o Options) *plan {
-	if o.target() != TargetV1 {
-		a.ordered = append(a.ordered, compat.TargetNotV1(o.target()))
+func (a *analysis) legacy(m *keras.Model, o Options) {
+	if a.report.Target != akida.IPv1 {
+		a.ordered = append(a.ordered, compat.TargetNotV1(string(a.report.Target)))
 	}
 	scaling, diags := resolveInputScaling(m, o.InputScaling)
 	a.scaling = scaling
@@ -125,7 +154,10 @@ func (a *analysis) legacy(m *keras.Model, o Options) *plan {
 	chain, err := transform.Sequentialize(m)
 	a.addProblems(err)
 	if chain == nil {
-		return bestEffortPlan(m, o)
+		a.ordered = append(a.ordered, compat.CheckEveryLayer(m, a.report.Origin == OriginFloat)...)
+		a.plan = bestEffortPlan(m, o)
+		a.report.Blocks = blocksOf(a.plan, a.ordered)
+		return
 	}
 	seq, err := transform.Syncretize(chain)
 	a.addProblems(err)
@@ -136,7 +168,22 @@ func (a *analysis) legacy(m *keras.Model, o Options) *plan {
 	p := planBlocks(seq, usesInputData(seq.InputShape(), o.inputIsImage()), scaling)
 	a.ordered = append(a.ordered, p.diags...)
 	p.assignKerasLayers(chain.Layers, chain.Input.Name)
-	return p
+	a.plan = p
+	a.report.Blocks = blocksOf(p, a.ordered)
+}
+
+// generateV1 is the legacy path's generator followed by cnn2snn 2.18+'s
+// Akida 1.0 fix.
+func (a *analysis) generateV1() (*akida.Model, []string, error) {
+	am, err := generate(a.plan, a.scaling)
+	if err != nil {
+		return nil, nil, err
+	}
+	warnings, err := fixV1ActivationVariables(am)
+	if err != nil {
+		return nil, nil, err
+	}
+	return am, warnings, nil
 }
 
 func (a *analysis) addProblems(err error) {
@@ -201,63 +248,4 @@ func inLayerOrder(m *keras.Model, ds []compat.Diagnostic) []compat.Diagnostic {
 	out := append([]compat.Diagnostic{}, ds...)
 	sort.SliceStable(out, func(i, j int) bool { return pos(out[i]) < pos(out[j]) })
 	return out
-}
-
-// blocksOf turns the plan into the report's blocks, marking the Keras
-// layers that have diagnostics.
-func blocksOf(p *plan, diags []compat.Diagnostic) []compat.Block {
-	bad := map[string]bool{}
-	for _, d := range diags {
-		if d.Layer != "" {
-			bad[d.Layer] = true
-		}
-	}
-	out := []compat.Block{}
-	if p == nil {
-		return out
-	}
-	for _, b := range p.blocks {
-		cb := compat.Block{
-			AkidaLayer:  b.name,
-			KerasLayers: append([]string{}, b.keras...),
-			OutputShape: b.outShape,
-			Activation:  b.act != nil || b.qmlActivation,
-		}
-		if b.kind != akida.Unknown {
-			cb.AkidaType = b.kind.String()
-		}
-		cb.WeightBits, cb.ActivationBits = b.bits()
-		for _, name := range b.keras {
-			if bad[name] {
-				cb.Incompatible = append(cb.Incompatible, name)
-			}
-		}
-		out = append(out, cb)
-	}
-	return out
-}
-
-// bits returns the block's weight and activation bit widths (0 when not
-// quantized or absent).
-func (b *block) bits() (weights, activations int) {
-	if b.neural != nil {
-		switch c := b.neural.Config.(type) {
-		case *keras.QuantizedConv2D:
-			weights = c.Quantizer.Bitwidth
-		case *keras.QuantizedSeparableConv2D:
-			weights = c.Quantizer.Bitwidth
-		case *keras.QuantizedDense:
-			weights = c.Quantizer.Bitwidth
-		}
-	}
-	if b.kind == akida.InputData {
-		weights, activations = 0, 4 // InputData's input_bits (cnn2snn leaves akida's default)
-	}
-	if act, ok := keras.AsQuantizedActivation(activationConfig(b)); ok {
-		activations = act.Bits()
-	}
-	if b.qmlWeightBits != 0 {
-		weights, activations = b.qmlWeightBits, b.qmlActBits
-	}
-	return weights, activations
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
@@ -608,7 +607,9 @@ func TestOptionValidation(t *testing.T) {
 	}{
 		{Options{Target: "v3"}, `unknown target "v3": use v1 (Akida 1.0: AKD1000, AKD1500) or v2 (Akida 2.0)`},
 		{Options{Quantize: QuantizeBits{Weights: 3}}, "quantize: weight bitwidth 3 is not allowed: Weight bitwidth must be in (2, 4, 8)"},
-		{Options{Quantize: QuantizeBits{Activations: 8}}, "quantize: activation bitwidth 8 is not allowed: Activation bitwidth must be in (1, 2, 4)"},
+		{Options{Target: TargetV1, Quantize: QuantizeBits{Activations: 8}}, "quantize: activation bitwidth 8 is not allowed: Activation bitwidth must be in (1, 2, 4)"},
+		{Options{Target: TargetV2, Quantize: QuantizeBits{Weights: 2}}, "quantize: weight bitwidth 2 is not allowed for Akida 2.0: its layers take 4 or 8-bit weights"},
+		{Options{Target: TargetV2, Quantize: QuantizeBits{Activations: 9}}, "quantize: activation bitwidth 9 is not allowed for Akida 2.0: its layers output 1 to 8-bit activations"},
 		{Options{Quantize: QuantizeBits{InputWeights: 9}}, "quantize: input weight bitwidth 9 is not allowed: the input layer takes 2 to 8-bit weights (8 is usual)"},
 		// A non-finite shift used to convert, with padding_value and
 		// thresholds saturated to the int32 limits.
@@ -625,6 +626,16 @@ func TestOptionValidation(t *testing.T) {
 	}
 	if got := (QuantizeBits{}).WithDefaults(); got != (QuantizeBits{Weights: 4, Activations: 4, InputWeights: 8}) {
 		t.Errorf("defaults %+v", got)
+	}
+	if got := (QuantizeBits{Activations: 4}).WithDefaultsFor(TargetV2); got != (QuantizeBits{Weights: 8, Activations: 4, InputWeights: 8}) {
+		t.Errorf("Akida 2.0 defaults %+v", got)
+	}
+	// Without a target, widths that suit one of them are accepted: 8-bit
+	// activations are Akida 2.0's, 2-bit weights Akida 1.0's.
+	for _, q := range []QuantizeBits{{Activations: 8}, {Weights: 2}, {8, 8, 8}, {4, 4, 8}} {
+		if err := q.Validate(); err != nil {
+			t.Errorf("%+v: %v", q, err)
+		}
 	}
 }
 
@@ -651,7 +662,10 @@ func TestConvertDoesNotModifyModel(t *testing.T) {
 	}
 }
 
-func TestQuantizeMLModelThatPassesIsNotConverted(t *testing.T) {
+// A quantizeml model that passes every Akida 1.0 check is still not
+// compatible with Akida 1.0: this tool does not generate those layers, and
+// "compatible" means Convert succeeds.
+func TestQuantizeMLModelThatPassesIsNotConvertedToAkida1(t *testing.T) {
 	six := 6.0
 	wq := &keras.QMLQuantizer{Bitwidth: 4, Signed: true, PerAxis: true, Axis: -1}
 	m := modeltest.New("qml", 4, 4, 3).
@@ -662,8 +676,11 @@ func TestQuantizeMLModelThatPassesIsNotConverted(t *testing.T) {
 		Add("dense", &keras.QMLDense{Dense: keras.Dense{Units: 2}, QuantConfig: keras.QuantConfig{WeightQuantizer: wq}}).
 		Add("dequantizer", &keras.QMLDequantizer{}).
 		Model()
-	r, err := Check(m, Options{})
-	if err != nil || !r.Compatible || r.Origin != OriginQuantizeML || !slices.Equal(r.Warnings, []string{ErrQuantizeML.Error()}) {
+	v1 := Options{Target: TargetV1}
+	r, err := Check(m, v1)
+	notImplemented := compat.Akida1NotImplemented("qml")
+	if err != nil || r.Compatible || r.Origin != OriginQuantizeML || r.Target != TargetV1 || len(r.Warnings) != 0 ||
+		!slices.Equal(r.Diagnostics, []compat.Diagnostic{notImplemented}) {
 		t.Fatalf("check: %v %+v", err, r)
 	}
 	// Float input (not uint8): no input pattern, an InputData comes first.
@@ -675,8 +692,10 @@ func TestQuantizeMLModelThatPassesIsNotConverted(t *testing.T) {
 	if !slices.EqualFunc(r.Blocks, want, blockEqual) {
 		t.Errorf("blocks:\n got %+v\nwant %+v", r.Blocks, want)
 	}
-	_, _, err = Convert(m, Options{})
-	if !errors.Is(err, ErrQuantizeML) || !strings.HasPrefix(err.Error(), `model "qml": converting models quantized with quantizeml is not implemented yet`) {
+	_, _, err = Convert(m, v1)
+	var ce *Error
+	if !errors.As(err, &ce) || ce.First != notImplemented ||
+		err.Error() != "Model qml passes the Akida 1.0 checks of cnn2snn's quantizeml path, but converting a quantizeml model to Akida 1.0 layers is not implemented by this tool: target Akida 2.0 (--target v2), or convert the float model with --target v1." {
 		t.Errorf("error %v", err)
 	}
 }
@@ -696,7 +715,8 @@ func TestQuantizeMLModelWithLegacyLayer(t *testing.T) {
 		Add("dense", &keras.QMLDense{Dense: keras.Dense{Units: 2}, QuantConfig: keras.QuantConfig{WeightQuantizer: wq}}).
 		Add("dequantizer", &keras.QMLDequantizer{}).
 		Model()
-	r, err := Check(m, Options{})
+	v1 := Options{Target: TargetV1}
+	r, err := Check(m, v1)
 	if err != nil || r.Compatible || r.Origin != OriginQuantizeML {
 		t.Fatalf("check: %v %+v", err, r)
 	}
@@ -711,13 +731,13 @@ func TestQuantizeMLModelWithLegacyLayer(t *testing.T) {
 		" - QuantizedFlatten > QuantizedDense > QuantizedReLU\n - QuantizedReshape > QuantizedDense > QuantizedReLU\n"+
 		" - QuantizedReshape > QuantizedFlatten > QuantizedDense > QuantizedReLU\n"+
 		"Layer conv is cnn2snn's legacy QuantizedConv2D, not quantizeml's: quantize the whole float model with one of them.")
-	if !slices.Equal(r.Diagnostics, []compat.Diagnostic{want}) {
+	if !slices.Equal(r.Diagnostics, []compat.Diagnostic{compat.Akida1NotImplemented("mixed"), want}) {
 		t.Errorf("diagnostics:\n got %q\nwant %q", r.Diagnostics, want)
 	}
 	if len(r.Blocks) == 0 || r.Blocks[len(r.Blocks)-1].WeightBits != 4 {
 		t.Errorf("blocks %+v", r.Blocks)
 	}
-	_, _, err = Convert(m, Options{})
+	_, _, err = Convert(m, v1)
 	var ce *Error
 	if !errors.As(err, &ce) || ce.First != want {
 		t.Errorf("convert: %v", err)

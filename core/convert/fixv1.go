@@ -89,7 +89,11 @@ func equalizeActStep(l, next *akida.Layer) error {
 
 // raiseThresholds adds trunc(round(0.5·(new − old)) / 2^(act_bits−4)) to the
 // thresholds of the channels whose step is reduced (the term is 0 for the
-// others), all in float32 as NumPy does.
+// others), the term in float32 as NumPy computes it. The sum saturates to
+// the int32 range (DESIGN.md: explicit saturation): a step far above 65535
+// makes the term reach beyond int32, and the threshold may already sit at
+// the int32 minimum (floorThreshold clamps it there), where adding in
+// int32 would wrap around and flip its sign.
 func raiseThresholds(l *akida.Layer, steps, ratio []float32) error {
 	v := l.Variable("threshold")
 	th, err := v.Int32s()
@@ -105,7 +109,8 @@ func raiseThresholds(l *akida.Layer, steps, ratio []float32) error {
 			continue
 		}
 		half := float32(0.5) * (float32(MaxActStep) - s)
-		th[c] += int32(float32(math.Trunc(float64(keras.RoundHalfEven(half) / div))))
+		term := math.Trunc(float64(keras.RoundHalfEven(half) / div)) // an integer, or −Inf
+		th[c] = saturateInt32(float64(th[c]) + term)                 // exact: both below 2^53 unless saturating
 	}
 	nv, err := akida.NewInt32s("threshold", v.Shape, th)
 	if err != nil {
@@ -135,7 +140,9 @@ func divideNextWeights(l, next *akida.Layer, ratio []float32) error {
 	inner := v.Shape[3]
 	for i, x := range w {
 		c := (i / inner) % len(ratio)
-		w[i] = int8(math.Floor(float64(float32(x) / ratio[c])))
+		// ratio > 1 keeps the quotient within int8; saturating says so
+		// rather than trusting it.
+		w[i] = saturateInt8(math.Floor(float64(float32(x) / ratio[c])))
 	}
 	nv, err := akida.NewWeights(v.Name, v.Shape, w, int(next.Params.Value("weights_bits")))
 	if err != nil {
@@ -170,4 +177,28 @@ func saturateThreshold(l *akida.Layer) (bool, error) {
 	}
 	l.SetVariable(nv)
 	return true, nil
+}
+
+// saturateInt32 converts an integer-valued float64 to int32, saturating at
+// the ends of the range (NaN, which no step here yields, goes to the
+// minimum as floorThreshold does).
+func saturateInt32(f float64) int32 {
+	switch {
+	case f >= math.MaxInt32:
+		return math.MaxInt32
+	case f <= math.MinInt32 || math.IsNaN(f):
+		return math.MinInt32
+	}
+	return int32(f)
+}
+
+// saturateInt8 is saturateInt32 for int8 weights.
+func saturateInt8(f float64) int8 {
+	switch {
+	case f >= math.MaxInt8:
+		return math.MaxInt8
+	case f <= math.MinInt8 || math.IsNaN(f):
+		return math.MinInt8
+	}
+	return int8(f)
 }

@@ -105,7 +105,11 @@ func (o *object) eachDenseAttribute(m message, fn func(start, end int) error) er
 		return inObject(err, o.path)
 	}
 	c.skip(1) // version
-	if flags := c.u8(); flags&0x01 != 0 {
+	flags := c.u8()
+	if c.err != nil {
+		return inObject(c.err, o.path)
+	}
+	if flags&0x01 != 0 {
 		c.skip(2) // maximum creation index
 	}
 	heapAddr, names := c.address(), c.address()

@@ -46,6 +46,9 @@ func (f *File) walkBTreeV1(addr uint64, typ uint8, keySize int, visit func(key i
 			key := c.pos
 			c.skip(keySize)
 			child := c.address()
+			if c.err != nil {
+				return c.err
+			}
 			if level == 0 {
 				err = visit(key, child)
 			} else {
@@ -75,13 +78,17 @@ func (f *File) symbolTableLinks(btreeAddr, heapAddr uint64) ([]link, error) {
 			return err
 		}
 		c.signature("SNOD")
-		if v := c.u8(); v != 1 && c.err == nil {
-			return formatErr(c.pos-1, "symbol table node: version %d is not 1", v)
-		}
+		v := c.u8()
 		c.skip(1)
 		n := int(c.u16())
+		if c.err != nil {
+			return c.err
+		}
+		if v != 1 {
+			return formatErr(c.pos-4, "symbol table node: version %d is not 1", v)
+		}
 		entrySize := 2*c.offSize + 4 + 4 + 16
-		if c.err == nil && n*entrySize > c.remaining() {
+		if n*entrySize > c.remaining() {
 			return formatErr(c.pos, "symbol table node at %#x: %d entries do not fit in the file", snod, n)
 		}
 		for range n {

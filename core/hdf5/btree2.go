@@ -125,7 +125,11 @@ func (t *btreeV2) records(visit func(rec int) error) error {
 			c.signature("BTIN")
 			limit = t.maxInner[depth]
 		}
-		if version, typ := c.u8(), c.u8(); c.err == nil && (version != 0 || typ != t.typ) {
+		version, typ := c.u8(), c.u8()
+		if c.err != nil {
+			return c.err
+		}
+		if version != 0 || typ != t.typ {
 			return formatErr(start, "v2 B-tree node at %#x: version %d type %d, want 0 and %d", addr, version, typ, t.typ)
 		}
 		if nrec > limit {

@@ -20,23 +20,26 @@ func parseDataspace(c *cursor) (dataspace, error) {
 	rank := int(c.u8())
 	flags := c.u8()
 	var s dataspace
+	if c.err != nil {
+		return s, c.err
+	}
 	switch version {
 	case 1:
 		c.skip(5) // reserved
 	case 2:
-		switch kind := c.u8(); kind {
+		kind := c.u8()
+		if c.err != nil {
+			return s, c.err
+		}
+		switch kind {
 		case 0, 1: // scalar (rank 0) or simple
 		case 2:
 			s.null = true
 		default:
-			if c.err == nil {
-				return s, formatErr(c.pos-1, "%s: type %d is not scalar, simple or null", c.what, kind)
-			}
+			return s, formatErr(c.pos-1, "%s: type %d is not scalar, simple or null", c.what, kind)
 		}
 	default:
-		if c.err == nil {
-			return s, formatErr(c.pos-3, "%s: version %d is not 1 or 2", c.what, version)
-		}
+		return s, formatErr(c.pos-3, "%s: version %d is not 1 or 2", c.what, version)
 	}
 	if c.err != nil {
 		return s, c.err
@@ -54,10 +57,13 @@ func parseDataspace(c *cursor) (dataspace, error) {
 		s.dims[i] = c.count(c.length(), math.MaxInt, "dimension")
 	}
 	_ = flags // bit 0: maximum dimensions follow; bit 1: permutation (never written)
-	if _, ok := elementCount(s.dims); !ok && c.err == nil {
+	if c.err != nil {
+		return s, c.err
+	}
+	if _, ok := elementCount(s.dims); !ok {
 		return s, formatErr(c.pos, "%s: shape %v has more elements than fit in memory", c.what, s.dims)
 	}
-	return s, c.err
+	return s, nil
 }
 
 // elementCount is the product of dims (1 for a scalar), or false on overflow.

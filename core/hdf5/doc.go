@@ -22,9 +22,13 @@
 //     storage never written.
 //
 // Everything else valid in HDF5 gives an *UnsupportedError naming the
-// feature and the object. A damaged, truncated or hostile file gives a
+// feature and the object. A file shorter than the end-of-file address of
+// its superblock (a cut-off download, which the HDF5 library refuses)
+// opens, File.MissingBytes says by how much, and what lies past the cut
+// gives a FormatError. A damaged, truncated or hostile file gives a
 // *FormatError with the file offset: every offset and length is checked
 // against the input before use, structures that loop are refused, and no
 // allocation exceeds what the input can justify (data no larger than the
-// file, or 1100× it for deflate-compressed data).
+// file, or 1100× it for deflate-compressed data). Every parser checks the
+// cursor's error before it uses a value the cursor returned.
 package hdf5

@@ -30,9 +30,12 @@ type filter struct {
 func parseFilters(c *cursor) ([]filter, error) {
 	version := c.u8()
 	n := int(c.u8())
+	if c.err != nil {
+		return nil, c.err
+	}
 	if version == 1 {
 		c.skip(6)
-	} else if version != 2 && c.err == nil {
+	} else if version != 2 {
 		return nil, formatErr(c.pos-2, "%s: version %d is not 1 or 2", c.what, version)
 	}
 	var filters []filter
@@ -44,6 +47,9 @@ func parseFilters(c *cursor) ([]filter, error) {
 		}
 		c.skip(2) // flags
 		values := int(c.u16())
+		if c.err != nil {
+			return nil, c.err
+		}
 		if version == 1 {
 			nameLen = (nameLen + 7) &^ 7 // names are padded to 8 bytes
 		}

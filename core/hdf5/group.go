@@ -110,6 +110,9 @@ func (g *Group) readLinks() ([]link, error) {
 		}
 		c.skip(1) // version
 		flags := c.u8()
+		if c.err != nil {
+			return nil, c.err
+		}
 		if flags&0x01 != 0 {
 			c.skip(8) // maximum creation index
 		}
@@ -165,10 +168,13 @@ func (f *File) denseLinks(heapAddr, btreeAddr uint64) ([]link, error) {
 // parseLink decodes a link message (spec §IV.A.2.g).
 func (f *File) parseLink(start, end int) (link, error) {
 	c := f.cursor(start, end, "link message")
-	if v := c.u8(); v != 1 && c.err == nil {
+	v, flags := c.u8(), c.u8()
+	if c.err != nil {
+		return link{}, c.err
+	}
+	if v != 1 {
 		return link{}, formatErr(start, "link message: version %d is not 1", v)
 	}
-	flags := c.u8()
 	kind := uint8(0)
 	if flags&0x08 != 0 {
 		kind = c.u8()
@@ -181,6 +187,9 @@ func (f *File) parseLink(start, end int) (link, error) {
 	}
 	n := c.count(c.uint(1<<(flags&3)), c.remaining(), "link name length")
 	l := link{name: string(c.take(n))}
+	if c.err != nil {
+		return l, c.err
+	}
 	switch kind {
 	case 0:
 		l.addr = c.address()
@@ -192,10 +201,13 @@ func (f *File) parseLink(start, end int) (link, error) {
 	default:
 		return l, &UnsupportedError{Feature: fmt.Sprintf("user-defined link type %d (link %q)", kind, l.name)}
 	}
-	if c.err == nil && l.name == "" {
-		c.fail("empty link name")
+	if c.err != nil {
+		return l, c.err
 	}
-	return l, c.err
+	if l.name == "" {
+		return l, formatErr(c.pos, "link message: empty link name")
+	}
+	return l, nil
 }
 
 // Path returns the group's absolute path, e.g. "/model_weights/conv_0".

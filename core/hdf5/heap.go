@@ -17,7 +17,11 @@ func (f *File) readLocalHeap(addr uint64) (localHeap, error) {
 		return localHeap{}, err
 	}
 	c.signature("HEAP")
-	if v := c.u8(); v != 0 && c.err == nil {
+	v := c.u8()
+	if c.err != nil {
+		return localHeap{}, c.err
+	}
+	if v != 0 {
 		return localHeap{}, formatErr(c.pos-1, "local heap: version %d is not 0", v)
 	}
 	c.skip(3)
@@ -58,7 +62,11 @@ func (f *File) readGlobalHeap(addr uint64) (*globalHeap, error) {
 	}
 	start := c.pos
 	c.signature("GCOL")
-	if v := c.u8(); v != 1 && c.err == nil {
+	v := c.u8()
+	if c.err != nil {
+		return nil, c.err
+	}
+	if v != 1 {
 		return nil, formatErr(c.pos-1, "global heap collection: version %d is not 1", v)
 	}
 	c.skip(3)
@@ -73,10 +81,16 @@ func (f *File) readGlobalHeap(addr uint64) (*globalHeap, error) {
 		index := c.u16()
 		c.skip(2 + 4) // reference count, reserved
 		size := c.length()
+		if c.err != nil {
+			return nil, c.err
+		}
 		if index == 0 { // free space (its size counts its header): the rest is unused
 			break
 		}
 		n := c.count(size, c.remaining(), "global heap object size")
+		if c.err != nil {
+			return nil, c.err
+		}
 		objStart := c.pos
 		c.skip(n)
 		c.skip(min((8-n%8)%8, c.remaining())) // objects are padded to 8 bytes

@@ -36,17 +36,20 @@ var chunkIndexNames = [...]string{2: "implicit", 3: "fixed array", 4: "extensibl
 func parseLayout(c *cursor) (layout, error) {
 	var l layout
 	version := c.u8()
+	if c.err != nil {
+		return l, c.err
+	}
 	switch version {
 	case 1, 2:
 		return parseLayoutV1(c)
 	case 3, 4:
 	default:
-		if c.err == nil {
-			return l, &UnsupportedError{Feature: fmt.Sprintf("data layout message version %d", version)}
-		}
-		return l, c.err
+		return l, &UnsupportedError{Feature: fmt.Sprintf("data layout message version %d", version)}
 	}
 	l.class = int(c.u8())
+	if c.err != nil {
+		return l, c.err
+	}
 	switch l.class {
 	case compactLayout:
 		n := int(c.u16())
@@ -62,7 +65,10 @@ func parseLayout(c *cursor) (layout, error) {
 			// "dimension" is the element size.
 			rank := int(c.u8()) - 1
 			l.addr = c.address()
-			if c.err == nil && (rank < 1 || rank > maxRank) {
+			if c.err != nil {
+				return l, c.err // rank is then -1, not a value from the file
+			}
+			if rank < 1 || rank > maxRank {
 				return l, formatErr(c.pos, "%s: chunk dimensionality %d", c.what, rank+1)
 			}
 			l.chunk = make([]int, rank)
@@ -75,7 +81,10 @@ func parseLayout(c *cursor) (layout, error) {
 		flags := c.u8()
 		rank := int(c.u8()) - 1
 		dimBytes := int(c.u8())
-		if c.err == nil && (rank < 1 || rank > maxRank || dimBytes < 1 || dimBytes > 8) {
+		if c.err != nil {
+			return l, c.err
+		}
+		if rank < 1 || rank > maxRank || dimBytes < 1 || dimBytes > 8 {
 			return l, formatErr(c.pos, "%s: chunk dimensionality %d with %d-byte sizes", c.what, rank+1, dimBytes)
 		}
 		l.chunk = make([]int, rank)
@@ -103,16 +112,17 @@ func parseLayout(c *cursor) (layout, error) {
 	case 3:
 		return l, &UnsupportedError{Feature: "virtual dataset layout"}
 	default:
-		if c.err == nil {
-			return l, formatErr(c.pos-1, "%s: layout class %d is not defined", c.what, l.class)
-		}
+		return l, formatErr(c.pos-1, "%s: layout class %d is not defined", c.what, l.class)
+	}
+	if c.err != nil {
+		return l, c.err
 	}
 	for _, d := range l.chunk {
-		if d == 0 && c.err == nil {
+		if d == 0 {
 			return l, formatErr(c.pos, "%s: chunk dimension of 0", c.what)
 		}
 	}
-	return l, c.err
+	return l, nil
 }
 
 // parseLayoutV1 decodes layout messages version 1 and 2 (HDF5 1.4/1.6).
@@ -127,16 +137,25 @@ func parseLayoutV1(c *cursor) (layout, error) {
 	if l.class != compactLayout {
 		l.addr = c.address()
 	}
-	if c.err == nil && (ndims < 1 || ndims > maxRank+1) {
+	if c.err != nil {
+		return l, c.err
+	}
+	if ndims < 1 || ndims > maxRank+1 {
 		return l, formatErr(c.pos, "%s: layout dimensionality %d", c.what, ndims)
 	}
 	dims := make([]int, ndims)
 	for i := range dims {
 		dims[i] = int(c.u32())
 	}
+	if c.err != nil {
+		return l, c.err
+	}
 	switch l.class {
 	case compactLayout:
 		n := c.count(uint64(c.u32()), c.remaining(), "compact data size")
+		if c.err != nil {
+			return l, c.err
+		}
 		l.start = c.pos
 		c.skip(n)
 		l.end = c.pos
@@ -148,9 +167,7 @@ func parseLayoutV1(c *cursor) (layout, error) {
 		}
 		l.chunk = dims[:ndims-1]
 	default:
-		if c.err == nil {
-			return l, formatErr(c.pos, "%s: layout class %d is not defined", c.what, l.class)
-		}
+		return l, formatErr(c.pos, "%s: layout class %d is not defined", c.what, l.class)
 	}
 	return l, c.err
 }
@@ -165,22 +182,26 @@ func (f *File) parseFill(oh *objectHeader) (start, end int, err error) {
 			return 0, 0, err
 		}
 		version := c.u8()
-		defined := false
+		if c.err != nil {
+			return 0, 0, c.err
+		}
+		var flags uint8
 		switch version {
 		case 1, 2:
-			c.skip(2)             // allocation and write times
-			defined = c.u8() != 0 // size and value follow only if set (as H5O__fill_new_decode)
+			c.skip(2)      // allocation and write times
+			flags = c.u8() // "defined": size and value follow only if set (as H5O__fill_new_decode)
 		case 3:
-			defined = c.u8()&0x20 != 0
+			flags = c.u8() & 0x20
 		default:
-			if c.err == nil {
-				return 0, 0, formatErr(c.pos-1, "fill value message: version %d is not 1, 2 or 3", version)
-			}
+			return 0, 0, formatErr(c.pos-1, "fill value message: version %d is not 1, 2 or 3", version)
 		}
-		if !defined || c.err != nil {
+		if c.err != nil || flags == 0 {
 			return 0, 0, c.err
 		}
 		n := int(c.u32())
+		if c.err != nil {
+			return 0, 0, c.err
+		}
 		start := c.pos
 		c.skip(n)
 		return start, c.pos, c.err
@@ -191,6 +212,9 @@ func (f *File) parseFill(oh *objectHeader) (start, end int, err error) {
 			return 0, 0, err
 		}
 		n := int(c.u32())
+		if c.err != nil {
+			return 0, 0, c.err
+		}
 		start := c.pos
 		c.skip(n)
 		return start, c.pos, c.err

@@ -69,24 +69,33 @@ func (f *File) readObjectHeader(addr uint64) (oh objectHeader, err error) {
 	if c.remaining() >= 4 && string(f.b[c.pos:c.pos+4]) == "OHDR" {
 		v2 = true
 		c.skip(4)
-		if v := c.u8(); v != 2 && c.err == nil {
-			return oh, formatErr(c.pos-1, "object header: version %d after OHDR signature, want 2", v)
-		}
+		v := c.u8()
 		v2flags = c.u8()
+		if c.err != nil {
+			return oh, c.err
+		}
+		if v != 2 {
+			return oh, formatErr(c.pos-2, "object header: version %d after OHDR signature, want 2", v)
+		}
 		if v2flags&0x20 != 0 {
 			c.skip(16) // access, modification, change and birth times
 		}
 		if v2flags&0x10 != 0 {
 			c.skip(4) // attribute storage phase change values
 		}
-		size := c.uint(1 << (v2flags & 3))
-		n := c.count(size, c.remaining(), "object header chunk size")
+		n := c.count(c.uint(1<<(v2flags&3)), c.remaining(), "object header chunk size")
+		if c.err != nil {
+			return oh, c.err
+		}
 		first = block{start: c.pos, end: c.pos + n}
 		c.skip(n)
 		c.skip(4) // the checksum follows the first chunk, outside its size
 	} else {
 		version := c.u8()
-		if c.err == nil && version != 1 {
+		if c.err != nil {
+			return oh, c.err
+		}
+		if version != 1 {
 			return oh, formatErr(c.pos-1, "object header: version %d is not 1, and no OHDR signature", version)
 		}
 		c.skip(1) // reserved
@@ -95,6 +104,9 @@ func (f *File) readObjectHeader(addr uint64) (oh objectHeader, err error) {
 		size := c.u32()
 		c.skip(4) // the v1 prefix is padded to 16 bytes
 		n := c.count(uint64(size), c.remaining(), "object header size")
+		if c.err != nil {
+			return oh, c.err
+		}
 		first = block{start: c.pos, end: c.pos + n}
 		// count includes the messages of continuation blocks; each takes 8
 		// bytes or more, which bounds the allocation by the file size.
@@ -186,7 +198,10 @@ func (f *File) readMessagesV2(b block, creationOrder bool, msgs []message) ([]me
 	if creationOrder {
 		hdr = 6
 	}
-	for c.err == nil && c.remaining() >= hdr {
+	if c.err != nil {
+		return nil, c.err
+	}
+	for c.remaining() >= hdr {
 		typ, size, flags := c.u8(), c.u16(), c.u8()
 		if creationOrder {
 			c.skip(2)
@@ -194,12 +209,9 @@ func (f *File) readMessagesV2(b block, creationOrder bool, msgs []message) ([]me
 		start := c.pos
 		c.skip(int(size))
 		if c.err != nil {
-			break
+			return nil, c.err
 		}
 		msgs = append(msgs, message{typ: uint16(typ), flags: flags, start: start, end: c.pos})
-	}
-	if c.err != nil {
-		return nil, c.err
 	}
 	return msgs, nil
 }

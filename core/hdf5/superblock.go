@@ -13,6 +13,7 @@ type File struct {
 	lenSize  int    // bytes in a length
 	base     uint64 // base address: file addresses are relative to it
 	rootAddr uint64 // address of the root group's object header
+	eof      uint64 // end-of-file address: the size the file should have, less base
 	root     *Group
 }
 
@@ -38,6 +39,23 @@ func Open(b []byte) (*File, error) {
 
 // Root returns the root group "/".
 func (f *File) Root() *Group { return f.root }
+
+// MissingBytes returns how many bytes the input lacks to reach the
+// end-of-file address in the superblock: more than zero when the file was
+// cut short, as an interrupted download leaves it. The HDF5 library
+// refuses such a file outright; this reader reads what lies before the
+// cut and gives a FormatError for anything past it, so a caller can read
+// what it needs and warn about the rest.
+func (f *File) MissingBytes() uint64 {
+	if f.eof == undefinedAddress {
+		return 0
+	}
+	want := f.base + f.eof
+	if want < f.eof || want <= uint64(len(f.b)) { // overflow: a damaged address, not a cut
+		return 0
+	}
+	return want - uint64(len(f.b))
+}
 
 // SuperblockVersion returns the superblock version (0 for files written
 // with h5py's defaults, as Keras does; 2 or 3 with libver="latest").
@@ -86,7 +104,7 @@ func (f *File) readSuperblock(at int) error {
 	c.address() // base address, see below
 	if f.version <= 1 {
 		c.address() // free-space info
-		c.address() // end of file
+		f.eof = c.address()
 		c.address() // driver info block
 		// The root group symbol table entry: link name offset, then the
 		// object header address; its cache holds nothing we need.
@@ -94,7 +112,7 @@ func (f *File) readSuperblock(at int) error {
 		f.rootAddr = c.address()
 	} else {
 		c.address() // superblock extension
-		c.address() // end of file
+		f.eof = c.address()
 		f.rootAddr = c.address()
 	}
 	if c.err != nil {

@@ -45,7 +45,7 @@ func TestQuantizeMLNeedsTheOption(t *testing.T) {
 	m := chain([]int{1, 1, 1}, l)
 	input := Tensor{Shape: []int{1, 1, 1, 1}, Data: []float32{3}}
 	err := runErr(t, m, input)
-	wantError(t, err, `layer "conv2d" cannot be run: class QuantizedConv2D is a quantizeml layer, whose integer arithmetic the Keras inference does not reproduce; run its float model, or set Options.QuantizeMLAsFloat to run it as float Keras layers (an approximation): not supported by the Keras inference`)
+	wantError(t, err, `layer "conv2d" cannot be run: class QuantizedConv2D is a quantizeml layer: run the model in quantizeml's integer arithmetic with NewQuantizeML, or set Options.QuantizeMLAsFloat to run it as float Keras layers (an approximation): not supported by the Keras inference`)
 	if !errors.Is(err, ErrUnsupported) {
 		t.Error("not errors.Is(err, ErrUnsupported)")
 	}

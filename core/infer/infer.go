@@ -12,9 +12,11 @@
 // parallelism and every loop has a fixed order.
 //
 // cnn2snn's legacy quantized layers run with their quantized semantics
-// (quantized kernels q(W), discrete ReLU steps). quantizeml layers run
-// only on request (Options.QuantizeMLAsFloat), as their float
-// counterparts, which is an approximation of what quantizeml computes.
+// (quantized kernels q(W), discrete ReLU steps). A quantizeml-quantized
+// model runs in quantizeml's own FixedPoint arithmetic with NewQuantizeML
+// (qml.go); Run runs its layers only on request
+// (Options.QuantizeMLAsFloat), as their float counterparts, which is an
+// approximation of what quantizeml computes.
 package infer
 
 import (

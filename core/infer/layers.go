@@ -17,7 +17,7 @@ const supportedClasses = "InputLayer, Conv2D, DepthwiseConv2D, SeparableConv2D, 
 func runLayer(l *keras.Layer, ins []Tensor, opts Options) (out Tensor, approximated bool, err error) {
 	if l.Origin() == keras.OriginQuantizeML {
 		if !opts.QuantizeMLAsFloat {
-			return Tensor{}, false, fmt.Errorf("layer %q cannot be run: class %s is a quantizeml layer, whose integer arithmetic the Keras inference does not reproduce; run its float model, or set Options.QuantizeMLAsFloat to run it as float Keras layers (an approximation): %w",
+			return Tensor{}, false, fmt.Errorf("layer %q cannot be run: class %s is a quantizeml layer: run the model in quantizeml's integer arithmetic with NewQuantizeML, or set Options.QuantizeMLAsFloat to run it as float Keras layers (an approximation): %w",
 				l.Name, l.ClassName, ErrUnsupported)
 		}
 		approximated = true
@@ -33,8 +33,11 @@ func runLayer(l *keras.Layer, ins []Tensor, opts Options) (out Tensor, approxima
 	return out, approximated, nil
 }
 
-// forward dispatches on the layer's typed config. known is false for a
-// class without a typed config or one the inference does not handle.
+// forward dispatches on the layer's typed config: cnn2snn's quantized
+// layers with their quantized semantics, the others by the Keras class they
+// are or extend (keras.Layer.Base), so that a quantizeml layer runs as its
+// float counterpart. known is false for a class without a typed config or
+// one the inference does not handle.
 func forward(l *keras.Layer, ins []Tensor) (out Tensor, known bool, err error) {
 	if l.IsInput() {
 		return ins[0], true, nil
@@ -42,35 +45,36 @@ func forward(l *keras.Layer, ins []Tensor) (out Tensor, known bool, err error) {
 	if l.Config == nil { // core/keras has no typed config for the class
 		return Tensor{}, false, nil
 	}
-	switch c := l.Config.(type) {
+	if c, ok := l.Config.(*keras.QMLAdd); ok {
+		out, err = add(ins, c.Average)
+		return out, true, err
+	}
+	switch c := l.Base().(type) {
 	case *keras.Add:
 		out, err = add(ins, false)
 		return out, true, err
-	case *keras.QMLAdd:
-		out, err = add(ins, c.Average)
-		return out, true, err
 	case *keras.Concatenate:
-		out, err = concatenate(c.Axis, ins)
-		return out, true, err
-	case *keras.QMLConcatenate:
 		out, err = concatenate(c.Axis, ins)
 		return out, true, err
 	}
 	if len(ins) != 1 {
 		return Tensor{}, true, fmt.Errorf("has %d inputs %v, expected 1; the model file is inconsistent, re-save it", len(ins), l.Inbound)
 	}
-	out, known, err = forwardKeras(l, ins[0])
-	if !known {
-		out, known, err = forwardQuantized(l, ins[0])
+	if out, known, err = forwardCNN2SNN(l, ins[0]); known {
+		return out, known, err
 	}
-	return out, known, err
+	if out, known, err = forwardQuantizeML(l, ins[0]); known {
+		return out, known, err
+	}
+	return forwardKeras(l, ins[0])
 }
 
-// forwardKeras runs the Keras built-in layers.
+// forwardKeras runs the Keras built-in layers, and the quantized layers
+// that extend one as that layer.
 func forwardKeras(l *keras.Layer, x Tensor) (Tensor, bool, error) {
 	var out Tensor
 	var err error
-	switch c := l.Config.(type) {
+	switch c := l.Base().(type) {
 	case *keras.Dropout:
 		out = x
 	case *keras.Conv2D:
@@ -111,11 +115,9 @@ func forwardKeras(l *keras.Layer, x Tensor) (Tensor, bool, error) {
 	return out, true, err
 }
 
-// forwardQuantized runs cnn2snn's legacy quantized layers with their
-// quantized semantics, and quantizeml's layers as their float
-// counterparts (runLayer has checked that this approximation was asked
-// for).
-func forwardQuantized(l *keras.Layer, x Tensor) (Tensor, bool, error) {
+// forwardCNN2SNN runs cnn2snn's legacy quantized layers with their
+// quantized semantics.
+func forwardCNN2SNN(l *keras.Layer, x Tensor) (Tensor, bool, error) {
 	var out Tensor
 	var err error
 	switch c := l.Config.(type) {
@@ -133,33 +135,24 @@ func forwardQuantized(l *keras.Layer, x Tensor) (Tensor, bool, error) {
 		if err = c.CheckBits(); err == nil {
 			out = quantizedActivation(c, x)
 		}
-	// quantizeml: the float counterparts, ignoring every quantizer.
-	case *keras.QMLInputQuantizer, *keras.QMLDequantizer, *keras.QMLDropout:
-		out = x
-	case *keras.QMLConv2D:
-		out, err = convLayer(l, &c.Conv2D, nil, x)
-	case *keras.QMLDepthwiseConv2D:
-		out, err = depthwiseLayer(l, &c.DepthwiseConv2D, x)
-	case *keras.QMLSeparableConv2D:
-		out, err = separableLayer(l, &c.SeparableConv2D, nil, nil, x)
-	case *keras.QMLDense:
-		out, err = denseLayer(l, &c.Dense, nil, x)
-	case *keras.QMLReLU:
-		out = relu(&keras.ReLU{MaxValue: c.MaxValue}, x)
-	case *keras.QMLMaxPool2D:
-		out, err = poolLayer((*poolConfig)(&c.MaxPooling2D), x, maxPool2D)
-	case *keras.QMLGlobalAveragePooling2D:
-		out, err = globalPoolLayer(&c.GlobalAveragePooling2D, x)
-	case *keras.QMLFlatten:
-		out, err = flattenLayer(&c.Flatten, x)
-	case *keras.QMLReshape:
-		out, err = reshape(c.TargetShape, x)
-	case *keras.QMLRescaling:
-		out, err = rescale(&c.Rescaling, x)
 	default:
 		return Tensor{}, false, nil
 	}
 	return out, true, err
+}
+
+// forwardQuantizeML runs the quantizeml layers that extend no Keras layer
+// as their float counterparts, ignoring every quantizer (runLayer has
+// checked that this approximation was asked for). known is false for the
+// others, which run as the Keras layer they extend.
+func forwardQuantizeML(l *keras.Layer, x Tensor) (Tensor, bool, error) {
+	switch c := l.Config.(type) {
+	case *keras.QMLInputQuantizer, *keras.QMLDequantizer:
+		return x, true, nil
+	case *keras.QMLReLU:
+		return relu(&keras.ReLU{MaxValue: c.MaxValue}, x), true, nil
+	}
+	return Tensor{}, false, nil
 }
 
 // quantizedActivation runs cnn2snn's ActivationDiscreteRelu or

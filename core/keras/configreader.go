@@ -7,8 +7,12 @@ import (
 	"math"
 )
 
-// configReader reads the keys of one layer's "config" object, filling
-// Keras defaults for absent (or null) keys. The first key with a value of
+// configReader reads the keys of one layer's "config" object with the
+// Python semantics Keras reads them with: an absent (or null) key takes
+// the Keras default, unknown keys are ignored, an integer serves where a
+// float is meant, a number where a flag is meant (bool), and a list where
+// a tuple is meant (Keras 3's tuple objects are lists by then: see
+// plainTuples). The first key with a value of
 // the wrong kind is remembered as an error naming the layer and the key,
 // so decoders can read all fields and check once at the end.
 type configReader struct {
@@ -86,16 +90,23 @@ func (r *configReader) floatPtr(key string) *float64 {
 	return &f
 }
 
+// bool reads a flag the way Keras does, with Python's truth value: Keras
+// tests flags with `if self.scale:`, so a number stands for true unless
+// it is 0 (files written by hand or by other tools say "scale": 1).
 func (r *configReader) bool(key string, def bool) bool {
 	if !r.has(key) {
 		return def
 	}
 	var b bool
-	if json.Unmarshal(r.m[key], &b) != nil {
-		r.fail(key, "true or false")
-		return def
+	if json.Unmarshal(r.m[key], &b) == nil {
+		return b
 	}
-	return b
+	var f float64
+	if json.Unmarshal(r.m[key], &f) == nil {
+		return f != 0
+	}
+	r.fail(key, "true or false")
+	return def
 }
 
 func (r *configReader) string(key, def string) string {
@@ -270,4 +281,52 @@ func (r *configReader) errorf(format string, args ...any) {
 	if r.err == nil {
 		r.err = formatErrorf("", "layer %q (%s): %s", r.layer, r.class, fmt.Sprintf(format, args...))
 	}
+}
+
+// plainTuples rewrites the tuple objects of Keras 3 JSON into the lists
+// Keras 2 writes, so every reader sees a tuple as a list, as Python code
+// does: {"class_name": "__tuple__", "items": [3, 3]} (model.to_json) and
+// {"class_name": "__tuple__", "config": {"value": [3, 3]}}
+// (serialize_keras_object). JSON without them is returned as it is; so is
+// JSON that does not parse (its reader reports it).
+func plainTuples(raw []byte) []byte {
+	if !bytes.Contains(raw, []byte(`"__tuple__"`)) {
+		return raw
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // numbers keep their text
+	var v any
+	if dec.Decode(&v) != nil {
+		return raw
+	}
+	out, err := json.Marshal(untuple(v))
+	if err != nil {
+		return raw
+	}
+	return out
+}
+
+// untuple replaces tuple objects by their items, at any depth.
+func untuple(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		if t["class_name"] == "__tuple__" {
+			if items, ok := t["items"].([]any); ok {
+				return untuple(items)
+			}
+			if cfg, ok := t["config"].(map[string]any); ok {
+				if items, ok := cfg["value"].([]any); ok {
+					return untuple(items)
+				}
+			}
+		}
+		for k, e := range t {
+			t[k] = untuple(e)
+		}
+	case []any:
+		for i, e := range t {
+			t[i] = untuple(e)
+		}
+	}
+	return v
 }

@@ -32,6 +32,20 @@ type Conv2D struct {
 	UseBias      bool
 }
 
+// Conv2DTranspose is keras.layers.Conv2DTranspose. Its kernel is
+// (kh, kw, filters, input channels). OutputPadding is nil for None.
+type Conv2DTranspose struct {
+	Filters       int
+	KernelSize    [2]int
+	Strides       [2]int
+	Padding       string
+	OutputPadding []int
+	DataFormat    string
+	DilationRate  []int
+	Activation    string
+	UseBias       bool
+}
+
 // DepthwiseConv2D is keras.layers.DepthwiseConv2D.
 type DepthwiseConv2D struct {
 	KernelSize      [2]int
@@ -201,6 +215,9 @@ func decodeKerasConfig(class string, r *configReader) any {
 	case "Conv2D":
 		c := decodeConv2D(r)
 		return &c
+	case "Conv2DTranspose":
+		c := decodeConv2DTranspose(r)
+		return &c
 	case "DepthwiseConv2D":
 		c := decodeDepthwiseConv2D(r)
 		return &c
@@ -330,6 +347,28 @@ func decodeConv2D(r *configReader) Conv2D {
 	}
 	if c.Groups <= 0 {
 		r.errorf("groups is %d, expected a positive number", c.Groups)
+	}
+	return c
+}
+
+func decodeConv2DTranspose(r *configReader) Conv2DTranspose {
+	c := Conv2DTranspose{
+		Filters:       r.int("filters", 0),
+		KernelSize:    r.pair("kernel_size", [2]int{0, 0}),
+		Strides:       r.pair("strides", [2]int{1, 1}),
+		Padding:       r.string("padding", "valid"),
+		OutputPadding: r.ints("output_padding", nil),
+		DataFormat:    r.string("data_format", "channels_last"),
+		DilationRate:  r.ints("dilation_rate", []int{1, 1}),
+		Activation:    r.activation("activation", "linear"),
+		UseBias:       r.bool("use_bias", true),
+	}
+	checkConv(r, c.KernelSize, c.Strides, c.Padding, c.DilationRate)
+	if c.Filters <= 0 {
+		r.errorf("filters is %d, expected a positive number", c.Filters)
+	}
+	if p := c.OutputPadding; p != nil && (len(p) != 2 || p[0] < 0 || p[1] < 0) {
+		r.errorf("output_padding is %v, expected None or two non-negative sizes", p)
 	}
 	return c
 }

@@ -173,9 +173,9 @@ func TestCNN2SNNConfigs(t *testing.T) {
 	if q, ok := qml.Config.(*QMLReLU); !ok || q.MaxValue == nil || *q.MaxValue != 6 || qml.Origin() != OriginQuantizeML {
 		t.Errorf("Custom>QuantizedReLU is %T %+v", qml.Config, qml.Config)
 	}
-	unknownQML := configOf(t, `{"class_name": "Custom>QuantizedConv2DTranspose", "config": {"name": "up", "quant_config": {}}}`)
+	unknownQML := configOf(t, `{"class_name": "Custom>QuantizedPermute", "config": {"name": "perm", "quant_config": {}}}`)
 	if unknownQML.Config != nil || unknownQML.Origin() != OriginQuantizeML {
-		t.Errorf("Custom>QuantizedConv2DTranspose config %v origin %v", unknownQML.Config, unknownQML.Origin())
+		t.Errorf("Custom>QuantizedPermute config %v origin %v", unknownQML.Config, unknownQML.Origin())
 	}
 	qml2 := configOf(t, `{"class_name": "QuantizedDense", "config": {"name": "d", "units": 4, "quant_config": {"weight_quantizer": {"bitwidth": 4, "axis": null}}}}`)
 	if q, ok := qml2.Config.(*QMLDense); !ok || q.QuantConfig.WeightQuantizer.PerAxis || q.QuantConfig.WeightQuantizer.Bitwidth != 4 {

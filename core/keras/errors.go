@@ -35,6 +35,10 @@ func (e *UnsupportedError) Unwrap() error { return e.Err }
 // given without its JSON config. Its text is the message users see.
 var ErrWeightsOnly = errors.New("this file holds only weights (saved with save_weights); add the model's JSON file, or save the model with model.save")
 
+// ErrAkidaModel is wrapped by the *FormatError for an Akida .fbz model
+// given where a Keras model is read. Its text is the message users see.
+var ErrAkidaModel = errors.New("this is an Akida model (.fbz), not a Keras model; it is already converted. Use 'cnn2snn summary' to look at it")
+
 // ErrSubclassed is wrapped by the *UnsupportedError for a subclassed
 // model, whose config has no layer graph.
 var ErrSubclassed = errors.New("subclassed model")

@@ -246,11 +246,24 @@ func TestWeightMismatch(t *testing.T) {
 		wantError(t, loadErr(t, files...), `layer "dropout_1" (BatchNormalization): the file has 0 weights (none) but the layer config needs 4 (gamma, beta, moving_mean, moving_variance); `+advice, &fe)
 	})
 	t.Run("Keras 1", func(t *testing.T) {
+		// Keras 2 reads a file it takes for Keras 1 through its legacy
+		// conversion, which leaves a Keras 2 config and channels_last
+		// kernels as they are (issue 13; keras1_test.go has real Keras 1
+		// files).
 		files := weightsPair(t, func(s string) string {
 			return strings.Replace(s, `"keras_version": "2.0.0"`, `"keras_version": "1.2.2"`, 1)
 		})
-		var ue *UnsupportedError
-		wantError(t, loadErr(t, files...), "the file was written by Keras 1.2.2; files older than Keras 2 store kernels in another layout and are not supported. Load the model in Keras 2 or later and save it again", &ue)
+		m, err := Load(files)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Load(weightsPair(t, func(s string) string { return s + " " }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.KerasVersion != "1.2.2" || !reflect.DeepEqual(m.Layers, want.Layers) {
+			t.Errorf("a Keras 2 config marked 1.2.2: version %q, layers differ from the Keras 2.0 load: %v", m.KerasVersion, !reflect.DeepEqual(m.Layers, want.Layers))
+		}
 	})
 }
 
@@ -269,7 +282,16 @@ func TestFileCombinations(t *testing.T) {
 	var fe *FormatError
 	wantError(t, loadErr(t, h5, h5), "cannot tell how these files go together: mobilenetv1_vww_96_keras2.4.h5, mobilenetv1_vww_96_keras2.4.h5. "+
 		"Give one .h5 or .keras file, a weights .h5 with its model .json, or a TF.js model.json with its .bin files", &fe)
-	wantError(t, loadErr(t, h5, js), "this file is a complete model with its own config; give it alone, without keras2.0_conv2d_model.json", &fe)
+	// A complete model given with a JSON loads with its own config, and
+	// says so when the JSON describes another model (issue 13).
+	m, err := Load([]File{h5, js})
+	if err != nil || len(m.Layers) != 85 {
+		t.Fatalf("a complete model with a JSON: %v", err)
+	}
+	wantWarnings := []string{"keras2.0_conv2d_model.json: mobilenetv1_vww_96_keras2.4.h5 is a complete model with its own config, which was used; the JSON describes another model (its config differs)"}
+	if !reflect.DeepEqual(m.Warnings, wantWarnings) {
+		t.Errorf("warnings %q, want %q", m.Warnings, wantWarnings)
+	}
 	wantError(t, loadErr(t, js), "this JSON file is a model config without weights; add the weights .h5 file saved with save_weights, or save the whole model with model.save", &fe)
 	wantError(t, loadErr(t, File{"group1-shard1of1.bin", []byte{1, 2, 3, 4}}), "this .bin file holds TF.js weights only; give it together with its model.json", &fe)
 	wantError(t, loadErr(t), "no file given; give a Keras model file (.h5 or .keras), a weights .h5 with its model .json, or a TF.js model.json with its .bin files", &fe)
@@ -343,6 +365,13 @@ func TestTruncatedFiles(t *testing.T) {
 				continue
 			}
 			loaded++
+			// A cut HDF5 file says so (issue 13); a zip cut anywhere does
+			// not open.
+			want := []string{fmt.Sprintf("%s: the file is %d bytes shorter than HDF5 says: it was probably cut off while downloading", f.Name, len(f.Data)-n)}
+			if !reflect.DeepEqual(m.Warnings, want) {
+				t.Errorf("%s cut to %d bytes: warnings %q, want %q", f.Name, n, m.Warnings, want)
+			}
+			m.Warnings = nil
 			if !reflect.DeepEqual(m, full) {
 				t.Errorf("%s cut to %d bytes loads a different model", f.Name, n)
 			}

@@ -316,6 +316,12 @@ func TestLoadProjectFiles(t *testing.T) {
 				} `json:"weights"`
 			} `json:"layers"`
 			TotalParams int `json:"total_params"`
+			// The files made for issue 13 also give these, and the load's
+			// exact warnings.
+			Format       Format   `json:"format"`
+			KerasVersion string   `json:"keras_version"`
+			ClassName    string   `json:"class_name"`
+			Warnings     []string `json:"warnings"`
 		} `json:"models"`
 	}
 	if err := json.Unmarshal(readTestdata(t, "expected_project.json"), &e); err != nil {
@@ -343,8 +349,17 @@ func TestLoadProjectFiles(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
-			if f := formats[want.Name]; m.Format != f.format || m.KerasVersion != f.version || m.Class != f.class {
+			f, ok := formats[want.Name]
+			if !ok {
+				f.format, f.version, f.class = want.Format, want.KerasVersion, want.ClassName
+			}
+			if m.Format != f.format || m.KerasVersion != f.version || m.Class != f.class {
 				t.Errorf("format %s version %s class %s, want %+v", m.Format, m.KerasVersion, m.Class, f)
+			}
+			if len(m.Warnings) != 0 || len(want.Warnings) != 0 {
+				if !reflect.DeepEqual(m.Warnings, want.Warnings) {
+					t.Errorf("warnings\n %q\nwant %q", m.Warnings, want.Warnings)
+				}
 			}
 			var names []string
 			for _, l := range m.Layers {

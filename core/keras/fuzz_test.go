@@ -12,8 +12,10 @@ import (
 // return a model or a *FormatError / *UnsupportedError with a message
 // free of Go jargon, never panic, and a loaded model must be consistent.
 // The seed corpus (testdata/fuzz/FuzzLoad) holds a tiny .h5, a tiny
-// .keras, a TF.js model.json with its shard and a Keras 3 config; it is
-// written by `go run ./tools/kerasgen/fuzzcorpus`.
+// .keras, a TF.js model.json with its shard, a Keras 3 config, and the
+// forms of issue 13 (a Keras 1 .h5, a .keras saved on Windows, a Keras 3
+// to_json with tuple objects, a double-encoded JSON); it is written by
+// `go run ./tools/kerasgen/fuzzcorpus`.
 func FuzzLoad(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name1 string, data1 []byte, name2 string, data2 []byte) {
 		files := []File{{Name: name1, Data: data1}}

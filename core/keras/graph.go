@@ -61,6 +61,9 @@ type graph struct {
 	name, class     string
 	inputs, outputs []string
 	layers          []*parsedLayer
+	// keras1 converts the weights of a Keras 1 file (keras1.go); nil
+	// for every other file.
+	keras1 *keras1Upgrade
 }
 
 // graphParser holds the state of one parse: the next scope number.
@@ -70,6 +73,7 @@ type graphParser struct {
 
 // parseModelConfig parses a model object {"class_name", "config", …}.
 func parseModelConfig(raw []byte) (*graph, error) {
+	raw = plainTuples(raw)
 	var obj layerObject
 	if err := json.Unmarshal(raw, &obj); err != nil {
 		return nil, formatErrorf("", "the model config is not valid JSON (%v); the file is damaged", jsonErrorText(err))

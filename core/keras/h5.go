@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -34,22 +35,67 @@ func h5Error(file string, err error) error {
 }
 
 // loadH5 reads a .h5 file, with modelJSON (a to_json config) for a
-// weights-only file; modelJSON is nil otherwise.
+// weights-only file; modelJSON is nil otherwise. A file shorter than
+// its superblock says loads with a warning when what the model needs lies
+// before the cut; otherwise its error says that the file was cut.
 func loadH5(f File, modelJSON *File) (*Model, error) {
 	h, err := openH5(f)
 	if err != nil {
 		return nil, err
 	}
+	m, err := readH5(f, h, modelJSON)
+	cut := h.MissingBytes()
+	switch {
+	case err != nil && cut > 0:
+		return nil, cutOffError(err, cut)
+	case err != nil:
+		return nil, err
+	case cut > 0:
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%s: %s", f.Name, cutOffText(cut)))
+	}
+	return m, nil
+}
+
+// cutOffText says that an HDF5 file lacks bytes its superblock counts.
+func cutOffText(missing uint64) string {
+	return fmt.Sprintf("the file is %d bytes shorter than HDF5 says: it was probably cut off while downloading", missing)
+}
+
+// cutOffError adds to the error of a file that was cut short what most
+// likely caused it and what to do.
+func cutOffError(err error, missing uint64) error {
+	more := "; " + cutOffText(missing) + ". Download it again"
+	var fe *FormatError
+	if errors.As(err, &fe) {
+		return &FormatError{File: fe.File, Msg: fe.Msg + more, Err: fe.Err}
+	}
+	var ue *UnsupportedError
+	if errors.As(err, &ue) {
+		return &UnsupportedError{File: ue.File, Msg: ue.Msg + more, Err: ue.Err}
+	}
+	return err
+}
+
+// readH5 reads the model of an opened .h5 file.
+func readH5(f File, h *hdf5.File, modelJSON *File) (*Model, error) {
 	root := h.Root()
 	config, hasConfig, err := stringAttr(root, "model_config")
 	if err != nil {
 		return nil, h5Error(f.Name, err)
 	}
 	if hasConfig {
-		if modelJSON != nil {
-			return nil, formatErrorf(f.Name, "this file is a complete model with its own config; give it alone, without %s", modelJSON.Name)
+		m, err := loadFullH5(f, h, config)
+		if err != nil || modelJSON == nil {
+			return m, err
 		}
-		return loadFullH5(f, h, config)
+		// A complete model given with a JSON (as if its weights were
+		// saved alone): Keras' load_model would read the file alone, so
+		// its own config wins.
+		if !sameModelConfig([]byte(config), modelJSON.Data) {
+			m.Warnings = append(m.Warnings, fmt.Sprintf("%s: %s is a complete model with its own config, which was used; the JSON describes another model (its config differs)",
+				modelJSON.Name, f.Name))
+		}
+		return m, nil
 	}
 	isWeights, err := isWeightsOnlyH5(root)
 	if err != nil {
@@ -62,6 +108,21 @@ func loadH5(f File, modelJSON *File) (*Model, error) {
 		return nil, &FormatError{File: f.Name, Msg: ErrWeightsOnly.Error(), Err: ErrWeightsOnly}
 	}
 	return loadWeightsH5(f, h, *modelJSON)
+}
+
+// sameModelConfig reports whether two model JSONs hold the same class
+// and config, whatever else they hold (to_json adds keras_version and
+// backend) and however they are formatted.
+func sameModelConfig(a, b []byte) bool {
+	type model struct {
+		ClassName string `json:"class_name"`
+		Config    any    `json:"config"`
+	}
+	var ma, mb model
+	if json.Unmarshal(a, &ma) != nil || json.Unmarshal(b, &mb) != nil {
+		return false
+	}
+	return ma.ClassName == mb.ClassName && reflect.DeepEqual(ma.Config, mb.Config)
 }
 
 // isWeightsOnlyH5 recognizes save_weights files: Keras 2 puts layer_names
@@ -86,7 +147,8 @@ func isVarsLayout(root *hdf5.Group) (bool, error) {
 		return false, err
 	}
 	for _, m := range members {
-		if m == "layers" || m == "vars" || m == "_layer_checkpoint_dependencies" {
+		top, _, _ := strings.Cut(m, `\`) // tf.keras on Windows: "layers\dense"
+		if top == "layers" || m == "vars" || top == "_layer_checkpoint_dependencies" {
 			return true, nil
 		}
 	}
@@ -101,18 +163,23 @@ func loadFullH5(f File, h *hdf5.File, config string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	major, err := checkKerasVersion(f.Name, version)
-	if err != nil {
-		return nil, err
-	}
-	m, g, err := buildModel([]byte(config))
+	cfg, keras1, major, err := legacyConfig(f.Name, version, backend, []byte(config))
 	if err != nil {
 		return nil, withFile(err, f.Name)
 	}
+	m, g, err := buildModel(cfg)
+	if err != nil {
+		return nil, withFile(err, f.Name)
+	}
+	g.keras1 = keras1
 	m.KerasVersion, m.Backend = version, backend
-	m.Format = FormatKeras2H5
-	if major >= 3 {
+	switch {
+	case major >= 3:
 		m.Format = FormatKeras3H5
+	case major == 2:
+		m.Format = FormatKeras2H5
+	default:
+		m.Format = FormatKeras1H5
 	}
 	weights, err := root.Group("model_weights")
 	if err != nil {
@@ -131,10 +198,6 @@ func loadWeightsH5(f File, h *hdf5.File, modelJSON File) (*Model, error) {
 		Backend      string `json:"backend"`
 	}
 	_ = json.Unmarshal(modelJSON.Data, &envelope) // a bad JSON is reported by buildModel
-	m, g, err := buildModel(modelJSON.Data)
-	if err != nil {
-		return nil, withFile(err, modelJSON.Name)
-	}
 	root := h.Root()
 	version, backend, err := versionAttrs(f.Name, root)
 	if err != nil {
@@ -150,13 +213,20 @@ func loadWeightsH5(f File, h *hdf5.File, modelJSON File) (*Model, error) {
 	if err != nil {
 		return nil, h5Error(f.Name, err)
 	}
+	config := modelJSON.Data
+	var keras1 *keras1Upgrade
 	// Keras 3 .weights.h5 files and configs carry no version; their
 	// layout alone rules out Keras 1.
 	if !vars || version != "" {
-		if _, err := checkKerasVersion(f.Name, version); err != nil {
-			return nil, err
+		if config, keras1, _, err = legacyConfig(f.Name, version, backend, config); err != nil {
+			return nil, withFile(err, modelJSON.Name)
 		}
 	}
+	m, g, err := buildModel(config)
+	if err != nil {
+		return nil, withFile(err, modelJSON.Name)
+	}
+	g.keras1 = keras1
 	m.KerasVersion, m.Backend, m.Format = version, backend, FormatWeightsH5JSON
 	if vars {
 		err = attachVarsWeights(root, g, newValueBudget(len(f.Data)))
@@ -167,6 +237,24 @@ func loadWeightsH5(f File, h *hdf5.File, modelJSON File) (*Model, error) {
 		return nil, withFile(err, f.Name)
 	}
 	return m, nil
+}
+
+// legacyConfig prepares the config of a legacy .h5 file, or of the JSON
+// given with a save_weights .h5, written by the Keras of version: a Keras
+// 1 config is translated into the Keras 2 form (keras1.go), a later one
+// is kept. major is the Keras major version, 1 for a file naming none (as
+// Keras 2's loader takes it).
+func legacyConfig(file, version, backend string, config []byte) (cfg []byte, keras1 *keras1Upgrade, major int, err error) {
+	if !isKeras1(version) {
+		major, err := checkKerasVersion(file, version)
+		return config, nil, major, err
+	}
+	if strings.TrimSpace(backend) == "theano" {
+		return nil, nil, 1, unsupportedf(file, "the file was written by Keras 1 with the Theano backend, whose convolution kernels are flipped; "+
+			"load the model in Keras 2 (2.0 to 2.2 read Keras 1 files) and save it again")
+	}
+	cfg, keras1, err = upgradeKeras1Config(config)
+	return cfg, keras1, 1, err
 }
 
 // versionAttrs reads the keras_version and backend attributes Keras
@@ -240,8 +328,11 @@ func readLegacyLayerWeights(lg *hdf5.Group, layer string, budget *valueBudget) (
 	ws := make([]savedWeight, 0, len(wnames))
 	for _, wn := range wnames {
 		d, err := lg.Dataset(wn)
-		if err != nil {
+		if errors.Is(err, hdf5.ErrNotFound) {
 			return nil, formatErrorf("", "layer %q: weight_names lists %q but the file has no such dataset (%v); the file is damaged", layer, wn, plainH5(err))
+		}
+		if err != nil {
+			return nil, formatErrorf("", "layer %q: weight %s/%s cannot be read (%v)", layer, lg.Path(), wn, plainH5(err))
 		}
 		values, err := budget.float32s(d, layer)
 		if err != nil {
@@ -300,7 +391,14 @@ func attachGroups(groups []h5LayerGroup, g *graph) error {
 		}
 	}
 	for _, top := range tops {
-		if err := attachTop(byTop[top], top, assigned[top], true); err != nil {
+		saved := assigned[top]
+		if layers := byTop[top]; g.keras1 != nil && len(layers) == 1 {
+			var err error
+			if saved, err = g.keras1.weights(layers[0].layer, saved); err != nil {
+				return err
+			}
+		}
+		if err := attachTop(byTop[top], top, saved, true); err != nil {
 			return err
 		}
 	}

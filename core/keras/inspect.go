@@ -16,6 +16,9 @@ type InspectReport struct {
 	Inputs       []BatchShape  `json:"inputs"`
 	Layers       []LayerReport `json:"layers"`
 	TotalParams  int           `json:"total_params"` // every weight element, trainable or not
+	// Warnings are the model's load warnings (Model.Warnings); absent for
+	// a plain file.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // LayerReport is one layer of an InspectReport.
@@ -91,6 +94,7 @@ func (m *Model) InspectReport() *InspectReport {
 		Inputs:       []BatchShape{},
 		Layers:       make([]LayerReport, len(m.Layers)),
 		TotalParams:  m.Params(),
+		Warnings:     append([]string(nil), m.Warnings...),
 	}
 	for _, name := range m.Inputs {
 		if l := m.Layer(name); l != nil {

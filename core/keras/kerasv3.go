@@ -7,6 +7,7 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -167,6 +168,10 @@ func isTFJSOrSavedModelZip(names []string) bool {
 // Keras 3 .weights.h5 file and attaches them in the order Keras saved
 // them (trainable, then non-trainable, in creation order).
 func attachVarsWeights(root *hdf5.Group, g *graph, budget *valueBudget) error {
+	t, err := newVarsTree(root)
+	if err != nil {
+		return err
+	}
 	names := map[string]map[string]string{} // container path → layer name → group path
 	for _, pl := range g.layers {
 		if pl.varsPath == "" {
@@ -175,7 +180,7 @@ func attachVarsWeights(root *hdf5.Group, g *graph, budget *valueBudget) error {
 		byName, ok := names[pl.container]
 		if !ok {
 			var err error
-			byName, err = varsNames(root, pl.container)
+			byName, err = t.varsNames(pl.container)
 			if err != nil {
 				return err
 			}
@@ -188,8 +193,8 @@ func attachVarsWeights(root *hdf5.Group, g *graph, budget *valueBudget) error {
 		// Sub-objects hold variables in quantizeml layers (their
 		// quantizers) and maybe in unknown classes; Keras built-ins keep
 		// all theirs in "vars".
-		nested := pl.layer.Config == nil || isQuantizeMLConfig(pl.layer.Config)
-		saved, err := readVars(root, path, pl.layer.Name, nested, budget)
+		nested := pl.layer.Config == nil || isQuantizeML(pl.layer.Config)
+		saved, err := t.readVars(path, pl.layer.Name, nested, budget)
 		if err != nil {
 			return err
 		}
@@ -200,30 +205,102 @@ func attachVarsWeights(root *hdf5.Group, g *graph, budget *valueBudget) error {
 	return nil
 }
 
+// varsTree is a .keras weights file as the tree of groups Keras meant.
+// tf.keras on Windows joined the paths of its saveables with
+// os.path.join, so its files hold root groups named "layers\dense" (each
+// with its "vars"; metrics under "metrics\mean") where other files nest
+// "layers/dense". The tree reads both as the path "layers/dense".
+type varsTree struct {
+	root *hdf5.Group
+	// flat maps a path to the root member that holds it ("layers/dense"
+	// → "layers\dense"); empty for files without backslash names.
+	flat map[string]string
+}
+
+func newVarsTree(root *hdf5.Group) (*varsTree, error) {
+	members, err := root.Members()
+	if err != nil {
+		return nil, h5Error("", err)
+	}
+	t := &varsTree{root: root, flat: map[string]string{}}
+	for _, m := range members {
+		if strings.Contains(m, `\`) {
+			t.flat[strings.ReplaceAll(m, `\`, "/")] = m
+		}
+	}
+	return t, nil
+}
+
+// group opens the group at path.
+func (t *varsTree) group(path string) (*hdf5.Group, error) {
+	// The longest flat group the path starts with, then the rest below it.
+	for prefix := path; prefix != ""; prefix = parentPath(prefix) {
+		if m, ok := t.flat[prefix]; ok {
+			if prefix == path {
+				return t.root.Group(m)
+			}
+			g, err := t.root.Group(m)
+			if err != nil {
+				return nil, err
+			}
+			return g.Group(path[len(prefix)+1:])
+		}
+	}
+	return t.root.Group(path)
+}
+
+// parentPath drops the last component of a path ("" for one component).
+func parentPath(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[:i]
+	}
+	return ""
+}
+
+// members lists the names below path, sorted: the group's own members,
+// and in a Windows file the next component of every flat group below
+// path. found is false when path is no group at all.
+func (t *varsTree) members(path string) (names []string, found bool, err error) {
+	g, err := t.group(path)
+	switch {
+	case err == nil:
+		found = true
+		if names, err = g.Members(); err != nil {
+			return nil, false, h5Error("", err)
+		}
+	case !errors.Is(err, hdf5.ErrNotFound):
+		return nil, false, h5Error("", err)
+	}
+	for p := range t.flat {
+		if rest, ok := strings.CutPrefix(p, path+"/"); ok {
+			next, _, _ := strings.Cut(rest, "/")
+			if !slices.Contains(names, next) {
+				names = append(names, next)
+			}
+			found = true
+		}
+	}
+	sort.Strings(names)
+	return names, found, nil
+}
+
 // varsNames maps layer names to their groups in one container using the
 // "name" attribute Keras ≥ 3.6 writes on every vars group. Older files
 // have no such attribute: the map is empty and the snake-case naming
 // rule applies.
-func varsNames(root *hdf5.Group, container string) (map[string]string, error) {
+func (t *varsTree) varsNames(container string) (map[string]string, error) {
 	out := map[string]string{}
 	dir := container + "layers"
-	g, err := root.Group(dir)
-	if errors.Is(err, hdf5.ErrNotFound) {
+	members, found, err := t.members(dir)
+	if err == nil && !found {
 		dir = strings.ReplaceAll(dir, "layers", "_layer_checkpoint_dependencies")
-		g, err = root.Group(dir)
+		members, found, err = t.members(dir)
 	}
-	if errors.Is(err, hdf5.ErrNotFound) {
-		return out, nil
-	}
-	if err != nil {
-		return nil, h5Error("", err)
-	}
-	members, err := g.Members()
-	if err != nil {
-		return nil, h5Error("", err)
+	if err != nil || !found {
+		return out, err
 	}
 	for _, m := range members {
-		vars, err := g.Group(m + "/vars")
+		vars, err := t.group(dir + "/" + m + "/vars")
 		if err != nil {
 			continue // not a layer group (or no vars): the naming rule applies
 		}
@@ -243,55 +320,47 @@ const maxSaveableDepth = 4
 // instead of "layers". With nested, the variables of the layer's own
 // sub-objects (<path>/<attr>/vars, e.g. a quantizeml OutputQuantizer)
 // follow, in attribute name order, named "<attr>/<i>".
-func readVars(root *hdf5.Group, path, layer string, nested bool, budget *valueBudget) ([]savedWeight, error) {
-	g, err := root.Group(path)
-	if errors.Is(err, hdf5.ErrNotFound) {
-		g, err = root.Group(strings.ReplaceAll(path, "layers", "_layer_checkpoint_dependencies"))
+func (t *varsTree) readVars(path, layer string, nested bool, budget *valueBudget) ([]savedWeight, error) {
+	members, found, err := t.members(path)
+	if err == nil && !found {
+		path = strings.ReplaceAll(path, "layers", "_layer_checkpoint_dependencies")
+		members, found, err = t.members(path)
 	}
-	if errors.Is(err, hdf5.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, h5Error("", err)
+	if err != nil || !found {
+		return nil, err
 	}
 	var saved []savedWeight
-	err = collectVars(g, path, "", layer, nested, 0, budget, &saved)
+	err = t.collectVars(path, members, "", layer, nested, 0, budget, &saved)
 	return saved, err
 }
 
-func collectVars(g *hdf5.Group, path, prefix, layer string, nested bool, depth int, budget *valueBudget, saved *[]savedWeight) error {
-	members, err := g.Members()
-	if err != nil {
-		return h5Error("", err)
-	}
-	for _, m := range members {
-		if m == "vars" {
-			if err := readVarsGroup(g, path, prefix, layer, budget, saved); err != nil {
-				return err
-			}
+func (t *varsTree) collectVars(path string, members []string, prefix, layer string, nested bool, depth int, budget *valueBudget, saved *[]savedWeight) error {
+	if slices.Contains(members, "vars") {
+		if err := t.readVarsGroup(path, prefix, layer, budget, saved); err != nil {
+			return err
 		}
 	}
 	if !nested || depth >= maxSaveableDepth {
 		return nil
 	}
 	for _, m := range members {
-		if isGroup, err := g.IsGroup(m); m == "vars" || err != nil || !isGroup {
+		if m == "vars" {
 			continue
 		}
-		sub, err := g.Group(m)
-		if err != nil {
-			return h5Error("", err)
+		sub, found, err := t.members(path + "/" + m)
+		if err != nil || !found {
+			continue // a dataset, or unreadable: only groups hold saveables
 		}
-		if err := collectVars(sub, path+"/"+m, prefix+m+"/", layer, nested, depth+1, budget, saved); err != nil {
+		if err := t.collectVars(path+"/"+m, sub, prefix+m+"/", layer, nested, depth+1, budget, saved); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// readVarsGroup appends the datasets of <g>/vars, numerically sorted.
-func readVarsGroup(g *hdf5.Group, path, prefix, layer string, budget *valueBudget, saved *[]savedWeight) error {
-	vars, err := g.Group("vars")
+// readVarsGroup appends the datasets of <path>/vars, numerically sorted.
+func (t *varsTree) readVarsGroup(path, prefix, layer string, budget *valueBudget, saved *[]savedWeight) error {
+	vars, err := t.group(path + "/vars")
 	if err != nil {
 		return h5Error("", err)
 	}

@@ -2,31 +2,97 @@ package keras
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 )
 
 // Load reads a Keras model from one or more files:
 //
-//   - one .h5 saved with model.save (Keras 2, tf.keras or Keras 3),
+//   - one .h5 saved with model.save (Keras 1, Keras 2, tf.keras or
+//     Keras 3), also when given with a model .json (its own config wins),
 //   - one .keras zip,
 //   - a weights-only .h5 (save_weights) plus the model's .json (to_json),
-//   - a TF.js model.json plus its .bin weight shards.
+//     also a .json written with json.dump(model.to_json(), f),
+//   - a TF.js model.json plus its weight shards.
 //
 // Files are told apart by their content (HDF5 and zip signatures, JSON
-// keys) and by their names only where content cannot tell (.bin shards,
-// .fbz). The bytes are not copied: the Model's weights are the only new
+// keys) and by their names only where content cannot tell: the shards a
+// TF.js manifest lists (with or without .bin), .bin files, .fbz. What was
+// read differently from a plain file is said in Model.Warnings. The bytes are not copied: the Model's weights are the only new
 // allocation of their size. Errors are *FormatError or *UnsupportedError
 // with a message that names the problem and what to do.
 func Load(files []File) (*Model, error) {
 	if len(files) == 0 {
 		return nil, &FormatError{Msg: "no file given; give a Keras model file (.h5 or .keras), a weights .h5 with its model .json, or a TF.js model.json with its .bin files"}
 	}
+	files, warnings := unwrapFiles(files)
+	m, err := loadFiles(files)
+	if err != nil {
+		return nil, err
+	}
+	m.Warnings = append(warnings, m.Warnings...)
+	return m, nil
+}
+
+// unwrapFiles returns a copy of the files with what wraps their content
+// removed: a UTF-8 byte order mark some editors add to JSON, and the JSON
+// string that json.dump(model.to_json(), f) writes around a model's JSON
+// (Keras reads neither; the warnings say what was done).
+func unwrapFiles(files []File) ([]File, []string) {
+	out := make([]File, len(files))
+	var warnings []string
+	for i, f := range files {
+		f.Data = bytes.TrimPrefix(f.Data, []byte("\xef\xbb\xbf"))
+		if inner, ok := unquoteJSON(f.Data); ok {
+			f.Data = inner
+			warnings = append(warnings, f.Name+": "+doubleEncodedWarning)
+		}
+		out[i] = f
+	}
+	return out, warnings
+}
+
+// doubleEncodedWarning explains a model JSON found inside a JSON string.
+const doubleEncodedWarning = "the file holds the model's JSON inside a JSON string (as json.dump(model.to_json(), f) writes it); " +
+	"it was read as the JSON it holds. Write the JSON itself: open(\"model.json\", \"w\").write(model.to_json())"
+
+// unquoteJSON decodes a JSON string whose content is a JSON object or
+// list, and nested strings of them (json.dump applied twice); ok is
+// false for anything else.
+func unquoteJSON(b []byte) ([]byte, bool) {
+	const maxDepth = 4 // json.dump applied more often than this is not a mistake
+	unwrapped := false
+	for range maxDepth {
+		if firstByte(b) != '"' {
+			break
+		}
+		var s string
+		if json.Unmarshal(b, &s) != nil {
+			break
+		}
+		b, unwrapped = []byte(s), true
+	}
+	if c := firstByte(b); unwrapped && (c == '{' || c == '[') {
+		return b, true
+	}
+	return nil, false
+}
+
+// loadFiles tells the files apart and loads them as the model they make.
+func loadFiles(files []File) (*Model, error) {
 	var h5s, zips, modelJSONs, tfjsJSONs, bins []File
+	shards := tfjsShardNames(files)
 	for _, f := range files {
-		f.Data = bytes.TrimPrefix(f.Data, []byte("\xef\xbb\xbf")) // a UTF-8 BOM some editors add to JSON
-		switch kind := sniff(f); kind {
+		kind := sniff(f)
+		if shards[f.Name] && kind != kindTFJSJSON {
+			// The manifest names it: a weight shard, whatever its name
+			// ends with (older tfjs-converters wrote "group1-shard1of1").
+			kind = kindBin
+		}
+		switch kind {
 		case kindHDF5:
 			h5s = append(h5s, f)
 		case kindZip:
@@ -57,6 +123,35 @@ func Load(files []File) (*Model, error) {
 	}
 	return nil, &FormatError{Msg: fmt.Sprintf("cannot tell how these files go together: %s. Give one .h5 or .keras file, a weights .h5 with its model .json, or a TF.js model.json with its .bin files",
 		fileNames(files))}
+}
+
+// tfjsShardNames returns the base names of the weight shards listed by
+// the manifest of the one TF.js model.json among the files (none when
+// there is no such file, or several).
+func tfjsShardNames(files []File) map[string]bool {
+	var manifest []tfjsManifestGroup
+	found := 0
+	for _, f := range files {
+		if firstByte(f.Data) != '{' || !isTFJSModelJSON(f.Data) {
+			continue
+		}
+		found++
+		var mj struct {
+			WeightsManifest []tfjsManifestGroup `json:"weightsManifest"`
+		}
+		_ = json.Unmarshal(f.Data, &mj) // a bad manifest is reported by loadTFJS
+		manifest = mj.WeightsManifest
+	}
+	names := map[string]bool{}
+	if found != 1 {
+		return names
+	}
+	for _, g := range manifest {
+		for _, p := range g.Paths {
+			names[path.Base(p)] = true
+		}
+	}
+	return names
 }
 
 // fileKind is what the bytes of an input file look like.
@@ -120,14 +215,33 @@ func notKerasError(f File, kind fileKind) error {
 	case kindEmpty:
 		return formatErrorf(f.Name, "the file is empty")
 	case kindFBZ:
-		return formatErrorf(f.Name, "this is an Akida model (.fbz), not a Keras model; it is already converted. Use 'cnn2snn summary' to look at it")
+		return &FormatError{File: f.Name, Msg: ErrAkidaModel.Error(), Err: ErrAkidaModel}
 	case kindNPZ:
 		return unsupportedf(f.Name, "NumPy .npz weights are not supported; save the model with model.save(\"model.keras\") using the default weights format")
 	case kindShardMap:
 		return unsupportedf(f.Name, "sharded Keras weights are not supported; save the model again without max_shard_size")
 	}
+	if isShardName(f.Name) { // "group1-shard1of2" without .bin, given without its model.json
+		return formatErrorf(f.Name, "this file looks like a TF.js weight shard (its name); give it together with its model.json")
+	}
 	what := describeBytes(f.Data)
 	return formatErrorf(f.Name, "this is not a Keras model file%s; give a .h5 or .keras file saved with model.save, a weights .h5 with its model .json, or a TF.js model.json with its .bin files", what)
+}
+
+// isShardName reports the names the TF.js converter gives weight shards:
+// "group<N>-shard<I>of<K>", with or without an extension.
+func isShardName(name string) bool {
+	base, _, _ := strings.Cut(strings.ToLower(name), ".")
+	group, rest, ok := strings.Cut(base, "-shard")
+	if !ok || !strings.HasPrefix(group, "group") || !isDigits(group[len("group"):]) {
+		return false
+	}
+	i, k, ok := strings.Cut(rest, "of")
+	return ok && isDigits(i) && isDigits(k)
+}
+
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 // describeBytes names a few common non-model formats users drop by

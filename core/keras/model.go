@@ -5,7 +5,8 @@
 // Load accepts every on-disk form a cnn2snn user may have (spec
 // keras-files.md §1–§5):
 //
-//   - a Keras 2 / tf.keras legacy .h5 (model.save("x.h5")),
+//   - a Keras 2 / tf.keras legacy .h5 (model.save("x.h5")), and a Keras
+//     1 one, read as Keras 2 reads it (keras1.go),
 //   - a Keras 3 legacy .h5,
 //   - a Keras 3 .keras zip (also written by tf.keras 2.13+),
 //   - a weights-only .h5 (save_weights) plus the model's JSON (to_json),
@@ -35,6 +36,7 @@ type Format string
 
 // The formats Load reads.
 const (
+	FormatKeras1H5      Format = "keras1-h5"             // Keras 1 model.save("x.h5"), read as Keras 2 reads it
 	FormatKeras2H5      Format = "keras2-h5"             // Keras 2 / tf.keras model.save("x.h5")
 	FormatKeras3H5      Format = "keras3-h5"             // Keras 3 model.save("x.h5") (legacy layout)
 	FormatKeras3Zip     Format = "keras3-zip"            // .keras zip ("Keras v3" saving format, also tf.keras 2.13+)
@@ -58,6 +60,12 @@ type Model struct {
 	// flattened: their layers appear in place of the nested model, and
 	// their inner InputLayers are dropped.
 	Layers []*Layer
+
+	// Warnings say what Load read differently from a plain file, each
+	// starting with the file name: a model JSON found inside a JSON
+	// string, a file cut short, a complete model given with a JSON that
+	// differs from its own config. Nil for a plain file.
+	Warnings []string
 }
 
 // Layer is one layer of the graph.
@@ -224,7 +232,7 @@ func (l *Layer) Origin() Origin {
 		*ActivationDiscreteRelu, *QuantizedReLU:
 		return OriginCNN2SNN
 	}
-	if isQuantizeMLConfig(l.Config) {
+	if isQuantizeML(l.Config) {
 		return OriginQuantizeML
 	}
 	// Unknown classes: fall back on the same evidence, read from the JSON.
@@ -242,6 +250,7 @@ func (m *Model) Clone() *Model {
 	c := *m
 	c.Inputs = append([]string(nil), m.Inputs...)
 	c.Outputs = append([]string(nil), m.Outputs...)
+	c.Warnings = append([]string(nil), m.Warnings...)
 	c.Layers = make([]*Layer, len(m.Layers))
 	for i, l := range m.Layers {
 		c.Layers[i] = l.Clone()

@@ -1,9 +1,11 @@
 package keras
 
-// Typed configs of BrainChip quantizeml layers (conversion.md §8.1). Their
-// bare class names collide with cnn2snn's (QuantizedConv2D …), so the Go
-// types carry a QML prefix. Each embeds the config of the Keras layer it
-// extends and adds the layer's quant_config.
+// Typed configs of BrainChip quantizeml layers (conversion.md §8.1,
+// conversion-v2.md §1.6, §3). Their bare class names collide with
+// cnn2snn's (QuantizedConv2D …), so the Go types carry a QML prefix. Each
+// embeds the config of the Keras layer it extends (and so inherits its
+// shape, padding, data format …, classes.go) and its quant_config (and so
+// implements QuantizeMLConfig).
 
 // QuantConfig is a quantizeml layer's "quant_config". A quantizer is nil
 // when the config does not have it (the layer then does not quantize that
@@ -16,6 +18,7 @@ type QuantConfig struct {
 	OutputQuantizer   *QMLQuantizer
 	MaxValueQuantizer *QMLQuantizer // QuantizedReLU with a max_value
 	BufferBitwidth    int           // default 32; quantizeml clamps it to 28 for conv/dense
+	LUTBitwidth       int           // QuantizedActivation: lut_bitwidth, default 14
 }
 
 // QMLQuantizer is one quantizer entry of a quant_config, with quantizeml's
@@ -37,58 +40,99 @@ type QMLQuantizer struct {
 // QMLConv2D is quantizeml's QuantizedConv2D.
 type QMLConv2D struct {
 	Conv2D
-	QuantConfig  QuantConfig
+	QuantConfig
 	PaddingValue []float64 // optional top-level padding_value list
 }
+
+// QMLConv2DTranspose is quantizeml's QuantizedConv2DTranspose ('same'
+// padding and stride 2 only on Akida 2.0).
+type QMLConv2DTranspose struct {
+	Conv2DTranspose
+	QuantConfig
+}
+
+// QMLDepthwiseConv2DTranspose is quantizeml's
+// QuantizedDepthwiseConv2DTranspose. Its float base, quantizeml's
+// DepthwiseConv2DTranspose, extends Keras' DepthwiseConv2D (same config
+// and depthwise_kernel (kh, kw, C, 1)) but transposes: stride 2, 'same'.
+// quantizeml forces its weight quantizer per tensor.
+type QMLDepthwiseConv2DTranspose struct {
+	DepthwiseConv2D
+	QuantConfig
+}
+
+// outputShape is a transposed convolution's, not the embedded
+// DepthwiseConv2D's.
+func (c *QMLDepthwiseConv2DTranspose) outputShape(ins []Shape) Shape {
+	_, _, ch, ok := spatialAxes(ins[0], c.DataFormat)
+	if !ok {
+		return nil
+	}
+	return transposeShape(ins[0], ins[0][ch], c.KernelSize, c.Strides, nil, c.Padding, c.DataFormat, c.DilationRate)
+}
+
+// base is nil: quantizeml's float DepthwiseConv2DTranspose is not a Keras
+// built-in, and computes otherwise than the DepthwiseConv2D it extends.
+func (c *QMLDepthwiseConv2DTranspose) base() any { return nil }
+
+// QMLActivation is quantizeml's QuantizedActivation: a look-up table
+// activation (gelu, swish, hard_silu, leaky_relu) on an 11-bit input.
+type QMLActivation struct {
+	Activation string
+	Alpha      float64 // leaky_relu's negative slope, default 0.2
+	QuantConfig
+}
+
+func (c *QMLActivation) outputShape(ins []Shape) Shape { return clone(ins[0]) }
 
 // QMLDepthwiseConv2D is quantizeml's QuantizedDepthwiseConv2D. Its weight
 // quantizer is per-axis on axis -2, which quantizeml forces.
 type QMLDepthwiseConv2D struct {
 	DepthwiseConv2D
-	QuantConfig QuantConfig
+	QuantConfig
 }
 
 // QMLSeparableConv2D is quantizeml's QuantizedSeparableConv2D. Its
 // depthwise weight quantizer is per-tensor, which quantizeml forces.
 type QMLSeparableConv2D struct {
 	SeparableConv2D
-	QuantConfig QuantConfig
+	QuantConfig
 }
 
 // QMLDense is quantizeml's QuantizedDense.
 type QMLDense struct {
 	Dense
-	QuantConfig QuantConfig
+	QuantConfig
 }
 
 // QMLReLU is quantizeml's QuantizedReLU.
 type QMLReLU struct {
-	MaxValue    *float64 // default 6; nil = None (unbounded)
-	QuantConfig QuantConfig
+	MaxValue *float64 // default 6; nil = None (unbounded)
+	QuantConfig
 }
 
 // QMLMaxPool2D is quantizeml's QuantizedMaxPool2D.
 type QMLMaxPool2D struct {
 	MaxPooling2D
-	QuantConfig QuantConfig
+	QuantConfig
 }
 
 // QMLGlobalAveragePooling2D is quantizeml's QuantizedGlobalAveragePooling2D.
 type QMLGlobalAveragePooling2D struct {
 	GlobalAveragePooling2D
-	QuantConfig QuantConfig
+	QuantConfig
 }
 
 // QMLAdd is quantizeml's QuantizedAdd.
 type QMLAdd struct {
-	Average     bool // the sum is halved
-	QuantConfig QuantConfig
+	Average bool // the sum is halved
+	QuantConfig
 }
 
 // QMLConcatenate is quantizeml's QuantizedConcatenate.
 type QMLConcatenate struct {
 	Concatenate
-	QuantConfig QuantConfig
+	QuantConfig
 }
 
 // QMLFlatten is quantizeml's QuantizedFlatten.
@@ -104,7 +148,7 @@ type QMLDropout struct{ Dropout }
 // offset).
 type QMLRescaling struct {
 	Rescaling
-	QuantConfig QuantConfig
+	QuantConfig
 }
 
 // QMLInputQuantizer is quantizeml's InputQuantizer layer.
@@ -118,16 +162,12 @@ type QMLInputQuantizer struct {
 // QMLDequantizer is quantizeml's Dequantizer layer (QTensor → float).
 type QMLDequantizer struct{}
 
-// isQuantizeMLConfig reports whether c is one of the QML config types.
-func isQuantizeMLConfig(c any) bool {
-	switch c.(type) {
-	case *QMLConv2D, *QMLDepthwiseConv2D, *QMLSeparableConv2D, *QMLDense, *QMLReLU,
-		*QMLMaxPool2D, *QMLGlobalAveragePooling2D, *QMLAdd, *QMLConcatenate, *QMLFlatten,
-		*QMLReshape, *QMLDropout, *QMLRescaling, *QMLInputQuantizer, *QMLDequantizer:
-		return true
-	}
-	return false
-}
+// The quantizeml classes without a quant_config still are quantizeml's.
+func (*QMLFlatten) QuantizeML() *QuantConfig        { return nil }
+func (*QMLReshape) QuantizeML() *QuantConfig        { return nil }
+func (*QMLDropout) QuantizeML() *QuantConfig        { return nil }
+func (*QMLInputQuantizer) QuantizeML() *QuantConfig { return nil }
+func (*QMLDequantizer) QuantizeML() *QuantConfig    { return nil }
 
 // decodeQuantizeMLConfig decodes a quantizeml class, or returns nil for a
 // class this package does not know.
@@ -137,6 +177,12 @@ func decodeQuantizeMLConfig(class string, r *configReader) any {
 		return &QMLConv2D{Conv2D: decodeConv2D(r), QuantConfig: decodeQuantConfig(r, class), PaddingValue: r.floats("padding_value", nil)}
 	case "QuantizedDepthwiseConv2D":
 		return &QMLDepthwiseConv2D{DepthwiseConv2D: decodeDepthwiseConv2D(r), QuantConfig: decodeQuantConfig(r, class)}
+	case "QuantizedConv2DTranspose":
+		return &QMLConv2DTranspose{Conv2DTranspose: decodeConv2DTranspose(r), QuantConfig: decodeQuantConfig(r, class)}
+	case "QuantizedDepthwiseConv2DTranspose":
+		return &QMLDepthwiseConv2DTranspose{DepthwiseConv2D: decodeDepthwiseConv2D(r), QuantConfig: decodeQuantConfig(r, class)}
+	case "QuantizedActivation":
+		return &QMLActivation{Activation: r.string("activation", ""), Alpha: r.float("alpha", 0.2), QuantConfig: decodeQuantConfig(r, class)}
 	case "QuantizedSeparableConv2D":
 		return &QMLSeparableConv2D{SeparableConv2D: decodeSeparableConv2D(r), QuantConfig: decodeQuantConfig(r, class)}
 	case "QuantizedDense":
@@ -183,11 +229,17 @@ func decodeQuantizeMLConfig(class string, r *configReader) any {
 // buffer_bitwidth=32), max_value_quantizer bitwidth 8 unsigned).
 func decodeQuantConfig(r *configReader, class string) QuantConfig {
 	qc := QuantConfig{BufferBitwidth: 32}
+	if class == "QuantizedActivation" {
+		qc.LUTBitwidth = 14
+	}
 	q := r.object("quant_config")
 	if q == nil {
 		return qc
 	}
 	qc.BufferBitwidth = q.int("buffer_bitwidth", 32)
+	if class == "QuantizedActivation" {
+		qc.LUTBitwidth = q.int("lut_bitwidth", 14)
+	}
 	qc.WeightQuantizer = decodeQMLWeightQuantizer(q, "weight_quantizer")
 	qc.DWWeightQuantizer = decodeQMLWeightQuantizer(q, "dw_weight_quantizer")
 	qc.PWWeightQuantizer = decodeQMLWeightQuantizer(q, "pw_weight_quantizer")
@@ -215,6 +267,10 @@ func decodeQuantConfig(r *configReader, class string) QuantConfig {
 	case "QuantizedDepthwiseConv2D":
 		if qc.WeightQuantizer != nil {
 			qc.WeightQuantizer.PerAxis, qc.WeightQuantizer.Axis = true, -2
+		}
+	case "QuantizedDepthwiseConv2DTranspose":
+		if qc.WeightQuantizer != nil {
+			qc.WeightQuantizer.PerAxis, qc.WeightQuantizer.Axis = false, 0
 		}
 	case "QuantizedSeparableConv2D":
 		if qc.DWWeightQuantizer != nil {

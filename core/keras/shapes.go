@@ -44,61 +44,76 @@ func outputShape(l *Layer, ins []Shape) Shape {
 			return nil
 		}
 	}
-	in := ins[0]
-	switch c := l.Config.(type) {
-	case *Conv2D:
-		return convShape(in, c.Filters, c.KernelSize, c.Strides, c.Padding, c.DataFormat, c.DilationRate)
-	case *QuantizedConv2D:
-		return convShape(in, c.Filters, c.KernelSize, c.Strides, c.Padding, c.DataFormat, c.DilationRate)
-	case *QMLConv2D:
-		return convShape(in, c.Filters, c.KernelSize, c.Strides, c.Padding, c.DataFormat, c.DilationRate)
-	case *DepthwiseConv2D:
-		return depthwiseShape(in, c)
-	case *QMLDepthwiseConv2D:
-		return depthwiseShape(in, &c.DepthwiseConv2D)
-	case *SeparableConv2D:
-		return convShape(in, c.Filters, c.KernelSize, c.Strides, c.Padding, c.DataFormat, c.DilationRate)
-	case *QuantizedSeparableConv2D:
-		return convShape(in, c.Filters, c.KernelSize, c.Strides, c.Padding, c.DataFormat, c.DilationRate)
-	case *QMLSeparableConv2D:
-		return convShape(in, c.Filters, c.KernelSize, c.Strides, c.Padding, c.DataFormat, c.DilationRate)
-	case *Dense:
-		return denseShape(in, c.Units)
-	case *QuantizedDense:
-		return denseShape(in, c.Units)
-	case *QMLDense:
-		return denseShape(in, c.Units)
-	case *MaxPooling2D:
-		return poolShape(in, c.PoolSize, c.Strides, c.Padding, c.DataFormat)
-	case *AveragePooling2D:
-		return poolShape(in, c.PoolSize, c.Strides, c.Padding, c.DataFormat)
-	case *QMLMaxPool2D:
-		return poolShape(in, c.PoolSize, c.Strides, c.Padding, c.DataFormat)
-	case *GlobalAveragePooling2D:
-		return gapShape(in, c)
-	case *QMLGlobalAveragePooling2D:
-		return gapShape(in, &c.GlobalAveragePooling2D)
-	case *Flatten, *QMLFlatten:
-		return flattenShape(in)
-	case *Reshape:
-		return reshapeShape(in, c.TargetShape)
-	case *QMLReshape:
-		return reshapeShape(in, c.TargetShape)
-	case *Concatenate:
-		return concatShape(ins, c.Axis)
-	case *QMLConcatenate:
-		return concatShape(ins, c.Axis)
-	case *ZeroPadding2D:
-		return zeroPadShape(in, c)
-	case *Add, *QMLAdd:
-		return broadcastShape(ins)
-	case *BatchNormalization, *ReLU, *Activation, *Softmax, *Rescaling, *Dropout,
-		*ActivationDiscreteRelu, *QuantizedReLU, *QMLReLU, *QMLDropout, *QMLRescaling,
-		*QMLInputQuantizer, *QMLDequantizer:
-		return clone(in)
+	if c, ok := l.Config.(shaped); ok {
+		return c.outputShape(ins)
 	}
 	return nil
 }
+
+// shaped is implemented by every typed config: its output shape from its
+// input shapes (one or more, none unknown). The quantized types inherit
+// the method of the Keras config they embed.
+type shaped interface {
+	outputShape(ins []Shape) Shape
+}
+
+func (c *Conv2D) outputShape(ins []Shape) Shape {
+	return convShape(ins[0], c.Filters, c.KernelSize, c.Strides, c.Padding, c.DataFormat, c.DilationRate)
+}
+
+// outputShape of quantizeml's QuantizedConv2D: with a padding_value,
+// quantizeml saves "padding": "valid" but pads 'same' itself with that
+// value before a valid convolution, so the output has the 'same' size
+// (spec conversion-v2.md §2.0, §3.1).
+func (c *QMLConv2D) outputShape(ins []Shape) Shape {
+	padding := c.Padding
+	if c.PaddingValue != nil {
+		padding = "same"
+	}
+	return convShape(ins[0], c.Filters, c.KernelSize, c.Strides, padding, c.DataFormat, c.DilationRate)
+}
+
+func (c *SeparableConv2D) outputShape(ins []Shape) Shape {
+	return convShape(ins[0], c.Filters, c.KernelSize, c.Strides, c.Padding, c.DataFormat, c.DilationRate)
+}
+
+func (c *DepthwiseConv2D) outputShape(ins []Shape) Shape { return depthwiseShape(ins[0], c) }
+
+func (c *Conv2DTranspose) outputShape(ins []Shape) Shape {
+	return transposeShape(ins[0], c.Filters, c.KernelSize, c.Strides, c.OutputPadding, c.Padding, c.DataFormat, c.DilationRate)
+}
+
+func (c *Dense) outputShape(ins []Shape) Shape { return denseShape(ins[0], c.Units) }
+
+func (c *MaxPooling2D) outputShape(ins []Shape) Shape {
+	return poolShape(ins[0], c.PoolSize, c.Strides, c.Padding, c.DataFormat)
+}
+
+func (c *AveragePooling2D) outputShape(ins []Shape) Shape {
+	return poolShape(ins[0], c.PoolSize, c.Strides, c.Padding, c.DataFormat)
+}
+
+func (c *GlobalAveragePooling2D) outputShape(ins []Shape) Shape { return gapShape(ins[0], c) }
+func (c *Flatten) outputShape(ins []Shape) Shape                { return flattenShape(ins[0]) }
+func (c *Reshape) outputShape(ins []Shape) Shape                { return reshapeShape(ins[0], c.TargetShape) }
+func (c *Concatenate) outputShape(ins []Shape) Shape            { return concatShape(ins, c.Axis) }
+func (c *ZeroPadding2D) outputShape(ins []Shape) Shape          { return zeroPadShape(ins[0], c) }
+func (c *Add) outputShape(ins []Shape) Shape                    { return broadcastShape(ins) }
+func (c *QMLAdd) outputShape(ins []Shape) Shape                 { return broadcastShape(ins) }
+
+// The classes that keep their input's shape.
+func (c *InputLayer) outputShape(ins []Shape) Shape             { return clone(ins[0]) }
+func (c *BatchNormalization) outputShape(ins []Shape) Shape     { return clone(ins[0]) }
+func (c *ReLU) outputShape(ins []Shape) Shape                   { return clone(ins[0]) }
+func (c *Activation) outputShape(ins []Shape) Shape             { return clone(ins[0]) }
+func (c *Softmax) outputShape(ins []Shape) Shape                { return clone(ins[0]) }
+func (c *Rescaling) outputShape(ins []Shape) Shape              { return clone(ins[0]) }
+func (c *Dropout) outputShape(ins []Shape) Shape                { return clone(ins[0]) }
+func (c *ActivationDiscreteRelu) outputShape(ins []Shape) Shape { return clone(ins[0]) }
+func (c *QuantizedReLU) outputShape(ins []Shape) Shape          { return clone(ins[0]) }
+func (c *QMLReLU) outputShape(ins []Shape) Shape                { return clone(ins[0]) }
+func (c *QMLInputQuantizer) outputShape(ins []Shape) Shape      { return clone(ins[0]) }
+func (c *QMLDequantizer) outputShape(ins []Shape) Shape         { return clone(ins[0]) }
 
 func clone(s Shape) Shape { return append(Shape{}, s...) }
 
@@ -160,6 +175,38 @@ func convShape(in Shape, filters int, kernel, strides [2]int, padding, dataForma
 	out := make(Shape, 3)
 	out[h] = convLength(in[h], kernel[0], strides[0], dilationAt(dilation, 0), padding)
 	out[w] = convLength(in[w], kernel[1], strides[1], dilationAt(dilation, 1), padding)
+	out[ch] = filters
+	return out
+}
+
+// transposeLength is Keras' deconv_output_length along one axis.
+func transposeLength(n, kernel, stride, dilation int, padding string, outputPadding []int, axis int) int {
+	if n < 0 {
+		return -1
+	}
+	k := (kernel-1)*dilation + 1
+	if outputPadding == nil {
+		if padding == "same" {
+			return mulDims(n, stride)
+		}
+		return addDims(mulDims(n, stride), max(k-stride, 0))
+	}
+	pad := 0
+	if padding == "same" {
+		pad = k / 2
+	}
+	out := addDims(mulDims(max(n-1, 0), stride), k+outputPadding[axis]) - 2*pad
+	return max(out, 0)
+}
+
+func transposeShape(in Shape, filters int, kernel, strides [2]int, outputPadding []int, padding, dataFormat string, dilation []int) Shape {
+	h, w, ch, ok := spatialAxes(in, dataFormat)
+	if !ok {
+		return nil
+	}
+	out := make(Shape, 3)
+	out[h] = transposeLength(in[h], kernel[0], strides[0], dilationAt(dilation, 0), padding, outputPadding, 0)
+	out[w] = transposeLength(in[w], kernel[1], strides[1], dilationAt(dilation, 1), padding, outputPadding, 1)
 	out[ch] = filters
 	return out
 }

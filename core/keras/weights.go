@@ -26,62 +26,64 @@ type expectedWeight struct {
 // from its config and input shape; known is false for classes whose
 // weights this package does not check (unknown classes).
 func expectedWeights(l *Layer, in Shape) (ws []expectedWeight, known bool) {
+	if l.Config == nil {
+		return nil, false
+	}
 	channels := -1 // input channels, or -1 when unknown
 	if len(in) > 0 {
 		channels = in[len(in)-1]
-		if c := dataFormatOf(l.Config); c == "channels_first" && len(in) == 3 {
+		if f, _ := l.DataFormat(); f == "channels_first" && len(in) == 3 {
 			channels = in[0]
 		}
 	}
-	outChannels := -1
-	if len(l.OutputShape) > 0 {
-		outChannels = l.OutputShape[len(l.OutputShape)-1]
+	if w, ok := l.Config.(weighted); ok {
+		ws = w.weights(in, channels)
 	}
-	switch c := l.Config.(type) {
-	case *Conv2D:
-		return convWeights(c, channels), true
-	case *QuantizedConv2D:
-		return convWeights(&c.Conv2D, channels), true
-	case *QMLConv2D:
-		return append(convWeights(&c.Conv2D, channels), outputQuantizerWeights(c.QuantConfig, outChannels)...), true
-	case *DepthwiseConv2D:
-		return depthwiseWeights(c, channels), true
-	case *QMLDepthwiseConv2D:
-		return append(depthwiseWeights(&c.DepthwiseConv2D, channels), outputQuantizerWeights(c.QuantConfig, outChannels)...), true
-	case *SeparableConv2D:
-		return separableWeights(c, channels), true
-	case *QuantizedSeparableConv2D:
-		return separableWeights(&c.SeparableConv2D, channels), true
-	case *QMLSeparableConv2D:
-		return append(separableWeights(&c.SeparableConv2D, channels), outputQuantizerWeights(c.QuantConfig, outChannels)...), true
-	case *Dense:
-		return denseWeights(c, channels), true
-	case *QuantizedDense:
-		return denseWeights(&c.Dense, channels), true
-	case *QMLDense:
-		return append(denseWeights(&c.Dense, channels), outputQuantizerWeights(c.QuantConfig, outChannels)...), true
-	case *BatchNormalization:
-		return batchNormWeights(c, in), true
-	case *QMLReLU:
-		return outputQuantizerWeights(c.QuantConfig, outChannels), true
-	case *QMLGlobalAveragePooling2D:
-		return outputQuantizerWeights(c.QuantConfig, outChannels), true
-	case *QMLAdd:
-		return outputQuantizerWeights(c.QuantConfig, outChannels), true
-	case *QMLConcatenate:
-		return outputQuantizerWeights(c.QuantConfig, outChannels), true
-	case *QMLRescaling:
-		return outputQuantizerWeights(c.QuantConfig, outChannels), true
-	case *QMLInputQuantizer:
-		shape := []int{}
-		if c.PerAxis {
-			shape = []int{channels}
+	if q, ok := l.QuantizeML(); ok && q != nil {
+		outChannels := -1
+		if len(l.OutputShape) > 0 {
+			outChannels = l.OutputShape[len(l.OutputShape)-1]
 		}
-		return []expectedWeight{{name: "range_min", shape: shape}, {name: "range_max", shape: shape}}, true
-	case nil:
-		return nil, false
+		ws = append(ws, outputQuantizerWeights(q, outChannels)...)
 	}
-	return nil, true // every other typed class has no weights
+	return ws, true // a typed class without weights has none
+}
+
+// weighted is implemented by the configs of classes with weights (and,
+// through embedding, by the quantized classes that extend them): their
+// float weights in Keras order from the input shape and channels.
+type weighted interface {
+	weights(in Shape, channels int) []expectedWeight
+}
+
+func (c *Conv2D) weights(_ Shape, channels int) []expectedWeight { return convWeights(c, channels) }
+func (c *DepthwiseConv2D) weights(_ Shape, channels int) []expectedWeight {
+	return depthwiseWeights(c, channels)
+}
+func (c *SeparableConv2D) weights(_ Shape, channels int) []expectedWeight {
+	return separableWeights(c, channels)
+}
+func (c *Dense) weights(_ Shape, channels int) []expectedWeight { return denseWeights(c, channels) }
+func (c *BatchNormalization) weights(in Shape, _ int) []expectedWeight {
+	return batchNormWeights(c, in)
+}
+
+func (c *Conv2DTranspose) weights(_ Shape, channels int) []expectedWeight {
+	ws := []expectedWeight{{name: "kernel", shape: []int{c.KernelSize[0], c.KernelSize[1], c.Filters, channels}}}
+	if c.UseBias {
+		ws = append(ws, expectedWeight{name: "bias", shape: []int{c.Filters}})
+	}
+	return ws
+}
+
+// weights of an InputQuantizer: its calibrated range, one value per
+// tensor or per channel.
+func (c *QMLInputQuantizer) weights(_ Shape, channels int) []expectedWeight {
+	shape := []int{}
+	if c.PerAxis {
+		shape = []int{channels}
+	}
+	return []expectedWeight{{name: "range_min", shape: shape}, {name: "range_max", shape: shape}}
 }
 
 func convWeights(c *Conv2D, channels int) []expectedWeight {
@@ -152,7 +154,7 @@ func batchNormWeights(c *BatchNormalization, in Shape) []expectedWeight {
 // outputQuantizerWeights are a quantizeml OutputQuantizer's calibration
 // variables (range_max, rescaling_rate: scalars per-tensor, one per
 // channel per-axis), saved after the layer's own weights.
-func outputQuantizerWeights(qc QuantConfig, channels int) []expectedWeight {
+func outputQuantizerWeights(qc *QuantConfig, channels int) []expectedWeight {
 	if qc.OutputQuantizer == nil {
 		return nil
 	}
@@ -164,28 +166,6 @@ func outputQuantizerWeights(qc QuantConfig, channels int) []expectedWeight {
 		{name: "output_quantizer/range_max", shape: shape},
 		{name: "output_quantizer/rescaling_rate", shape: shape},
 	}
-}
-
-func dataFormatOf(c any) string {
-	switch c := c.(type) {
-	case *Conv2D:
-		return c.DataFormat
-	case *QuantizedConv2D:
-		return c.DataFormat
-	case *QMLConv2D:
-		return c.DataFormat
-	case *DepthwiseConv2D:
-		return c.DataFormat
-	case *QMLDepthwiseConv2D:
-		return c.DataFormat
-	case *SeparableConv2D:
-		return c.DataFormat
-	case *QuantizedSeparableConv2D:
-		return c.DataFormat
-	case *QMLSeparableConv2D:
-		return c.DataFormat
-	}
-	return "channels_last"
 }
 
 // attachWeights checks the saved weights of one layer against its class

@@ -122,7 +122,7 @@ func (q *quantizer) quantizeNeural(l *keras.Layer, bits int, first bool) *keras.
 		drop = []string{"activation"}
 	}
 	n.Package = ""
-	set["use_bias"] = useBias(n.Config)
+	set["use_bias"] = n.UseBias()
 	n.RawConfig = rawConfig(l.RawConfig, l.Name, drop, set)
 	q.report.add(Action{Kind: ActionQuantizeLayer, Layer: l.Name, Class: n.ClassName, Bits: bits, Quantizer: perAxisQuantizer,
 		Text: sprintf("quantized %s: %s → %s with %d-bit weights, %s%s", l.Name, l.ClassName, n.ClassName, bits, detail, firstNote(first))})
@@ -161,7 +161,7 @@ func (q *quantizer) requantizeNeural(l *keras.Layer, bits int, first bool) (*ker
 		qz, n.Config = cfg.Quantizer, &cfg
 	}
 	set["quantizer"] = quantizerConfig(qz)
-	set["use_bias"] = useBias(n.Config)
+	set["use_bias"] = n.UseBias()
 	n.RawConfig = rawConfig(l.RawConfig, l.Name, nil, set)
 	q.report.add(Action{Kind: ActionQuantizeLayer, Layer: l.Name, Class: n.ClassName, Bits: bits, Quantizer: qz.ClassName,
 		Text: sprintf("re-quantized %s (%s, %s): %d-bit weights%s", l.Name, l.ClassName, qz.ClassName, bits, firstNote(first))})
@@ -257,31 +257,11 @@ func quantizerConfig(w keras.WeightQuantizer) map[string]any {
 	return map[string]any{"class_name": w.ClassName, "config": cfg}
 }
 
-// useBias returns use_bias of a neural config (BatchNormalization folding
-// turns it on).
-func useBias(config any) bool {
-	switch c := config.(type) {
-	case *keras.Conv2D:
-		return c.UseBias
-	case *keras.SeparableConv2D:
-		return c.UseBias
-	case *keras.Dense:
-		return c.UseBias
-	case *keras.QuantizedConv2D:
-		return c.UseBias
-	case *keras.QuantizedSeparableConv2D:
-		return c.UseBias
-	case *keras.QuantizedDense:
-		return c.UseBias
-	}
-	return false
-}
-
 // withUseBias returns the float layer with its raw config's use_bias in
 // step with the typed config (a folded layer has a bias).
 func withUseBias(l *keras.Layer) *keras.Layer {
 	n := *l
-	n.RawConfig = rawConfig(l.RawConfig, l.Name, nil, map[string]any{"use_bias": useBias(l.Config)})
+	n.RawConfig = rawConfig(l.RawConfig, l.Name, nil, map[string]any{"use_bias": l.UseBias()})
 	return &n
 }
 

@@ -1,7 +1,10 @@
-// Package quantize turns a float Keras model into a model quantized with
-// cnn2snn's legacy quantizers, ready for core/convert: cnn2snn 2.19.1's
+// Package quantize turns a float Keras model into a quantized one, ready
+// for core/convert, in two modes: Model is cnn2snn 2.19.1's
 // quantize(model, weight_quantization, activ_quantization,
-// input_weight_quantization, fold_BN=True) (spec conversion.md §6.4).
+// input_weight_quantization, fold_BN=True) (spec conversion.md §6.4), for
+// Akida 1.0; QuantizeML is quantizeml 1.1.1's quantize(model, qparams,
+// samples, num_samples, batch_size, epochs) (spec conversion-v2.md §4),
+// for Akida 2.0 — see qml.go. What follows is the cnn2snn mode.
 //
 // The steps are cnn2snn's: transform.Sequentialize, then the
 // BatchNormalization/pooling inversion and BatchNormalization folding of
@@ -81,6 +84,9 @@ func DefaultOptions() Options {
 // maxCalibrationSamples bounds the calibration batch, seeded or the
 // user's: calibration runs the float model once per sample.
 const maxCalibrationSamples = 1024
+
+// MaxCalibrationSamples is the largest CalibrationSamples of this mode.
+const MaxCalibrationSamples = maxCalibrationSamples
 
 // Validate checks the bit widths against what cnn2snn's quantizers accept
 // (weights: more than 1 bit, stored as int8; activations: at least 1 bit).

@@ -15,6 +15,9 @@ type Report struct {
 	// Origin is "float" for a float model, "cnn2snn" for a model already
 	// quantized with cnn2snn (re-quantized).
 	Origin string `json:"origin"`
+	// Mode is ModeCNN2SNN (cnn2snn.quantize, for Akida 1.0) or
+	// ModeQuantizeML (quantizeml.quantize, for Akida 2.0).
+	Mode string `json:"mode"`
 	// Bits are the bit widths used.
 	Bits Bits `json:"bits"`
 	// Actions are the changes made, in the order they were made.
@@ -25,6 +28,10 @@ type Report struct {
 	// Changed names the layers the quantization changed, removed or added,
 	// in the order of the actions.
 	Changed []string `json:"changed"`
+	// QuantizeML is what the quantizeml mode did beyond the actions (its
+	// parameters, quantizers, calibration and warnings); nil in the
+	// cnn2snn mode.
+	QuantizeML *QuantizeMLReport `json:"quantizeml,omitempty"`
 }
 
 // Bits are the bit widths of a quantization (0 = left float).
@@ -85,7 +92,7 @@ const (
 )
 
 func newReport(m *keras.Model, o Options) *Report {
-	r := &Report{Model: m.Name, Origin: "float", Actions: []Action{}, Changed: []string{},
+	r := &Report{Model: m.Name, Origin: "float", Mode: ModeCNN2SNN, Actions: []Action{}, Changed: []string{},
 		Bits: Bits{Weights: o.WeightBits, Activations: o.ActivationBits, InputWeights: o.InputWeightBits}}
 	for _, l := range m.Layers {
 		if l.Origin() == keras.OriginCNN2SNN {
@@ -104,6 +111,9 @@ func (r *Report) Text() string {
 	if r.Calibration != nil {
 		b.WriteString(r.Calibration.Text)
 		b.WriteByte('\n')
+	}
+	if r.QuantizeML != nil {
+		b.WriteString(r.QuantizeML.text())
 	}
 	for _, a := range r.Actions {
 		b.WriteString(a.Text)

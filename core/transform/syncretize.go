@@ -203,7 +203,7 @@ func fold(neural, bnLayer *keras.Layer, bn *keras.BatchNormalization, bnInput ke
 	} else {
 		out.Weights = append(out.Weights, keras.Weight{Name: "bias", Shape: []int{len(bias)}, Values: bias})
 	}
-	setUseBias(out)
+	out.SetUseBias(true)
 	return out, nil
 }
 
@@ -285,31 +285,9 @@ func isSeparable(l *keras.Layer) bool {
 // weightQuantizer returns the quantizer cnn2snn evaluates when folding:
 // the layer's "quantizer" (for a separable layer, the pointwise one).
 func weightQuantizer(l *keras.Layer) (keras.WeightQuantizer, bool) {
-	switch c := l.Config.(type) {
-	case *keras.QuantizedConv2D:
-		return c.Quantizer, true
-	case *keras.QuantizedSeparableConv2D:
-		return c.Quantizer, true
-	case *keras.QuantizedDense:
-		return c.Quantizer, true
+	if c, ok := l.Config.(keras.CNN2SNNNeural); ok {
+		pw, _ := c.WeightQuantizers()
+		return pw, true
 	}
 	return keras.WeightQuantizer{}, false
-}
-
-// setUseBias turns use_bias on in the folded layer's config.
-func setUseBias(l *keras.Layer) {
-	switch c := l.Config.(type) {
-	case *keras.Conv2D:
-		c.UseBias = true
-	case *keras.SeparableConv2D:
-		c.UseBias = true
-	case *keras.Dense:
-		c.UseBias = true
-	case *keras.QuantizedConv2D:
-		c.UseBias = true
-	case *keras.QuantizedSeparableConv2D:
-		c.UseBias = true
-	case *keras.QuantizedDense:
-		c.UseBias = true
-	}
 }

@@ -1,6 +1,7 @@
 package verify_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,49 @@ func BenchmarkAgreement(b *testing.B) {
 			b.ReportMetric(100*r.OutputAgreement, "top1_%")
 			b.ReportMetric(100*r.IsolatedOutputAgreement, "alone_top1_%")
 			b.ReportMetric(100*r.BoundaryRate, "boundary_%")
+			b.ReportMetric(float64(samples), "samples")
+		})
+	}
+}
+
+// BenchmarkAgreementV2 prints the Akida 2.0 figures of every quantizeml
+// model (v2_test.go's cases) for `make bench`: on the seeded inputs a user
+// would give (uint8 images, int8 values, floats over the InputQuantizer's
+// calibrated range), the top-1 agreement of the Akida model with the
+// quantized Keras model, chained (top1_%) and the last layer alone
+// (alone_top1_%); the smallest per-layer share of equal values, chained
+// (min_layer_%) and alone (min_alone_%); the differences alone that a
+// named cause explains (explained) and that none does (unexplained); and
+// the time per sample of a verification (ns/sample: load and convert
+// once, then per sample the quantizeml forward pass, the Akida model and
+// the layers whose Keras inputs differ from Akida's run alone).
+func BenchmarkAgreementV2(b *testing.B) {
+	for _, tc := range v2Cases {
+		samples := 64
+		b.Run(strings.TrimSuffix(tc.name, ".h5"), func(b *testing.B) {
+			data, err := os.ReadFile(tc.path(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			files := []core.File{{Name: tc.name, Data: data}}
+			var r *verify.Result
+			start := time.Now()
+			for b.Loop() {
+				if r, err = core.Verify(files, core.Options{}, verify.Options{Samples: samples, Seed: 1}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			minLayer, minAlone := 1.0, 1.0
+			for _, l := range r.Layers {
+				minLayer, minAlone = min(minLayer, l.Agreement), min(minAlone, l.Isolated.Agreement)
+			}
+			b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N*samples), "ns/sample")
+			b.ReportMetric(100*r.OutputAgreement, "top1_%")
+			b.ReportMetric(100*r.IsolatedOutputAgreement, "alone_top1_%")
+			b.ReportMetric(100*minLayer, "min_layer_%")
+			b.ReportMetric(100*minAlone, "min_alone_%")
+			b.ReportMetric(float64(r.Explained), "explained")
+			b.ReportMetric(float64(r.Unexplained), "unexplained")
 			b.ReportMetric(float64(samples), "samples")
 		})
 	}

@@ -20,6 +20,9 @@ func Run(m Models, o Options) (*Result, error) {
 	if m.Quantized == nil || m.Akida == nil {
 		return nil, errors.New("verify: both the quantized Keras model and the Akida model are needed")
 	}
+	if m.Akida.IPVersion() == string(akida.IPv2) {
+		return runV2(m, o)
+	}
 	v, err := newVerifier(m, o)
 	if err != nil {
 		return nil, err
@@ -281,7 +284,7 @@ func (v *verifier) example(d Difference) {
 // result gathers the tallies.
 func (v *verifier) result(n int, seed uint64) *Result {
 	r := &Result{
-		Model: v.models.Quantized.Name, Samples: n, Seed: seed, Input: v.inputs.description(),
+		Model: v.models.Quantized.Name, Samples: n, Seed: seed, Target: string(akida.IPv1), Input: v.inputs.description(),
 		OutputAgreement:         v.output.share(),
 		IsolatedOutputAgreement: v.isolatedOutput.share(),
 		Examples:                v.examples, Clamped: v.clamped, Notes: v.notes, Proved: true,

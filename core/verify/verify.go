@@ -2,6 +2,10 @@
 // (core/infer) and the Akida model converted from it (core/akida/sim) on
 // the same seeded inputs and compares them layer by layer.
 //
+// What follows is the Akida 1.0 comparison (a cnn2snn-quantized model);
+// v2.go describes the Akida 2.0 one (a quantizeml-quantized model), which
+// Run chooses for an Akida 2.0 model and which fills the same Result.
+//
 // Each Akida layer is compared with the Keras tensor it stands for: the
 // quantized activation that closes its block (Akida level n ↔ Keras n ×
 // step), or, for a last layer without activation, the output of its
@@ -56,6 +60,7 @@ import (
 	"fmt"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/convert"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
@@ -108,8 +113,13 @@ type Models struct {
 	Quantized *keras.Model
 	// Akida is the conversion of Quantized.
 	Akida *akida.Model
-	// Scaling is the input scaling of the conversion (convert.Report).
+	// Scaling is the input scaling of the conversion (convert.Report);
+	// Akida 1.0 only.
 	Scaling convert.InputScaling
+	// Blocks are the conversion's blocks (convert.Report.Blocks): for an
+	// Akida 2.0 model they say which Keras layers make each Akida layer,
+	// which pairs the two models' layers. Akida 2.0 only.
+	Blocks []compat.Block
 }
 
 // Result is what a verification found. Its JSON is the shape of
@@ -122,6 +132,10 @@ type Result struct {
 	// Samples and Seed say which inputs ran.
 	Samples int    `json:"samples"`
 	Seed    uint64 `json:"seed"`
+	// Target is the Akida version of the model compared: "v1" (a
+	// cnn2snn-quantized Keras model against Akida 1.0 layers) or "v2" (a
+	// quantizeml-quantized one against Akida 2.0 layers, v2.go).
+	Target string `json:"target"`
 	// Input says how the inputs were drawn and given to each model.
 	Input Input `json:"input"`
 	// OutputAgreement is the chained top-1 agreement of Akida with the
@@ -144,10 +158,19 @@ type Result struct {
 	BoundaryRate  float64 `json:"boundary_rate"`
 	// Unexplained counts the isolated values that break the converter's
 	// relation; Proved is true when there are none and every neuron's
-	// floored fraction is constant (Layers[i].Isolated.Proved).
+	// floored fraction is constant (Layers[i].Isolated.Proved). For Akida
+	// 2.0, Unexplained counts the isolated differences no named cause
+	// explains, and Proved is true when there are none.
 	Unexplained int  `json:"unexplained"`
 	Proved      bool `json:"proved"`
+	// Explained counts the isolated differences a named cause explains and
+	// Causes lists the count of each cause, unexplained included (Akida
+	// 2.0; v1 reports its one cause as BoundaryCases).
+	Explained int     `json:"explained,omitempty"`
+	Causes    []Cause `json:"causes,omitempty"`
 	// Examples are the first unexplained differences, to start a debug.
+	// (Akida 2.0: every layer's Isolated.Differences lists its first
+	// differences, explained or not.)
 	Examples []Difference `json:"unexplained_examples,omitempty"`
 	// Clamped names the layers whose act_step or threshold sits at the
 	// Akida 1.0 maximum (65535, 524287): cnn2snn's
@@ -186,7 +209,9 @@ type Layer struct {
 	// Shape is the Akida output shape (x, y, neurons) of one sample.
 	Shape [3]int `json:"shape"`
 	// Activation tells whether the layer outputs levels (true) or
-	// potentials p − T (the last layer without activation).
+	// potentials p − T (the last layer without activation). Akida 2.0:
+	// true for integer outputs (differences are in output integers, one
+	// "level" per integer step), false for a Dequantizer's floats.
 	Activation bool `json:"activation"`
 	// Values is the number of output values compared (all samples).
 	Values int `json:"values"`
@@ -195,7 +220,8 @@ type Layer struct {
 	// potential units (what the floored threshold allows).
 	Agreement float64 `json:"agreement"`
 	// MaxLevelDiff is the chained largest |Akida − Keras| in levels, or in
-	// potential units for potentials.
+	// potential units for potentials (Akida 2.0: in output integers, or
+	// the float difference for a Dequantizer).
 	MaxLevelDiff float64 `json:"max_level_diff"`
 	// Isolated is the same layer fed the Keras levels of the layer before.
 	Isolated Isolated `json:"isolated"`
@@ -224,8 +250,27 @@ type Isolated struct {
 	// potentials it is the range of act_step.
 	Interval [2]float64 `json:"interval"`
 	// Proved is true when every value satisfies the relation and r is
-	// constant within each neuron.
+	// constant within each neuron. Akida 2.0: when every difference is
+	// explained (FloorFraction, FloorSpread and Interval are v1 figures
+	// and stay 0).
 	Proved bool `json:"proved"`
+	// Explained counts the differences a named cause explains, Causes the
+	// count of each cause (unexplained included) and Differences lists
+	// the first MaxLayerDifferences differences with their cause (Akida
+	// 2.0).
+	Explained   int          `json:"explained,omitempty"`
+	Causes      []Cause      `json:"causes,omitempty"`
+	Differences []Difference `json:"differences,omitempty"`
+}
+
+// Cause is one reason an Akida 2.0 layer's output differs from its Keras
+// layer's, and how many values it explains (v2.go lists them).
+type Cause struct {
+	// Name is one of the Cause… constants.
+	Name string `json:"name"`
+	// Text says what the cause is, in a sentence.
+	Text   string `json:"text"`
+	Values int    `json:"values"`
 }
 
 // Difference is one unexplained isolated value.
@@ -244,6 +289,12 @@ type Difference struct {
 	KerasPotential float64 `json:"keras_potential"`
 	FloorFraction  float64 `json:"floor_fraction"`
 	Reason         string  `json:"reason"`
+	// Cause names the explanation of an Akida 2.0 difference (a Cause…
+	// constant); KerasLevel and AkidaLevel then hold the two integers, or
+	// KerasFloat and AkidaFloat a Dequantizer's floats.
+	Cause      string   `json:"cause,omitempty"`
+	KerasFloat *float64 `json:"keras_float,omitempty"`
+	AkidaFloat *float64 `json:"akida_float,omitempty"`
 }
 
 // The slack allowed on the floored fraction r = (p − T) − x, in potential

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/diagram/fromcore"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/quantize"
 )
 
@@ -24,17 +25,19 @@ const (
 	checkIncompatible = 2
 )
 
-// runCheck reports whether a Keras model converts to Akida 1.0: every
-// problem with cnn2snn's message and rule, and the Akida layer each Keras
-// layer goes to. It exits 0 when the model converts, 2 when it does not,
-// 1 on error.
+// runCheck reports whether a Keras model converts to Akida: every problem
+// with cnn2snn's message and rule, and the Akida layer each Keras layer
+// goes to; for a float model without --target, both targets' verdicts. It
+// exits 0 when the model converts, 2 when it does not, 1 on error.
 func runCheck(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("check", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	asJSON := fl.Bool("json", false, "print the report as JSON")
+	var dot dotFlag
+	fl.Var(&dot, "dot", dotUsage)
 	cf := addConversionFlags(fl)
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: cnn2snn check [--json] [--input-scaling A,B] [--input-is-image=false] [--quantize W,A,I] [--calibration X.npy] [--target v1] FILE [FILE...]")
+		fmt.Fprintln(stderr, "usage: cnn2snn check [--json] [--dot[=FILE]] [--input-scaling A,B] [--input-is-image=false] [--quantize W,A,I] [--calibration X.npy] [--target v1|v2] FILE [FILE...]")
 		fmt.Fprintln(stderr, "\nFILE is a Keras .h5 or .keras model, a weights .h5 with its model .json,\nor a TF.js model.json with its .bin files.\nExit status: 0 compatible, 2 not compatible, 1 error.")
 		fl.PrintDefaults()
 	}
@@ -47,6 +50,9 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(paths) == 0 {
 		fl.Usage()
+		return checkError
+	}
+	if dot.conflicts(*asJSON, stderr) {
 		return checkError
 	}
 	o, err := cf.options()
@@ -67,12 +73,16 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cnn2snn: %s: %s\n", errorFile(err, paths), err)
 		return checkError
 	}
-	if *asJSON {
+	switch {
+	case dot.set && !dot.write(fromcore.Report(r.Keras, r.Blocks, r.Diagnostics), stdout, stderr):
+		return checkError
+	case dot.toStdout():
+	case *asJSON:
 		if err := writeJSON(stdout, r); err != nil {
 			fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
 			return checkError
 		}
-	} else {
+	default:
 		printCheckReport(stdout, r)
 	}
 	if !r.Compatible {
@@ -89,6 +99,10 @@ func printCheckReport(w io.Writer, r *core.CheckReport) {
 		verdict = fmt.Sprintf("not compatible, %d problem%s", len(r.Diagnostics), plural(len(r.Diagnostics)))
 	}
 	fmt.Fprintf(w, "model %q (%s), target %s: %s\n", r.Model, r.Origin, r.Target, verdict)
+	if r.TargetReason != "" {
+		fmt.Fprintf(w, "target chosen: %s\n", r.TargetReason)
+	}
+	printVerdicts(w, r)
 	if s := r.InputScaling; s != nil {
 		from := s.Source
 		if s.Layer != "" {
@@ -105,7 +119,11 @@ func printCheckReport(w io.Writer, r *core.CheckReport) {
 			if layer == "" {
 				layer = "model"
 			}
-			fmt.Fprintf(w, "  %s: %s [%s]\n", layer, d.Message, d.Rule)
+			extension := ""
+			if d.Extension {
+				extension = " (extension: cnn2snn would report it once the problems before it are fixed)"
+			}
+			fmt.Fprintf(w, "  %s: %s [%s]%s\n", layer, d.Message, d.Rule, extension)
 			if !slices.Contains(rules, d.Rule) {
 				rules = append(rules, d.Rule)
 			}
@@ -118,6 +136,33 @@ func printCheckReport(w io.Writer, r *core.CheckReport) {
 	printQuantization(w, r.Quantization)
 	for _, warning := range r.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warning)
+	}
+}
+
+// printVerdicts prints each target's verdict on a float model side by
+// side, with the problems of the targets the report is not about.
+func printVerdicts(w io.Writer, r *core.CheckReport) {
+	if len(r.Verdicts) < 2 {
+		return
+	}
+	names := map[string]string{"v1": "Akida 1.0", "v2": "Akida 2.0"}
+	fmt.Fprintln(w, "verdicts:")
+	for _, v := range r.Verdicts {
+		verdict := "compatible"
+		if !v.Compatible {
+			verdict = fmt.Sprintf("not compatible, %d problem%s", len(v.Diagnostics), plural(len(v.Diagnostics)))
+		}
+		fmt.Fprintf(w, "  %s (--target %s): %s\n", names[v.Target], v.Target, verdict)
+		if v.Target == r.Target {
+			continue // its problems follow
+		}
+		for _, d := range v.Diagnostics {
+			layer := d.Layer
+			if layer == "" {
+				layer = "model"
+			}
+			fmt.Fprintf(w, "    %s: %s [%s]\n", layer, d.Message, d.Rule)
+		}
 	}
 }
 
@@ -165,7 +210,11 @@ func printBlocks(w io.Writer, blocks []compat.Block) {
 				layers[i] += "*"
 			}
 		}
-		fmt.Fprintf(w, "  %s  %s  %s%s  ← %s\n", b.AkidaLayer, typ, shape, bits, strings.Join(layers, ", "))
+		from := strings.Join(layers, ", ")
+		if len(layers) == 0 {
+			from = "(added by the converter, no Keras layer)"
+		}
+		fmt.Fprintf(w, "  %s  %s  %s%s  ← %s\n", b.AkidaLayer, typ, shape, bits, from)
 	}
 }
 
@@ -176,110 +225,65 @@ func plural(n int) string {
 	return "s"
 }
 
-// conversionFlags are the options check and convert share.
+// conversionFlags are the options check, convert and verify share: one
+// flag per entry of core.OptionTable, remembered only when given (the
+// table's parser reads it, so the CLI, the JavaScript API and the Worker
+// accept the same values).
 type conversionFlags struct {
-	inputScaling optionalPair
-	inputIsImage optionalBool
-	quantize     string
-	target       string
-	calibration  string
+	values map[string]*optionFlag
 }
 
-func addConversionFlags(fl *flag.FlagSet) *conversionFlags {
-	c := &conversionFlags{}
-	fl.Var(&c.inputScaling, "input-scaling", "A,B: Akida input = A × Keras input + B (default: from a leading Rescaling layer, else 1,0)")
-	fl.Var(&c.inputIsImage, "input-is-image", "false: feed the first layer from an InputData layer even for 1 or 3-channel inputs (cnn2snn 2.3.7's input_is_image)")
-	fl.StringVar(&c.quantize, "quantize", "", "W,A,I: bit widths to quantize a float model with: weights, activations, first-layer weights (default 4,4,8)")
-	fl.StringVar(&c.target, "target", "v1", "Akida IP version: v1 (Akida 1.0) or v2")
-	fl.StringVar(&c.calibration, "calibration", "", "X.npy: a batch of model inputs (batch first) on which the quantizer calibrates unbounded ReLUs (default: 16 seeded inputs)")
-	return c
-}
-
-// options turns the flags into facade options (the facade checks the
-// values: non-positive scale, bit widths, target).
-func (c *conversionFlags) options() (core.Options, error) {
-	o := core.Options{Target: c.target}
-	if c.inputScaling.set {
-		p := c.inputScaling.value
-		o.InputScaling = &p
-	}
-	if c.inputIsImage.set {
-		b := c.inputIsImage.value
-		o.InputIsImage = &b
-	}
-	if c.quantize != "" {
-		v, err := parseInts(c.quantize, 3)
-		if err != nil {
-			return o, fmt.Errorf("--quantize %s: want three bit widths W,A,I (weights, activations, first-layer weights), e.g. --quantize 4,4,8", c.quantize)
-		}
-		o.Quantize = core.QuantizeOptions{Weights: v[0], Activations: v[1], InputWeights: v[2]}
-	}
-	if c.calibration != "" {
-		data, err := os.ReadFile(c.calibration)
-		if err != nil {
-			return o, fmt.Errorf("%s: cannot read the calibration file: %s", c.calibration, readError(err))
-		}
-		o.Calibration = data
-	}
-	return o, nil
-}
-
-func parseInts(s string, n int) ([]int, error) {
-	parts := strings.Split(s, ",")
-	if len(parts) != n {
-		return nil, errors.New("wrong count")
-	}
-	out := make([]int, n)
-	for i, p := range parts {
-		v, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil {
-			return nil, err
-		}
-		out[i] = v
-	}
-	return out, nil
-}
-
-// optionalPair is a flag "A,B" that remembers whether it was given.
-type optionalPair struct {
-	value [2]float64
+// optionFlag is one option's flag: its text, and whether it was given.
+type optionFlag struct {
+	opt   core.Option
+	value string
 	set   bool
 }
 
-func (p *optionalPair) String() string {
-	if !p.set {
-		return ""
+func (f *optionFlag) String() string     { return f.value }
+func (f *optionFlag) IsBoolFlag() bool   { return f.opt.Bool }
+func (f *optionFlag) Set(s string) error { f.value, f.set = s, true; return nil }
+
+// addConversionFlags adds the table's options as flags (akida-version
+// aside: the CLI writes the version it reads or the default).
+func addConversionFlags(fl *flag.FlagSet) *conversionFlags {
+	c := &conversionFlags{values: map[string]*optionFlag{}}
+	for _, opt := range core.OptionTable() {
+		if opt.Name == "akida-version" {
+			continue
+		}
+		f := &optionFlag{opt: opt}
+		c.values[opt.Name] = f
+		fl.Var(f, opt.Name, opt.Form+": "+opt.Doc)
 	}
-	return fmt.Sprintf("%g,%g", p.value[0], p.value[1])
+	return c
 }
 
-func (p *optionalPair) Set(s string) error {
-	parts := strings.Split(s, ",")
-	if len(parts) == 2 {
-		a, errA := strconv.ParseFloat(strings.TrimSpace(parts[0]), 64)
-		b, errB := strconv.ParseFloat(strings.TrimSpace(parts[1]), 64)
-		if errA == nil && errB == nil {
-			p.value, p.set = [2]float64{a, b}, true
-			return nil
+// options turns the given flags into facade options: the table parses each
+// value (its form); the facade checks the values (a positive scale, the bit
+// widths of the target). A file option's path is read first.
+func (c *conversionFlags) options() (core.Options, error) {
+	var o core.Options
+	for _, opt := range core.OptionTable() {
+		f := c.values[opt.Name]
+		if f == nil || !f.set {
+			continue
+		}
+		var err error
+		if opt.File {
+			data, readErr := os.ReadFile(f.value)
+			if readErr != nil {
+				return o, fmt.Errorf("%s: cannot read the %s file: %s", f.value, opt.Name, readError(readErr))
+			}
+			err = opt.SetFile(&o, data)
+		} else {
+			err = opt.SetText(&o, f.value)
+		}
+		if err != nil {
+			return o, fmt.Errorf("--%s %s: %v", opt.Name, f.value, err)
 		}
 	}
-	return fmt.Errorf("want two numbers A,B such that the Akida input is A × Keras input + B, e.g. 255,0")
-}
-
-// optionalBool is a boolean flag that remembers whether it was given.
-type optionalBool struct {
-	value, set bool
-}
-
-func (b *optionalBool) String() string   { return strconv.FormatBool(b.value) }
-func (b *optionalBool) IsBoolFlag() bool { return true }
-func (b *optionalBool) Set(s string) error {
-	v, err := strconv.ParseBool(s)
-	if err != nil {
-		return fmt.Errorf("want true or false")
-	}
-	b.value, b.set = v, true
-	return nil
+	return o, nil
 }
 
 // readInputFiles reads the model files, named by their base names.

@@ -54,7 +54,7 @@ func TestCheckIncompatibleExitsTwo(t *testing.T) {
 	// MobileNet's DepthwiseConv2D layers have no Akida 1.0 equivalent on
 	// cnn2snn's legacy path, quantized or not.
 	h5 := fixtures.Shared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")
-	stdout, stderr, status := cli("check", h5)
+	stdout, stderr, status := cli("check", "--target", "v1", h5)
 	if status != 2 || stderr != "" {
 		t.Fatalf("status %d, stderr %q", status, stderr)
 	}
@@ -72,7 +72,7 @@ func TestCheckIncompatibleExitsTwo(t *testing.T) {
 
 func TestCheckJSON(t *testing.T) {
 	h5 := fixtures.Shared(t, "keras", "quantizeml_ecg_cnn_i8_w8_a8_keras2.15.h5")
-	stdout, _, status := cli("check", "--json", h5)
+	stdout, _, status := cli("check", "--json", "--target", "v1", h5)
 	if status != 2 {
 		t.Fatalf("status %d", status)
 	}
@@ -88,8 +88,8 @@ func TestCheckJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatalf("%v: %s", err, stdout)
 	}
-	if r.Compatible || len(r.Blocks) != 5 || r.Blocks[4].AkidaType != "FullyConnected" || len(r.Diagnostics) != 12 ||
-		r.Diagnostics[2].Rule != "qml-conv-weight-bits" || r.Diagnostics[2].Layer != "conv2d_1" {
+	if r.Compatible || len(r.Blocks) != 5 || r.Blocks[4].AkidaType != "FullyConnected" || len(r.Diagnostics) != 13 ||
+		r.Diagnostics[0].Rule != "qml-akida1-not-implemented" || r.Diagnostics[3].Rule != "qml-conv-weight-bits" || r.Diagnostics[3].Layer != "conv2d_1" {
 		t.Errorf("report %+v", r)
 	}
 }
@@ -103,10 +103,10 @@ func TestCheckErrors(t *testing.T) {
 	}{
 		{[]string{"check", missing}, "cnn2snn: " + missing + ": cannot read the file: no such file or directory\n"},
 		{[]string{"check", "--quantize", "3,4,8", h5}, "cnn2snn: quantize: weight bitwidth 3 is not allowed: Weight bitwidth must be in (2, 4, 8)\n"},
-		{[]string{"check", "--quantize", "4,4", h5}, "cnn2snn: --quantize 4,4: want three bit widths W,A,I (weights, activations, first-layer weights), e.g. --quantize 4,4,8\n"},
-		{[]string{"check", "--target", "v3", h5}, "cnn2snn: unknown target \"v3\": use v1 (Akida 1.0: AKD1000, AKD1500) or v2 (Akida 2.0)\n"},
-		{[]string{"check", "--input-scaling", "1", h5}, "invalid value \"1\" for flag -input-scaling: want two numbers A,B such that the Akida input is A × Keras input + B, e.g. 255,0\n"},
-		{[]string{"check", "--input-scaling", "1,nan", h5}, "cnn2snn: input scaling (1, NaN) is not two finite numbers: give A,B with Akida input = A × Keras input + B, e.g. 255,0\n"},
+		{[]string{"check", "--quantize", "4,4", h5}, "cnn2snn: --quantize 4,4: must be three bit widths W,A,I (weights, activations, first-layer weights), e.g. 4,4,8\n"},
+		{[]string{"check", "--target", "v3", h5}, "cnn2snn: --target v3: must be v1 (Akida 1.0) or v2 (Akida 2.0)\n"},
+		{[]string{"check", "--input-scaling", "1", h5}, "cnn2snn: --input-scaling 1: must be two numbers A,B such that the Akida input is A × Keras input + B, e.g. 255,0 for 8-bit images\n"},
+		{[]string{"check", "--input-scaling", "1,nan", h5}, "cnn2snn: --input-scaling 1,nan: must be two numbers A,B such that the Akida input is A × Keras input + B, e.g. 255,0 for 8-bit images\n"},
 		{[]string{"check"}, "usage: cnn2snn check"},
 	} {
 		stdout, stderr, status := cli(c.args...)
@@ -188,7 +188,7 @@ func TestConvertJSON(t *testing.T) {
 func TestConvertErrorPrintsCnn2snnMessage(t *testing.T) {
 	h5 := fixtures.Shared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")
 	out := filepath.Join(t.TempDir(), "out.fbz")
-	stdout, stderr, status := cli("convert", "-m", h5, "-o", out)
+	stdout, stderr, status := cli("convert", "-m", h5, "-o", out, "--target", "v1")
 	lines := strings.Split(stderr, "\n")
 	if status != 1 || stdout != "" || len(lines) != 3 ||
 		lines[0] != "cnn2snn: "+h5+": Layer depthwise_conv2d of type DepthwiseConv2D is not supported for Akida conversion" ||
@@ -199,7 +199,7 @@ func TestConvertErrorPrintsCnn2snnMessage(t *testing.T) {
 		t.Error("a failed conversion wrote a file")
 	}
 	// With --json the report with every problem goes to stdout.
-	stdout, _, _ = cli("convert", "-m", h5, "-o", out, "--json")
+	stdout, _, _ = cli("convert", "-m", h5, "-o", out, "--json", "--target", "v1")
 	var r struct {
 		Diagnostics []struct{ Layer, Rule string } `json:"diagnostics"`
 	}

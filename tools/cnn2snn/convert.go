@@ -25,9 +25,9 @@ func runConvert(args []string, stdout, stderr io.Writer) int {
 	asJSON := fl.Bool("json", false, "print the report as JSON")
 	cf := addConversionFlags(fl)
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: cnn2snn convert -m FILE [-m FILE…] [-o OUT.fbz] [--input-scaling A,B] [--input-is-image=false] [--quantize W,A,I] [--calibration X.npy] [--target v1] [--json]")
+		fmt.Fprintln(stderr, "usage: cnn2snn convert -m FILE [-m FILE…] [-o OUT.fbz] [--input-scaling A,B] [--input-is-image=false] [--quantize W,A,I] [--calibration X.npy] [--target v1|v2] [--json]")
 		fmt.Fprintln(stderr, "       cnn2snn convert FILE.fbz [-o OUT.fbz]")
-		fmt.Fprintln(stderr, "\nConverts a Keras model (quantized with cnn2snn, or float: quantized first) into an\nAkida 1.0 .fbz model, as cnn2snn convert does. An .fbz input is re-encoded into the\nkey/value format that akida ≥ 2.3 writes.")
+		fmt.Fprintln(stderr, "\nConverts a Keras model into an Akida .fbz model, as cnn2snn convert does: a model\nquantized with quantizeml into Akida 2.0 layers, one quantized with cnn2snn (or a\nfloat model, quantized first) into Akida 1.0 layers. An .fbz input is re-encoded into the\nkey/value format that akida ≥ 2.3 writes.")
 		fl.PrintDefaults()
 	}
 	positional, err := parseInterspersed(fl, args)
@@ -42,10 +42,17 @@ func runConvert(args []string, stdout, stderr io.Writer) int {
 		fl.Usage()
 		return 2
 	}
-	if len(paths) == 1 && strings.EqualFold(filepath.Ext(paths[0]), ".fbz") {
-		return reencodeFBZ(paths[0], *out, stdout, stderr)
+	files, err := readInputFiles(paths)
+	if err != nil {
+		fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
+		return 1
 	}
-	return convertKeras(paths, *out, *asJSON, cf, stdout, stderr)
+	// One detection for every front end: an Akida model is told by its
+	// content, with or without the .fbz extension.
+	if core.DetectKind(files) == core.KindFBZ {
+		return reencodeFBZ(paths[0], files[0].Data, *out, stdout, stderr)
+	}
+	return convertKeras(paths, files, *out, *asJSON, cf, stdout, stderr)
 }
 
 // fileList is a repeatable -m flag.
@@ -57,16 +64,11 @@ func (f *fileList) Set(s string) error { *f = append(*f, s); return nil }
 // convertKeras converts a Keras model with the facade and writes the .fbz.
 // A model that does not convert prints cnn2snn's error (its first problem)
 // and exits 1; with --json the report with every problem goes to stdout.
-func convertKeras(paths []string, out string, asJSON bool, cf *conversionFlags, stdout, stderr io.Writer) int {
+func convertKeras(paths []string, files []core.File, out string, asJSON bool, cf *conversionFlags, stdout, stderr io.Writer) int {
 	o, err := cf.options()
 	if err == nil {
 		err = core.ValidateOptions(o)
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
-		return 1
-	}
-	files, err := readInputFiles(paths)
 	if err != nil {
 		fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
 		return 1
@@ -152,21 +154,21 @@ func writeOutput(path string, data []byte, inputs []string) error {
 // generation. Without an output name it writes FILE.kv.fbz beside the
 // input; like a conversion's output (writeOutput), it never overwrites the
 // input and creates missing folders.
-func reencodeFBZ(in, out string, stdout, stderr io.Writer) int {
+func reencodeFBZ(in string, data []byte, out string, stdout, stderr io.Writer) int {
 	if out == "" {
 		out = strings.TrimSuffix(in, filepath.Ext(in)) + ".kv.fbz"
 	}
-	m, err := readFBZ(in)
+	m, err := fbz.Decode(data)
 	if err != nil {
 		fmt.Fprintf(stderr, "cnn2snn: %s: %v\n", in, err)
 		return 1
 	}
-	data, err := fbz.Encode(m, fbz.Options{})
+	encoded, err := fbz.Encode(m, fbz.Options{})
 	if err != nil {
 		fmt.Fprintf(stderr, "cnn2snn: %s: %v\n", in, err)
 		return 1
 	}
-	if err := writeOutput(out, data, []string{in}); err != nil {
+	if err := writeOutput(out, encoded, []string{in}); err != nil {
 		fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
 		return 1
 	}
@@ -174,7 +176,7 @@ func reencodeFBZ(in, out string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cnn2snn: warning: %s: %s\n", in, w)
 	}
 	warnUnverified(stderr, in, m)
-	fmt.Fprintf(stdout, "wrote %s: %d layers, key/value format, version %s, %d bytes\n", out, len(m.Layers), fbz.Options{}.VersionFor(m), len(data))
+	fmt.Fprintf(stdout, "wrote %s: %d layers, key/value format, version %s, %d bytes\n", out, len(m.Layers), fbz.Options{}.VersionFor(m), len(encoded))
 	return 0
 }
 

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
@@ -20,8 +21,10 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	asJSON := fl.Bool("json", false, "print the report as JSON")
+	var dot dotFlag
+	fl.Var(&dot, "dot", dotUsage)
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: cnn2snn inspect [--json] FILE [FILE...]")
+		fmt.Fprintln(stderr, "usage: cnn2snn inspect [--json] [--dot[=FILE]] FILE [FILE...]")
 		fmt.Fprintln(stderr, "\nFILE is a Keras .h5 or .keras model, a weights .h5 with its model .json,\nor a TF.js model.json with its .bin files.")
 		fl.PrintDefaults()
 	}
@@ -35,9 +38,16 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 		fl.Usage()
 		return 2
 	}
+	if dot.conflicts(*asJSON, stderr) {
+		return 2
+	}
 	files, err := readInputFiles(fl.Args())
 	if err != nil {
 		fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
+		return 1
+	}
+	if core.DetectKind(files) == core.KindFBZ { // by content, as every front end tells it
+		fmt.Fprintf(stderr, "cnn2snn: %s: %s\n", strings.Join(fl.Args(), ", "), keras.ErrAkidaModel)
 		return 1
 	}
 	m, err := keras.Load(files)
@@ -45,7 +55,18 @@ func runInspect(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cnn2snn: %s: %s\n", errorFile(err, fl.Args()), err)
 		return 1
 	}
+	if dot.set {
+		if !dot.writeModel(m, stdout, stderr) {
+			return 1
+		}
+		if dot.toStdout() {
+			return 0
+		}
+	}
 	report := m.InspectReport()
+	for _, w := range report.Warnings {
+		fmt.Fprintf(stderr, "cnn2snn: warning: %s\n", w)
+	}
 	if *asJSON {
 		b, err := json.MarshalIndent(report, "", "  ")
 		if err != nil {

@@ -133,7 +133,7 @@ func TestInspectErrors(t *testing.T) {
 		}
 	}
 	out, errOut, status := runCLI("inspect")
-	if status != 2 || out != "" || !bytes.Contains([]byte(errOut), []byte("usage: cnn2snn inspect [--json] FILE [FILE...]")) {
+	if status != 2 || out != "" || !bytes.Contains([]byte(errOut), []byte("usage: cnn2snn inspect [--json] [--dot[=FILE]] FILE [FILE...]")) {
 		t.Errorf("no file: status %d stdout %q stderr %q", status, out, errOut)
 	}
 }

@@ -10,10 +10,11 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/fbz"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/sim"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/infer"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
@@ -25,12 +26,15 @@ const predictUsage = `usage: cnn2snn predict MODEL... --input X.npy [-o Y.npy] [
 
 Runs a model on a NumPy batch and writes its float32 outputs.
 
-MODEL is an Akida .fbz file, simulated in integers: with akida's predict
-semantics, (potential - threshold) / act_step, when the last layer has no
-activation, else akida's forward activation levels. Inputs must be integers
-within the model's input bits (0-255 for an image model). Or MODEL is a
-Keras model (.h5, .keras, weights .h5 + .json, TF.js model.json + .bin),
-run in float32.
+MODEL is an Akida .fbz file, simulated in integers. Akida 1.0: with
+akida's predict semantics, (potential - threshold) / act_step, when the
+last layer has no activation, else akida's forward activation levels.
+Akida 2.0: the float outputs of a last Dequantizer (akida predict), else
+the last layer's integers (akida forward). Inputs must be integers within
+the model's input bits (0-255 for an image model, -128-127 for a signed
+8-bit InputData), or floats for a model that starts with a Quantizer. Or
+MODEL is a Keras model (.h5, .keras, weights .h5 + .json, TF.js
+model.json + .bin), run in float32.
 
 X.npy holds a batch (N, X, Y, C); for an .fbz also one sample (X, Y, C),
 or (N, C) when the model's input is (1, 1, C).
@@ -78,15 +82,20 @@ func runPredict(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cnn2snn: %s: %v\n", *inputPath, err)
 		return 1
 	}
+	files, err := readInputFiles(models)
+	if err != nil {
+		fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
+		return 1
+	}
 	var pred *prediction
-	if len(models) == 1 && strings.EqualFold(filepath.Ext(models[0]), ".fbz") {
-		pred, err = predictAkida(models[0], input)
+	if core.DetectKind(files) == core.KindFBZ { // by content, as every front end tells it
+		pred, err = predictAkida(files[0].Data, input)
 		if err != nil {
 			fmt.Fprintf(stderr, "cnn2snn: %s: %v\n", models[0], err)
 			return 1
 		}
 	} else {
-		pred, err = predictKeras(models, input)
+		pred, err = predictKeras(models, files, input)
 		if err != nil {
 			fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
 			return 1
@@ -122,8 +131,8 @@ func readNPY(path string) (*npy.Array, error) {
 }
 
 // predictAkida simulates an .fbz model on the batch.
-func predictAkida(path string, a *npy.Array) (*prediction, error) {
-	m, err := readFBZ(path)
+func predictAkida(data []byte, a *npy.Array) (*prediction, error) {
+	m, err := fbz.Decode(data)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +145,7 @@ func predictAkida(path string, a *npy.Array) (*prediction, error) {
 		return nil, err
 	}
 	out := &prediction{}
-	if s.LastActivation() {
+	if !s.FloatOutput() {
 		o, err := s.Forward(in, sim.Options{})
 		if err != nil {
 			return nil, err
@@ -156,9 +165,11 @@ func predictAkida(path string, a *npy.Array) (*prediction, error) {
 	return out, nil
 }
 
-// akidaInput turns a NumPy batch into the simulator's uint8 input: the
-// shape is adapted as predictUsage says, and every value must be an
-// integer 0…255 (the simulator then checks the model's input bits).
+// akidaInput turns a NumPy batch into the simulator's input of the type
+// the model reads: the shape is adapted as predictUsage says, and the
+// values must be integers 0…255 (unsigned inputs) or −128…127 (signed
+// inputs; the simulator then checks the model's input bits), or any
+// finite numbers (float inputs of a Quantizer).
 func akidaInput(a *npy.Array, s *sim.Simulator) (sim.Input, error) {
 	want := s.InputShape()
 	var shape [4]int
@@ -172,11 +183,37 @@ func akidaInput(a *npy.Array, s *sim.Simulator) (sim.Input, error) {
 	default:
 		return sim.Input{}, fmt.Errorf("the input has shape %v, the model takes (N, %d, %d, %d): give a batch of that shape", a.Shape, want[0], want[1], want[2])
 	}
+	switch s.InputType() {
+	case sim.Int8Input:
+		values, err := signedValues(a)
+		return sim.Input{Shape: shape, Int8: values}, err
+	case sim.Float32Input:
+		values, err := a.Float32s()
+		return sim.Input{Shape: shape, Float: values}, err
+	}
 	values, err := integerValues(a)
 	if err != nil {
 		return sim.Input{}, err
 	}
 	return sim.Input{Shape: shape, Data: values}, nil
+}
+
+// signedValues reads the array's values as int8, refusing any value that
+// is not an integer −128…127: the model's InputData takes signed 8-bit
+// integers.
+func signedValues(a *npy.Array) ([]int8, error) {
+	values, err := exactValues(a)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int8, len(values))
+	for i, v := range values {
+		if v != math.Trunc(v) || v < math.MinInt8 || v > math.MaxInt8 {
+			return nil, fmt.Errorf("input value %s at flat index %d is not an integer -128…127: this Akida model takes signed 8-bit inputs (its InputData has input_signed=1); quantize the inputs first", shortest(v), i)
+		}
+		out[i] = int8(v)
+	}
+	return out, nil
 }
 
 // integerValues reads the array's values as uint8, refusing any value
@@ -237,11 +274,7 @@ func exactValues(a *npy.Array) ([]float64, error) {
 
 // predictKeras runs a Keras model in float32 on the batch. Its errors
 // start with the file they are about.
-func predictKeras(paths []string, a *npy.Array) (*prediction, error) {
-	files, err := readInputFiles(paths)
-	if err != nil {
-		return nil, err
-	}
+func predictKeras(paths []string, files []core.File, a *npy.Array) (*prediction, error) {
 	m, err := keras.Load(files)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", errorFile(err, paths), err)

@@ -263,3 +263,127 @@ func TestPredictJSONIsParseable(t *testing.T) {
 		t.Errorf("shape %v, semantics %q, %d samples", got.Shape, got.Semantics, len(got.Outputs))
 	}
 }
+
+// v2FBZ writes a hand-built Akida 2.0 model to dir and returns its path.
+// With quantizer, the model starts with a Quantizer of scale 4 (float
+// inputs → int8) fed into an InputData, else with a signed 8-bit
+// InputData (1, 1, 2); then a Dense1D of 2 units, weights rows (c0, c1) =
+// [1 −1; 2 3], and, with dequantizer, a Dequantizer of scales (0.5, 0.25).
+// For integer inputs (a, b) the Dense1D gives (a + 2b, 3b − a).
+func v2FBZ(t *testing.T, dir string, quantizer, dequantizer bool) string {
+	t.Helper()
+	m := &akida.Model{}
+	add := func(l *akida.Layer, ins ...*akida.Layer) {
+		if err := m.Add(l, ins...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := akida.DefaultInputData()
+	in.InputShape, in.InputBits, in.Signed = [3]int{1, 1, 2}, 8, true
+	input := akida.NewInputData("input", in)
+	if quantizer {
+		q := akida.NewQuantizer("quantizer", akida.QuantizerOptions{InputShape: [3]int{1, 1, 2}, OutputBits: 8, OutputSigned: true})
+		s, _ := akida.NewFloat32s("scales", []int{2}, []float32{4, 4})
+		q.SetVariable(s)
+		add(q)
+		add(input, q)
+	} else {
+		add(input)
+	}
+	o := akida.DefaultDense1D()
+	o.Units = 2
+	o.Bits = akida.Bits{OutputBits: 28, BufferBits: 28, PostOpBufferBits: 32}
+	dense := akida.NewDense1D("dense", o)
+	w, err := akida.NewWeights("weights", []int{2, 2}, []int8{1, -1, 2, 3}, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dense.SetVariable(w)
+	add(dense)
+	name := "v2.fbz"
+	if quantizer {
+		name = "v2_quantizer.fbz"
+	}
+	if dequantizer {
+		dq := akida.NewDequantizer("dequantizer")
+		s, _ := akida.NewFloat32s("scales", []int{2}, []float32{0.5, 0.25})
+		dq.SetVariable(s)
+		add(dq)
+		name = strings.TrimSuffix(name, ".fbz") + "_dequantizer.fbz"
+	}
+	b, err := fbz.Encode(m, fbz.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestPredictV2FBZ(t *testing.T) {
+	dir := t.TempDir()
+	// Signed inputs (3, −5) and (−128, 127) as int8: the Dense1D gives
+	// (3 − 10, −15 − 3) = (−7, −18) and (−128 + 254, 381 + 128) = (126,
+	// 509); the Dequantizer (−3.5, −4.5) and (63, 127.25).
+	input := writeInput(t, dir, "x.npy", "|i1", []int{2, 2}, []byte{3, 0xfb, 0x80, 0x7f})
+	stdout, stderr, status := fbzCLI("predict", "--json", v2FBZ(t, dir, false, true), "--input", input)
+	want := `{"shape":[2,1,1,2],"semantics":"akida predict","outputs":[[-3.5,-4.5],[63,127.25]]}` + "\n"
+	if status != 0 || stderr != "" || stdout != want {
+		t.Errorf("status %d, stderr %q, stdout %s want %s", status, stderr, stdout, want)
+	}
+	// Without the Dequantizer: the integers, forward semantics; the same
+	// signed values given as float64 integers.
+	input = writeInput(t, dir, "x8.npy", "<f8", []int{1, 1, 1, 2}, float64Bytes(3, -5))
+	stdout, stderr, status = fbzCLI("predict", "--json", v2FBZ(t, dir, false, false), "--input", input)
+	want = `{"shape":[1,1,1,2],"semantics":"akida forward","outputs":[[-7,-18]]}` + "\n"
+	if status != 0 || stderr != "" || stdout != want {
+		t.Errorf("status %d, stderr %q, stdout %s want %s", status, stderr, stdout, want)
+	}
+}
+
+func TestPredictV2FBZFloatInputs(t *testing.T) {
+	// A Quantizer of scale 4: (0.75, −1.25) → (3, −5), then as above:
+	// (−7, −18) → (−3.5, −4.5); 0.625·4 = 2.5 rounds half to even to 2.
+	dir := t.TempDir()
+	input := writeInput(t, dir, "x.npy", "<f8", []int{2, 1, 1, 2}, float64Bytes(0.75, -1.25, 0.625, 0))
+	stdout, stderr, status := fbzCLI("predict", v2FBZ(t, dir, true, true), "--input", input)
+	// (2, 0): (2, −2) → (1, −0.5).
+	want := "outputs (2, 1, 1, 2) float32, akida predict\n" +
+		"sample  argmax  values\n" +
+		"0       0       -3.5 -4.5\n" +
+		"1       0       1 -0.5\n"
+	if status != 0 || stderr != "" || stdout != want {
+		t.Errorf("status %d, stderr %q, stdout\n%s\nwant\n%s", status, stderr, stdout, want)
+	}
+}
+
+func TestPredictV2Errors(t *testing.T) {
+	dir := t.TempDir()
+	model := v2FBZ(t, dir, false, true)
+	floats := v2FBZ(t, dir, true, true)
+	beyond := writeInput(t, dir, "beyond.npy", "<f8", []int{1, 2}, float64Bytes(1, 128))
+	fraction := writeInput(t, dir, "fraction.npy", "<f8", []int{1, 2}, float64Bytes(-0.5, 1))
+	nan := writeInput(t, dir, "nan.npy", "<f8", []int{1, 2}, float64Bytes(math.NaN(), 1))
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"signed input beyond 127", []string{model, "--input", beyond},
+			"cnn2snn: " + model + ": input value 128 at flat index 1 is not an integer -128…127: this Akida model takes signed 8-bit inputs (its InputData has input_signed=1); quantize the inputs first\n"},
+		{"signed input not an integer", []string{model, "--input", fraction},
+			"cnn2snn: " + model + ": input value -0.5 at flat index 0 is not an integer -128…127: this Akida model takes signed 8-bit inputs (its InputData has input_signed=1); quantize the inputs first\n"},
+		{"NaN float input", []string{floats, "--input", nan},
+			"cnn2snn: " + floats + `: input value NaN at (n=0, x=0, y=0, c=0) of layer "quantizer" (Quantizer) is not a finite number: give finite float32 inputs` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, status := fbzCLI(append([]string{"predict"}, tt.args...)...)
+			if status != 1 || stdout != "" || stderr != tt.want {
+				t.Errorf("status %d, stdout %q, stderr\n%s\nwant\n%s", status, stdout, stderr, tt.want)
+			}
+		})
+	}
+}

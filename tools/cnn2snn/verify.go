@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/verify"
 )
 
@@ -33,8 +34,8 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	asJSON := fl.Bool("json", false, "print the report as JSON")
 	cf := addConversionFlags(fl)
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: cnn2snn verify -m FILE [-m FILE…] [--samples N] [--seed S] [--input-scaling A,B] [--input-is-image=false] [--quantize W,A,I] [--calibration X.npy] [--target v1] [--json]")
-		fmt.Fprintln(stderr, "\nConverts a Keras model as 'cnn2snn convert' does (nothing is written), then runs the\nquantized Keras model and the Akida model on seeded inputs and compares them layer by\nlayer: the whole models (chained), and each Akida layer alone on the Keras levels of the\nlayer before it, where every value must satisfy the converter's relation (proved).\nExit status: 0 proved, 2 not proved, 1 error.")
+		fmt.Fprintln(stderr, "usage: cnn2snn verify -m FILE [-m FILE…] [--samples N] [--seed S] [--input-scaling A,B] [--input-is-image=false] [--quantize W,A,I] [--calibration X.npy] [--target v1|v2] [--json]")
+		fmt.Fprintln(stderr, "\nConverts a Keras model as 'cnn2snn convert' does (nothing is written), then runs the\nquantized Keras model and the Akida model on seeded inputs and compares them layer by\nlayer: the whole models (chained), and each Akida layer alone on the Keras values of the\nlayers before it, where every value must satisfy the converter's relation (Akida 1.0) or\nevery difference must have a named cause (Akida 2.0, a quantizeml model): proved.\nExit status: 0 proved, 2 not proved, 1 error.")
 		fl.PrintDefaults()
 	}
 	positional, err := parseInterspersed(fl, args)
@@ -83,6 +84,8 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "cnn2snn: %v\n", err)
 			return verifyError
 		}
+	} else if r.Target == string(akida.IPv2) {
+		printVerifyReportV2(stdout, r)
 	} else {
 		printVerifyReport(stdout, r)
 	}
@@ -133,6 +136,53 @@ func printVerifyReport(w io.Writer, r *core.VerifyReport) {
 		fmt.Fprintf(w, "not proved: %d values break the converter's relation\n", r.Unexplained)
 	default:
 		fmt.Fprintln(w, "not proved: the floored fraction r varies within a neuron (layers marked NOT PROVED)")
+	}
+}
+
+// printVerifyReportV2 prints an Akida 2.0 verification: the inputs, the
+// top-1 figures, one line per Akida layer (chained, then alone with its
+// differences by cause), the causes met, the notes, the unexplained
+// differences and the verdict.
+func printVerifyReportV2(w io.Writer, r *core.VerifyReport) {
+	fmt.Fprintf(w, "model %q (Akida 2.0): %d seeded inputs (seed %d): %s\n", r.Model, r.Samples, r.Seed, r.Input.Text)
+	fmt.Fprintf(w, "top-1 agreement with the quantized Keras model: %s chained, %s with the last layer alone\n", percent(r.OutputAgreement), percent(r.IsolatedOutputAgreement))
+	fmt.Fprintln(w, "\nAkida layer ← Keras layer: chained: equal values, largest difference (in output integers; floats for a\nDequantizer) | each layer alone: equal values, differences by cause")
+	for _, l := range r.Layers {
+		iso := l.Isolated
+		causes := "no differences"
+		if len(iso.Causes) > 0 {
+			var parts []string
+			for _, c := range iso.Causes {
+				parts = append(parts, fmt.Sprintf("%d %s", c.Values, c.Name))
+			}
+			causes = strings.Join(parts, ", ")
+		}
+		verdict := ""
+		if !iso.Proved {
+			verdict = fmt.Sprintf("  NOT PROVED: %d unexplained", iso.Unexplained)
+		}
+		fmt.Fprintf(w, "  %s ← %s: chained %s, max diff %s | alone %s, %s%s\n",
+			l.Name, l.Keras, percent(l.Agreement), trimFloat(l.MaxLevelDiff), percent(iso.Agreement), causes, verdict)
+	}
+	if len(r.Causes) > 0 {
+		fmt.Fprintln(w)
+	}
+	for _, c := range r.Causes {
+		fmt.Fprintf(w, "%s: %d values: %s\n", c.Name, c.Values, c.Text)
+	}
+	for _, note := range r.Notes {
+		fmt.Fprintf(w, "note: %s\n", note)
+	}
+	for _, e := range r.Examples {
+		fmt.Fprintf(w, "unexplained: layer %s, sample %d, position %v: Keras %d, Akida %d: %s\n", e.Layer, e.Sample, e.Position, e.KerasLevel, e.AkidaLevel, e.Reason)
+	}
+	switch {
+	case !r.Proved:
+		fmt.Fprintf(w, "not proved: %d values of Akida layers alone differ from their Keras layers without a named cause\n", r.Unexplained)
+	case r.Explained > 0:
+		fmt.Fprintf(w, "proved: every difference of an Akida layer alone from its Keras layer has a named cause (%d values)\n", r.Explained)
+	default:
+		fmt.Fprintln(w, "proved: every Akida layer alone gives its Keras layer's values")
 	}
 }
 

@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/fixtures"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/verify"
 )
 
 func TestVerifyProved(t *testing.T) {
@@ -88,12 +90,94 @@ func TestVerifyErrors(t *testing.T) {
 		{[]string{"verify", tiny, "--samples", "20000"}, "cnn2snn: verify: 20000 samples requested: use 1 to 10000 (0 means 16)\n"},
 		{[]string{"verify", tiny, "--quantize", "3,4,8"}, "cnn2snn: quantize: weight bitwidth 3 is not allowed: Weight bitwidth must be in (2, 4, 8)\n"},
 		{[]string{"verify", tiny + ".missing"}, "cnn2snn: " + tiny + ".missing: cannot read the file: no such file or directory\n"},
-		{[]string{"verify", "-m", vww}, "cnn2snn: " + vww + ": Layer depthwise_conv2d of type DepthwiseConv2D is not supported for Akida conversion\n" +
+		{[]string{"verify", "-m", vww, "--target", "v1"}, "cnn2snn: " + vww + ": Layer depthwise_conv2d of type DepthwiseConv2D is not supported for Akida conversion\n" +
 			"cnn2snn: 40 problems in all; run 'cnn2snn check " + vww + "' to see each with its fix\n"},
 	} {
 		stdout, stderr, status := cli(tc.args...)
 		if status != 1 || stdout != "" || !strings.HasPrefix(stderr, tc.stderr) {
 			t.Errorf("%v: status %d, stdout %q, stderr %q; want 1, %q", tc.args, status, stdout, stderr, tc.stderr)
 		}
+	}
+}
+
+// A quantizeml model: its Akida 2.0 conversion layer by layer.
+func TestVerifyQuantizeML(t *testing.T) {
+	ecg := fixtures.Shared(t, "keras", "quantizeml_ecg_cnn_i8_w8_a8_keras2.15.h5")
+	stdout, stderr, status := cli("verify", ecg, "--samples", "2", "--seed", "3")
+	want := `model "model" (Akida 2.0): 2 seeded inputs (seed 3): uniform integers 0…255 (the 8-bit unsigned images the Akida model reads), the same values for the Keras model
+top-1 agreement with the quantized Keras model: 100.00% chained, 100.00% with the last layer alone
+
+Akida layer ← Keras layer: chained: equal values, largest difference (in output integers; floats for a
+Dequantizer) | each layer alone: equal values, differences by cause
+  conv2d ← re_lu: chained 100.00%, max diff 0 | alone 100.00%, no differences
+  conv2d_1 ← re_lu_1: chained 100.00%, max diff 0 | alone 100.00%, no differences
+  conv2d_2 ← re_lu_2: chained 100.00%, max diff 0 | alone 100.00%, no differences
+  dense ← re_lu_3: chained 100.00%, max diff 0 | alone 100.00%, no differences
+  dense_1 ← dense_1: chained 100.00%, max diff 0 | alone 100.00%, no differences
+  dequantizer ← dequantizer: chained 100.00%, max diff 0 | alone 100.00%, no differences
+proved: every Akida layer alone gives its Keras layer's values
+`
+	if status != 0 || stderr != "" || stdout != want {
+		t.Errorf("status %d, stderr %q, stdout:\n%s", status, stderr, stdout)
+	}
+	stdout, _, status = cli("verify", ecg, "--samples", "1", "--json")
+	var r struct {
+		Target string `json:"target"`
+		Proved bool   `json:"proved"`
+		Layers []struct {
+			Name     string `json:"name"`
+			Isolated struct {
+				Agreement *float64 `json:"agreement"`
+			} `json:"isolated"`
+		} `json:"layers"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil || status != 0 {
+		t.Fatalf("status %d, %v", status, err)
+	}
+	if r.Target != "v2" || !r.Proved || len(r.Layers) != 6 || r.Layers[5].Name != "dequantizer" || r.Layers[5].Isolated.Agreement == nil {
+		t.Errorf("JSON report:\n%s", stdout)
+	}
+}
+
+// The differences of an Akida 2.0 report: by cause per layer, the causes,
+// the notes, the unexplained ones and the verdict.
+func TestPrintVerifyReportV2Differences(t *testing.T) {
+	r := &core.VerifyReport{Model: "m", Samples: 1, Seed: 2, Target: "v2", Input: verify.Input{Text: "inputs"}, OutputAgreement: 0.5, IsolatedOutputAgreement: 1,
+		Layers: []verify.Layer{
+			{Name: "conv", Keras: "re_lu", Agreement: 0.75, MaxLevelDiff: 1, Isolated: verify.Isolated{Agreement: 0.75, Proved: true, Explained: 2,
+				Causes: []verify.Cause{{Name: "clipped_shift", Text: "clipped", Values: 2}}}},
+			{Name: "dense", Keras: "dense", Agreement: 0.5, MaxLevelDiff: 3, Isolated: verify.Isolated{Agreement: 0.5, Unexplained: 1, Explained: 1,
+				Causes: []verify.Cause{{Name: "float32", Text: "float", Values: 1}, {Name: "unexplained", Text: "none", Values: 1}}}},
+		},
+		Unexplained: 1, Explained: 3,
+		Causes:   []verify.Cause{{Name: "float32", Text: "float", Values: 1}, {Name: "clipped_shift", Text: "clipped", Values: 2}, {Name: "unexplained", Text: "none", Values: 1}},
+		Notes:    []string{"a note"},
+		Examples: []verify.Difference{{Layer: "dense", Sample: 0, Position: [3]int{0, 0, 1}, KerasLevel: 7, AkidaLevel: 4, Cause: "unexplained", Reason: "why"}},
+	}
+	var b strings.Builder
+	printVerifyReportV2(&b, r)
+	want := `model "m" (Akida 2.0): 1 seeded inputs (seed 2): inputs
+top-1 agreement with the quantized Keras model: 50.00% chained, 100.00% with the last layer alone
+
+Akida layer ← Keras layer: chained: equal values, largest difference (in output integers; floats for a
+Dequantizer) | each layer alone: equal values, differences by cause
+  conv ← re_lu: chained 75.00%, max diff 1 | alone 75.00%, 2 clipped_shift
+  dense ← dense: chained 50.00%, max diff 3 | alone 50.00%, 1 float32, 1 unexplained  NOT PROVED: 1 unexplained
+
+float32: 1 values: float
+clipped_shift: 2 values: clipped
+unexplained: 1 values: none
+note: a note
+unexplained: layer dense, sample 0, position [0 0 1]: Keras 7, Akida 4: why
+not proved: 1 values of Akida layers alone differ from their Keras layers without a named cause
+`
+	if b.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+	r.Unexplained, r.Proved, r.Examples, r.Layers = 0, true, nil, r.Layers[:1]
+	b.Reset()
+	printVerifyReportV2(&b, r)
+	if !strings.HasSuffix(b.String(), "\nproved: every difference of an Akida layer alone from its Keras layer has a named cause (3 values)\n") {
+		t.Errorf("got:\n%s", b.String())
 	}
 }

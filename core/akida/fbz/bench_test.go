@@ -3,6 +3,7 @@ package fbz_test
 import (
 	"testing"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/akidatest"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/fbz"
 )
 
@@ -32,6 +33,18 @@ func BenchmarkEncode(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(len(payload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := fbz.Encode(m, fbz.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncodeAkida2 encodes the Akida 2.0 test graph (every v2 layer
+// kind): Model.Check with its shape and variable checks, then the payload.
+func BenchmarkEncodeAkida2(b *testing.B) {
+	m := akidatest.Graph(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := fbz.Encode(m, fbz.Options{}); err != nil {

@@ -5,6 +5,8 @@ import (
 	"math/big"
 	"slices"
 	"testing"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 )
 
 // One test per named choice of choices.go.
@@ -249,5 +251,235 @@ func TestCheckActStep(t *testing.T) {
 	}
 	if err := checkActStep([]float32{1e-6, 3e38}); err != nil {
 		t.Errorf("tiny and huge positive steps refused: %v", err)
+	}
+}
+
+// One test per Akida 2.0 choice V1–V14 of choices.go (the layer tests of
+// v2_layers_test.go show each in a model too).
+
+func TestPostOpRangeIsValueBits(t *testing.T) {
+	// V1: post_op_buffer_bits 32 → [−2^32, 2^32 − 1], not [−2^31, 2^31 − 1].
+	if r := postOpRange(32); r != (valueRange{-1 << 32, 1<<32 - 1}) {
+		t.Errorf("postOpRange(32) = %v", r)
+	}
+}
+
+func TestOutputRange(t *testing.T) {
+	// V2: unsigned only after a ReLU with fewer than 8 bits.
+	tests := []struct {
+		activation akida.ActivationType
+		bits       int
+		want       valueRange
+	}{
+		{akida.ReLU, 8, valueRange{-128, 127}},
+		{akida.ReLU, 4, valueRange{0, 15}},
+		{akida.ReLU, 1, valueRange{0, 1}},
+		{akida.NoActivation, 4, valueRange{-8, 7}},
+		{akida.LUT, 4, valueRange{-8, 7}},
+		{akida.NoActivation, 28, valueRange{-1 << 27, 1<<27 - 1}},
+		{akida.NoActivation, 32, valueRange{math.MinInt32, math.MaxInt32}},
+	}
+	for _, tt := range tests {
+		if got := outputRange(tt.activation, tt.bits); got != tt.want {
+			t.Errorf("outputRange(%d, %d) = %v, want %v", tt.activation, tt.bits, got, tt.want)
+		}
+	}
+}
+
+func TestReLUCeiling(t *testing.T) {
+	// V3: unset means unbounded; O1's (1, 30) means 2^30; shifts saturate.
+	tests := []struct {
+		value, shift int64
+		set          bool
+		want         int64
+	}{
+		{0, 0, false, math.MaxInt64},
+		{1, 30, true, 1 << 30},
+		{3, 2, true, 12},
+		{255, 255, true, 1 << 62},
+		{0, 200, true, 0},
+	}
+	for _, tt := range tests {
+		if got := reluCeiling(tt.value, tt.shift, tt.set); got != tt.want {
+			t.Errorf("reluCeiling(%d, %d, %v) = %d, want %d", tt.value, tt.shift, tt.set, got, tt.want)
+		}
+	}
+}
+
+func TestDefaultsAreIdentity(t *testing.T) {
+	// V4.
+	if defaultOutputScale != 1 || defaultOutputShift != 0 || defaultInputShift != 0 {
+		t.Errorf("defaults (%d, %d, %d), want (1, 0, 0)", defaultOutputScale, defaultOutputShift, defaultInputShift)
+	}
+}
+
+func TestShiftRoundHalfUp(t *testing.T) {
+	// V5: floor(v·2^s + 1/2) for every sign; exact left shifts.
+	tests := []struct{ v, s, want int64 }{
+		{5, -1, 3}, {-5, -1, -2}, {3, -1, 2}, {-3, -1, -1}, {7, -1, 4}, {-7, -1, -3},
+		{6, -2, 2}, {-6, -2, -1}, {-7, -2, -2}, {31878, -14, 2}, // the spec's worked example (§6.5)
+		{1, -62, 0}, {-1, -62, 0}, {1 << 61, -62, 1}, {-(1 << 61), -62, 0}, {12345, -100, 0}, {-12345, -100, 0},
+		{3, 0, 3}, {-3, 4, -48}, {1, 61, 1 << 61}, {1, 62, 1 << 62}, {-5, 100, -(1 << 62)},
+	}
+	for _, tt := range tests {
+		if got := shiftRound(tt.v, tt.s); got != tt.want {
+			t.Errorf("shiftRound(%d, %d) = %d, want %d", tt.v, tt.s, got, tt.want)
+		}
+	}
+	// Against exact rational rounding over a range of values and shifts.
+	for s := int64(-10); s < 0; s++ {
+		for v := int64(-3000); v <= 3000; v++ {
+			want := new(big.Rat).SetFrac(big.NewInt(v), new(big.Int).Lsh(big.NewInt(1), uint(-s)))
+			want.Add(want, big.NewRat(1, 2))
+			floor := new(big.Int).Div(want.Num(), want.Denom()) // Euclidean: floor for a positive denominator
+			if got := shiftRound(v, s); got != floor.Int64() {
+				t.Fatalf("shiftRound(%d, %d) = %d, want %d", v, s, got, floor.Int64())
+			}
+		}
+	}
+}
+
+func TestDenseInputShiftsPerFeature(t *testing.T) {
+	// V6: one per flattened feature.
+	if n := denseInputShifts(akida.Shape{5, 5, 64}); n != 1600 {
+		t.Errorf("denseInputShifts(5, 5, 64) = %d, want 1600", n)
+	}
+}
+
+func TestQuantizeInput(t *testing.T) {
+	// V7: half to even, quantizeml's ranges, saturation before and after
+	// the zero point.
+	signed8, unsigned8 := quantizerRange(8, true), quantizerRange(8, false)
+	if signed8 != (valueRange{-128, 127}) || unsigned8 != (valueRange{-256, 255}) {
+		t.Fatalf("quantizerRange: signed %v, unsigned %v", signed8, unsigned8)
+	}
+	tests := []struct {
+		x, scale float32
+		zp       int64
+		r        valueRange
+		want     int64
+	}{
+		{0.5, 1, 0, signed8, 0}, {1.5, 1, 0, signed8, 2}, {2.5, 1, 0, signed8, 2}, {-2.5, 1, 0, signed8, -2},
+		{-0.5, 1, 0, signed8, 0}, {0.625, 4, 0, signed8, 2}, {0.875, 4, 0, signed8, 4},
+		{300, 1, 0, signed8, 127}, {-300, 1, 0, signed8, -128},
+		{250, 1, 10, unsigned8, 255},   // 250 + 10 saturated after the zero point
+		{300, 1, -100, unsigned8, 155}, // saturated to 255 before it: 255 − 100
+		{-1, 1, 3, unsigned8, 2}, {-300, 1, 3, unsigned8, -253},
+		{float32(math.Inf(1)), 1, 0, signed8, 127}, {1e30, 1e30, 0, signed8, 127},
+	}
+	for _, tt := range tests {
+		if got := quantizeInput(tt.x, tt.scale, tt.zp, tt.r); got != tt.want {
+			t.Errorf("quantizeInput(%v, %v, %d, %v) = %d, want %d", tt.x, tt.scale, tt.zp, tt.r, got, tt.want)
+		}
+	}
+}
+
+func TestGlobalSumRange(t *testing.T) {
+	// V8: 33-bit signed.
+	if globalSumRange != (valueRange{-1 << 32, 1<<32 - 1}) {
+		t.Errorf("globalSumRange = %v", globalSumRange)
+	}
+	sums := make([]int64, 2)
+	globalSum([]int64{1 << 31, -(1 << 31), 1 << 31, -(1 << 31), 1 << 31, -(1 << 31), 5, 7}, sums)
+	if !slices.Equal(sums, []int64{1<<32 - 1, -(1 << 32)}) {
+		t.Errorf("globalSum = %v", sums)
+	}
+}
+
+func TestActivationBeforeGlobalSum(t *testing.T) {
+	// V9 (TestGlobalAveragePoolingSumsAfterReLU shows it in a model).
+	if !activationBeforeGlobalSum {
+		t.Error("the activation must run before the global sum (quantizeml's order)")
+	}
+}
+
+func TestScaleProductIsExact(t *testing.T) {
+	// V10: exact products, saturated, also where int64 would overflow.
+	r := postOpRange(61)
+	tests := []struct{ acc, scale, want int64 }{
+		{1<<27 - 1, 3, 402653181}, {-(1 << 27), 255, -34225520640},
+		{1 << 40, 1 << 30, r.max}, {-(1 << 40), 1 << 30, r.min}, {1 << 40, -(1 << 40), r.min},
+		{math.MaxInt64 / 2, 3, r.max}, {0, math.MaxInt64, 0},
+	}
+	for _, tt := range tests {
+		if got := scaleProduct(tt.acc, tt.scale, r); got != tt.want {
+			t.Errorf("scaleProduct(%d, %d) = %d, want %d", tt.acc, tt.scale, got, tt.want)
+		}
+	}
+	if got := scaleProduct(1<<27-1, 255, postOpRange(32)); got != 1<<32-1 {
+		t.Errorf("scaleProduct saturates to post_op bits: %d", got)
+	}
+}
+
+func TestAppliedOutputShiftIsStored(t *testing.T) {
+	// V11.
+	for _, s := range []int64{-27, -26, -1, 0, 3} {
+		if got := appliedOutputShift(s); got != s {
+			t.Errorf("appliedOutputShift(%d) = %d", s, got)
+		}
+	}
+}
+
+func TestDequantizeInFloat32(t *testing.T) {
+	// V12: float32(v)·scale in float32.
+	tests := []struct {
+		v     int32
+		scale float32
+		want  float32
+	}{
+		{16777217, 3, 50331648}, {-12295, 1.0 / 32, -384.21875}, {3, 0.1, 0.3}, {0, 1e-30, 0},
+	}
+	for _, tt := range tests {
+		if got := dequantize(tt.v, tt.scale); got != tt.want {
+			t.Errorf("dequantize(%d, %v) = %v, want %v", tt.v, tt.scale, got, tt.want)
+		}
+	}
+}
+
+func TestSameShapeAndPerChannel(t *testing.T) {
+	// V13: Keras layouts, leading 1s ignored; per-channel values or one.
+	tests := []struct {
+		got, want []int
+		same      bool
+	}{
+		{[]int{3, 3, 16, 32}, []int{3, 3, 16, 32}, true},
+		{[]int{1600, 96}, []int{1600, 96}, true},
+		{[]int{1, 1, 1600, 96}, []int{1600, 96}, true},
+		{[]int{1600, 96}, []int{1, 1, 1600, 96}, true},
+		{[]int{1, 1, 3, 3}, []int{1, 1, 3, 3}, true}, // a 1×1 kernel: both trimmed alike
+		{[]int{96, 1600}, []int{1600, 96}, false},
+		{[]int{3, 3, 32, 16}, []int{3, 3, 16, 32}, false},
+		{[]int{3, 3, 16}, []int{3, 3, 16, 1}, false},
+	}
+	for _, tt := range tests {
+		if got := sameShape(tt.got, tt.want); got != tt.same {
+			t.Errorf("sameShape(%v, %v) = %v, want %v", tt.got, tt.want, got, tt.same)
+		}
+	}
+	if v, ok := perChannel([]int64{7}, 3); !ok || !slices.Equal(v, []int64{7, 7, 7}) {
+		t.Errorf("perChannel of one value: %v %v", v, ok)
+	}
+	if v, ok := perChannel([]int64{1, 2, 3}, 3); !ok || !slices.Equal(v, []int64{1, 2, 3}) {
+		t.Errorf("perChannel of three values: %v %v", v, ok)
+	}
+	if _, ok := perChannel([]int64{1, 2}, 3); ok {
+		t.Error("perChannel accepts two values for three channels")
+	}
+}
+
+func TestKindsByName(t *testing.T) {
+	// V14: the simulator names layer types by akida's constants; the table
+	// covers exactly these (by class name, whatever their numbers).
+	want := []string{"Add", "Concatenate", "Conv2D", "Conv2DTranspose", "Dense1D", "DepthwiseConv2D",
+		"DepthwiseConv2DTranspose", "Dequantizer", "FullyConnected", "InputConv2D", "InputConvolutional",
+		"InputData", "Quantizer", "SeparableConvolutional", "Convolutional"}
+	slices.Sort(want)
+	var got []string
+	for t := range kinds {
+		got = append(got, t.String())
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("kinds %v, want %v", got, want)
 	}
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -87,7 +88,7 @@ func TestNewErrors(t *testing.T) {
 		{"Akida 2.0 layer", func(t *testing.T, m *akida.Model) {
 			m.Layers[2] = akida.NewDense1D("dense1d", akida.DefaultDense1D())
 			m.Layers[2].Inbounds = []string{"hidden"}
-		}, `Akida 2.0 layer dense1d (Dense1D) cannot be simulated yet: only Akida 1.0 layers can be simulated`},
+		}, `the model mixes Akida 1.0 layers ("hidden", FullyConnected) and Akida 2.0 layers ("dense1d", Dense1D): a model is made for one Akida version; convert it for one target`},
 		{"unknown layer type", func(t *testing.T, m *akida.Model) {
 			m.Layers[2].Type = 99
 		}, `layer "last" has layer type number 99, which this program does not know: it cannot be simulated`},
@@ -113,9 +114,9 @@ func TestNewErrors(t *testing.T) {
 		{"branch", func(t *testing.T, m *akida.Model) {
 			m.Layers[2].Inbounds = []string{"input"}
 		}, `layer "last" (FullyConnected) is fed by [input], not by the layer before it ("hidden"): the simulator runs sequential Akida 1.0 models only`},
-		{"signed inputs", func(t *testing.T, m *akida.Model) {
-			m.Layers[0].Params.Set("input_signed", 1)
-		}, `layer "input" (InputData): signed inputs (input_signed=1) are not simulated: the simulator takes unsigned uint8 inputs only`},
+		{"input_bits beyond 8", func(t *testing.T, m *akida.Model) {
+			m.Layers[0].Params.Set("input_bits", 9)
+		}, `layer "input" (InputData): input_bits is 9: inputs are 8-bit integers, so input_bits must be 1…8`},
 		{"first layer not an input layer", func(t *testing.T, m *akida.Model) {
 			m.Layers = m.Layers[1:]
 			m.Layers[0].Inbounds = nil
@@ -133,12 +134,23 @@ func TestNewErrors(t *testing.T) {
 	}
 }
 
-func TestV2ErrorIsErrV2(t *testing.T) {
-	m := smallModel(t)
-	m.Layers[2] = akida.NewDense1D("dense1d", akida.DefaultDense1D())
-	m.Layers[2].Inbounds = []string{"hidden"}
-	if _, err := New(m); !errors.Is(err, ErrV2) {
-		t.Errorf("error %v does not wrap ErrV2", err)
+func TestStatefulLayersAreUnsupported(t *testing.T) {
+	// The temporal and Akida Pico layers keep state between samples.
+	// (PicoPostProcessing is not named: core/akida drops it, its number is
+	// unknown.)
+	for _, l := range []*akida.Layer{
+		akida.NewBufferTempConv("btc", akida.DefaultBufferTempConv()),
+		akida.NewDepthwiseBufferTempConv("dbtc", akida.DefaultBufferTempConv()),
+		{Name: "rec", Type: akida.StatefulRecurrent},
+	} {
+		m := smallModel(t)
+		l.Inbounds = []string{"hidden"}
+		m.Layers[2] = l
+		_, err := New(m)
+		want := fmt.Sprintf(`layer %q (%s) cannot be simulated: the simulator does not run this layer type; temporal and Akida Pico layers keep state between samples, which it does not model`, l.Name, l.Type)
+		if err == nil || err.Error() != want || !errors.Is(err, ErrUnsupported) {
+			t.Errorf("error\n got %v\nwant %s (wrapping ErrUnsupported)", err, want)
+		}
 	}
 }
 
@@ -297,10 +309,62 @@ func TestHostileParametersNeverPanic(t *testing.T) {
 			}
 			in := s.InputShape()
 			if n := in[0] * in[1] * in[2]; n <= 1<<16 {
-				if _, err := s.Forward(Input{Shape: [4]int{1, in[0], in[1], in[2]}, Data: make([]uint8, n)}, Options{}); err != nil {
+				if _, err := s.Forward(zeroInput(s.InputType(), [4]int{1, in[0], in[1], in[2]}), Options{}); err != nil {
 					t.Fatalf("mutation %d: New accepted the model but Forward failed: %v", i, err)
 				}
 			}
 		}()
+	}
+}
+
+// zeroInput is a batch of zeros of the given input type.
+func zeroInput(typ InputType, shape [4]int) Input {
+	n := shape[0] * shape[1] * shape[2] * shape[3]
+	switch typ {
+	case Int8Input:
+		return Input{Shape: shape, Int8: make([]int8, n)}
+	case Float32Input:
+		return Input{Shape: shape, Float: make([]float32, n)}
+	}
+	return Input{Shape: shape, Data: make([]uint8, n)}
+}
+
+func TestSignedInputErrors(t *testing.T) {
+	m := smallModel(t)
+	m.Layers[0].Params.Set("input_signed", 1) // 4-bit signed: −8…7
+	s, err := New(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.InputType() != Int8Input || s.InputBits() != 4 {
+		t.Fatalf("input type %v of %d bits, want int8 of 4 bits", s.InputType(), s.InputBits())
+	}
+	tests := []struct {
+		name string
+		in   Input
+		want string
+	}{
+		{"unsigned field", Input{Shape: [4]int{1, 2, 2, 3}, Data: make([]uint8, 12)},
+			`the inputs are given as uint8 (Input.Data), but layer "input" (InputData) takes int8 (Input.Int8): give them in that field`},
+		{"wrong shape", Input{Shape: [4]int{1, 2, 3, 3}, Int8: make([]int8, 18)},
+			`input shape [1 2 3 3] does not match the model's input shape (N, 2, 2, 3) of layer "input" (InputData): give int8 inputs of shape (N, 2, 2, 3)`},
+		{"below the range", Input{Shape: [4]int{1, 2, 2, 3}, Int8: append(make([]int8, 4), -9, 0, 0, 0, 0, 0, 0, 0)},
+			`input value -9 at (n=0, x=0, y=1, c=1) is outside the 4-bit signed inputs of layer "input" (InputData), -8…7: scale the inputs to that range`},
+		{"above the range", Input{Shape: [4]int{1, 2, 2, 3}, Int8: append(make([]int8, 11), 8)},
+			`input value 8 at (n=0, x=1, y=1, c=2) is outside the 4-bit signed inputs of layer "input" (InputData), -8…7: scale the inputs to that range`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := s.Forward(tt.in, Options{})
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("error\n got %v\nwant %s", err, tt.want)
+			}
+		})
+	}
+	// An unsigned model refuses signed inputs the same way.
+	_, err = Forward(smallModel(t), Input{Shape: [4]int{1, 2, 2, 3}, Int8: make([]int8, 12)})
+	want := `the inputs are given as int8 (Input.Int8), but layer "input" (InputData) takes uint8 (Input.Data): give them in that field`
+	if err == nil || err.Error() != want {
+		t.Errorf("error\n got %v\nwant %s", err, want)
 	}
 }

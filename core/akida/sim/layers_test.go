@@ -332,3 +332,27 @@ func TestKeepLayers(t *testing.T) {
 	}
 	checkOutput(t, out.Shape, out.Data, [4]int{2, 1, 1, 1}, []int32{-7, 5})
 }
+
+func TestSignedInputData(t *testing.T) {
+	// An 8-bit signed InputData (input_signed = 1, −128…127) feeds a
+	// FullyConnected with weights (1, −2, 3), threshold 0, no activation:
+	//   (−128, 127, −1): −128 − 254 − 3 = −385
+	//   (5, −6, 7):        5 + 12 + 21 = 38
+	o := akida.DefaultInputData()
+	o.InputShape, o.InputBits, o.Signed = [3]int{1, 1, 3}, 8, true
+	fo := akida.DefaultFullyConnected()
+	fo.Units, fo.WeightsBits, fo.Activation = 1, 4, false
+	l := akida.NewFullyConnected("dense", fo)
+	setWeights(t, l, "weights", []int{1, 1, 3, 1}, 4, []int8{1, -2, 3})
+	setNeurons(t, l, []int32{0}, []float32{1})
+	s, err := New(model(t, akida.NewInputData("input", o), l))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.Forward(Input{Shape: [4]int{2, 1, 1, 3}, Int8: []int8{-128, 127, -1, 5, -6, 7}}, Options{KeepLayers: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOutput(t, out.Shape, out.Data, [4]int{2, 1, 1, 1}, []int32{-385, 38})
+	checkOutput(t, out.Layers[0].Shape, out.Layers[0].Data, [4]int{2, 1, 1, 3}, []int32{-128, 127, -1, 5, -6, 7})
+}

@@ -24,6 +24,11 @@ func main() {
 		{"tiny_keras", "model.keras", "keras3_nested_deflated.keras", "", ""},
 		{"tfjs_model_json", "model.json", "tfjs/sequential_dense/model.json", "group1-shard1of1.bin", "tfjs/sequential_dense/group1-shard1of1.bin"},
 		{"keras3_config_json", "config.json", "configs/keras3_functional_add.json", "", ""},
+		// The file forms of issue 13.
+		{"keras1_h5", "model.h5", "keras1_functional.h5", "", ""},
+		{"windows_keras", "model.keras", "tf215_windows.keras", "", ""},
+		{"keras3_tuples_json", "model.json", "keras3_tuples/model.json", "model.weights.h5", "keras3_tuples/model.weights.h5"},
+		{"double_encoded_json", "model.json", "keras2_double_encoded/model.json", "model_weights.h5", "keras2_double_encoded/model_weights.h5"},
 	}
 	testdata := filepath.Join("core", "keras", "testdata")
 	dir := filepath.Join(testdata, "fuzz", "FuzzLoad")

@@ -91,7 +91,7 @@ func TestConvertOptionsReachTheConverter(t *testing.T) {
 		t.Errorf("input_scaling=255,0: %d %q", rec.Code, rec.Header().Get("X-Cnn2snn-Input-Scaling"))
 	}
 	wantProblem(t, serve(t, h, "POST", "/v1/convert?target=v3&filename=t.h5", bytes.NewReader(data)), 400,
-		`t.h5: unknown target "v3": use v1 (Akida 1.0: AKD1000, AKD1500) or v2 (Akida 2.0)`)
+		`target=v3: must be v1 (Akida 1.0) or v2 (Akida 2.0)`)
 	wantProblem(t, serve(t, h, "POST", "/v1/check?quantize=3,4,8&filename=t.h5", bytes.NewReader(data)), 400,
 		"t.h5: quantize: weight bitwidth 3 is not allowed: Weight bitwidth must be in (2, 4, 8)")
 	rec = serve(t, h, "POST", "/v1/convert?input_scaling=0,1&filename=t.h5", bytes.NewReader(data))
@@ -163,12 +163,13 @@ func TestAcceptsJSON(t *testing.T) {
 }
 
 // The quantizeml ECG model is 8-bit, which Akida 1.0 cannot run: /v1/check
-// answers it normally, /v1/convert refuses it with the same diagnostics.
+// with target=v1 answers it normally, /v1/convert refuses it with the same
+// diagnostics.
 func TestIncompatibleModel(t *testing.T) {
 	const name = "quantizeml_ecg_cnn_i8_w8_a8_keras2.15.h5"
 	data := fixtures.ReadShared(t, "keras", name)
 	h := New(Config{})
-	rec := serve(t, h, "POST", "/v1/check?filename="+name, bytes.NewReader(data))
+	rec := serve(t, h, "POST", "/v1/check?target=v1&filename="+name, bytes.NewReader(data))
 	if rec.Code != 200 {
 		t.Fatalf("check: %d %s", rec.Code, rec.Body)
 	}
@@ -180,15 +181,15 @@ func TestIncompatibleModel(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &report); err != nil {
 		t.Fatal(err)
 	}
-	if report.Compatible || report.Origin != "quantizeml" || len(report.Diagnostics) != 12 {
+	if report.Compatible || report.Origin != "quantizeml" || len(report.Diagnostics) != 13 {
 		t.Fatalf("check: compatible %v, origin %q, %d diagnostics", report.Compatible, report.Origin, len(report.Diagnostics))
 	}
 	first := `{"layer":"re_lu","rule":"qml-relu-unbounded","message":"re_lu: in AkidaVersion.v1, unbounded QuantizedReLU is not supported."}`
-	if string(report.Diagnostics[0]) != first {
-		t.Errorf("first diagnostic %s", report.Diagnostics[0])
+	if string(report.Diagnostics[1]) != first {
+		t.Errorf("first diagnostic %s", report.Diagnostics[1])
 	}
 
-	rec = serve(t, h, "POST", "/v1/convert?filename="+name, bytes.NewReader(data))
+	rec = serve(t, h, "POST", "/v1/convert?target=v1&filename="+name, bytes.NewReader(data))
 	wantProblem(t, rec, 400, name+": Convolutional layer can only handle weights with 1, 2 or 4 bits. Received: 8.")
 	var refused struct {
 		Diagnostics []json.RawMessage `json:"diagnostics"`
@@ -206,8 +207,9 @@ func TestIncompatibleModel(t *testing.T) {
 // MobileNet's DepthwiseConv2D layers have no Akida 1.0 equivalent,
 // whether or not the float model is quantized first.
 func TestDepthwiseDiagnostics(t *testing.T) {
+	// Akida 1.0's verdict (by default the model converts for Akida 2.0).
 	data := fixtures.ReadShared(t, "keras", "mobilenetv1_vww_96_keras2.4.h5")
-	rec := serve(t, New(Config{}), "POST", "/v1/check", bytes.NewReader(data))
+	rec := serve(t, New(Config{}), "POST", "/v1/check?target=v1", bytes.NewReader(data))
 	var report struct {
 		Compatible  bool `json:"compatible"`
 		Diagnostics []struct {

@@ -28,7 +28,15 @@ func (h *handler) request(w http.ResponseWriter, r *http.Request, endpoint strin
 		return o, nil, p
 	}
 	files, p := h.readFiles(w, r, o.fileName)
-	return o, files, p
+	if p != nil {
+		return o, nil, p
+	}
+	// Every endpoint reads a Keras model; an Akida model is told by its
+	// content (core.DetectKind), whatever the client named it.
+	if err := core.RefuseAkida(files); err != nil {
+		return o, nil, modelProblem(err, files)
+	}
+	return o, files, nil
 }
 
 // inspect answers POST /v1/inspect with the Keras model's layers: the
@@ -100,6 +108,7 @@ func setSummaryHeaders(h http.Header, res *core.ConvertResult) {
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": res.FileName}))
 	h.Set("X-Cnn2snn-Version", core.Version)
 	h.Set("X-Cnn2snn-Akida-Version", rep.AkidaVersion)
+	h.Set("X-Cnn2snn-Target", rep.Target)
 	h.Set("X-Cnn2snn-Layers", strconv.Itoa(rep.Layers))
 	h.Set("X-Cnn2snn-Weights", strconv.Itoa(rep.Weights))
 	h.Set("X-Cnn2snn-Warnings", strconv.Itoa(len(rep.Warnings)))

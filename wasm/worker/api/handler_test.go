@@ -233,13 +233,14 @@ func TestOptionsSyntax(t *testing.T) {
 	h := New(Config{})
 	cases := []struct{ target, msg string }{
 		{"/v1/inspect?input_scaling=255,0", `/v1/inspect has no option "input_scaling"; its options are filename`},
-		{"/v1/convert?inputscaling=255,0", `/v1/convert has no option "inputscaling"; its options are filename, input_scaling, input_is_image, quantize, target`},
+		{"/v1/convert?inputscaling=255,0", `/v1/convert has no option "inputscaling"; its options are filename, target, input_scaling, input_is_image, quantize, output_bits, per_tensor_activations, input_dtype, calibration_samples, calibration_batch_size, calibration_epochs`},
 		{"/v1/check?target=v1&target=v2", "the option target is given 2 times; give it once"},
-		{"/v1/convert?input_scaling=255", "input_scaling=255: want two numbers A,B such that the Akida input is A·(Keras input)+B, e.g. input_scaling=255,0"},
-		{"/v1/convert?input_scaling=NaN,0", "input_scaling=NaN,0: want two numbers A,B such that the Akida input is A·(Keras input)+B, e.g. input_scaling=255,0"},
-		{"/v1/check?input_is_image=maybe", "input_is_image=maybe: want true or false"},
-		{"/v1/convert?quantize=4,4", "quantize=4,4: want three bit widths W,A,I (weights, activations, input), e.g. quantize=4,4,8"},
-		{"/v1/convert?quantize=4,x,8", "quantize=4,x,8: want three bit widths W,A,I (weights, activations, input), e.g. quantize=4,4,8"},
+		{"/v1/convert?input_scaling=255", "input_scaling=255: must be two numbers A,B such that the Akida input is A × Keras input + B, e.g. 255,0 for 8-bit images"},
+		{"/v1/convert?input_scaling=NaN,0", "input_scaling=NaN,0: must be two numbers A,B such that the Akida input is A × Keras input + B, e.g. 255,0 for 8-bit images"},
+		{"/v1/check?input_is_image=maybe", "input_is_image=maybe: must be true or false"},
+		{"/v1/convert?quantize=4,4", "quantize=4,4: must be three bit widths W,A,I (weights, activations, first-layer weights), e.g. 4,4,8"},
+		{"/v1/convert?quantize=4,x,8", "quantize=4,x,8: must be three bit widths W,A,I (weights, activations, first-layer weights), e.g. 4,4,8"},
+		{"/v1/check?target=v3", "target=v3: must be v1 (Akida 1.0) or v2 (Akida 2.0)"},
 		{"/v1/inspect?filename=", "filename= is empty; give the model file's name, e.g. filename=model.h5"},
 		{"/v1/convert?input_scaling=255%2G0", `the query string "input_scaling=255%2G0" is malformed (invalid URL escape "%2G"); write options as ?input_scaling=255,0&target=v1`},
 	}
@@ -256,12 +257,13 @@ func TestParseOptionsValues(t *testing.T) {
 	if p != nil {
 		t.Fatal(p.msg)
 	}
-	if o.fileName != "x.h5" || *o.inputScaling != [2]float64{255, -1.5} || *o.inputIsImage != false ||
-		*o.quantize != [3]int{2, 4, 8} || o.target != "v1" {
+	c := o.core()
+	if o.fileName != "x.h5" || *c.InputScaling != [2]float64{255, -1.5} || *c.InputIsImage != false ||
+		c.Quantize != (core.QuantizeOptions{Weights: 2, Activations: 4, InputWeights: 8}) || c.Target != "v1" {
 		t.Errorf("got %+v", o)
 	}
 	o, _ = parseOptions("/v1/convert", nil, convertParams())
-	if o.fileName != "model" || o.inputScaling != nil || o.inputIsImage != nil || o.quantize != nil || o.target != "" {
+	if c := o.core(); o.fileName != "model" || c.InputScaling != nil || c.InputIsImage != nil || c.Quantize != (core.QuantizeOptions{}) || c.Target != "" {
 		t.Errorf("defaults: %+v", o)
 	}
 }

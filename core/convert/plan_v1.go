@@ -9,8 +9,9 @@ import (
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/transform"
 )
 
-// block is one Akida layer being planned: the Keras layers the generator
-// reads for it (conversion.md §7.2) and the Keras layers shown for it.
+// block is one Akida 1.0 layer being planned by cnn2snn's legacy path: the
+// Keras layers the generator reads for it (conversion.md §7.2) and the
+// Keras layers shown for it.
 type block struct {
 	kind     akida.LayerType // Unknown when the block starts with a layer Akida cannot take
 	name     string
@@ -22,10 +23,6 @@ type block struct {
 	act      *keras.Layer // a quantized activation (or a float ReLU in a float model)
 	keras    []string     // every Keras layer of the block, in model order
 	outShape []int        // Akida output shape (x, y, c), nil when unknown
-
-	// quantizeml blocks (report only): bit widths and activation.
-	qmlWeightBits, qmlActBits int
-	qmlActivation             bool
 }
 
 // plan is the generator's grouping of a syncretized sequence into Akida
@@ -133,24 +130,18 @@ func planBlocks(seq *transform.Sequence, inputData bool, scaling InputScaling) *
 // kernels of a separable layer. The first layer of an image model was
 // already checked for its type (input-layer-type).
 func (p *plan) checkNeural(l *keras.Layer, first bool) {
-	var bits, dwBits int
-	switch c := l.Config.(type) {
-	case *keras.QuantizedConv2D:
-		bits, dwBits = c.Quantizer.Bitwidth, c.Quantizer.Bitwidth
-	case *keras.QuantizedSeparableConv2D:
-		bits, dwBits = c.Quantizer.Bitwidth, c.QuantizerDW.Bitwidth
-	case *keras.QuantizedDense:
-		bits, dwBits = c.Quantizer.Bitwidth, c.Quantizer.Bitwidth
-	default: // a float layer
+	q, ok := l.Config.(keras.CNN2SNNNeural)
+	if !ok { // a float layer
 		if !first {
 			p.diags = append(p.diags, compat.UnsupportedType(l.Name, l.ClassName))
 		}
 		return
 	}
-	if bits != 2 && bits != 4 && bits != 8 {
+	pw, dw := q.WeightQuantizers()
+	if bits := pw.Bitwidth; bits != 2 && bits != 4 && bits != 8 {
 		p.diags = append(p.diags, compat.BadWeightBitwidth(l.Name, bits))
 	}
-	if dwBits != bits {
+	if dw.Bitwidth != pw.Bitwidth {
 		p.diags = append(p.diags, compat.MismatchedSeparableBits(l.Name))
 	}
 }
@@ -270,4 +261,56 @@ func isFlattenOrReshape(l *keras.Layer) bool {
 		return true
 	}
 	return false
+}
+
+// blocksOf turns the plan into the report's blocks, marking the Keras
+// layers that have diagnostics.
+func blocksOf(p *plan, diags []compat.Diagnostic) []compat.Block {
+	bad := map[string]bool{}
+	for _, d := range diags {
+		if d.Layer != "" {
+			bad[d.Layer] = true
+		}
+	}
+	out := []compat.Block{}
+	if p == nil {
+		return out
+	}
+	for _, b := range p.blocks {
+		cb := compat.Block{
+			AkidaLayer:  b.name,
+			KerasLayers: append([]string{}, b.keras...),
+			OutputShape: b.outShape,
+			Activation:  b.act != nil,
+		}
+		if b.kind != akida.Unknown {
+			cb.AkidaType = b.kind.String()
+		}
+		cb.WeightBits, cb.ActivationBits = b.bits()
+		for _, name := range b.keras {
+			if bad[name] {
+				cb.Incompatible = append(cb.Incompatible, name)
+			}
+		}
+		out = append(out, cb)
+	}
+	return out
+}
+
+// bits returns the block's weight and activation bit widths (0 when not
+// quantized or absent).
+func (b *block) bits() (weights, activations int) {
+	if b.neural != nil {
+		if q, ok := b.neural.Config.(keras.CNN2SNNNeural); ok {
+			pw, _ := q.WeightQuantizers()
+			weights = pw.Bitwidth
+		}
+	}
+	if b.kind == akida.InputData {
+		weights, activations = 0, 4 // InputData's input_bits (cnn2snn leaves akida's default)
+	}
+	if act, ok := keras.AsQuantizedActivation(activationConfig(b)); ok {
+		activations = act.Bits()
+	}
+	return weights, activations
 }

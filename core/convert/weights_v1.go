@@ -179,7 +179,7 @@ func nextInputScale(step float32) float64 {
 func thresholds(b *block, w layerWeights, a, shift float64, inputConv bool) ([]int32, []float32) {
 	n := len(w.sf)
 	beta := make([]float32, n)
-	if bias := b.neural.Weight("bias"); bias != nil && usesBias(b.neural) && len(bias.Values) == n {
+	if bias := b.neural.Weight("bias"); bias != nil && b.neural.UseBias() && len(bias.Values) == n {
 		copy(beta, bias.Values)
 	}
 	var thr float32
@@ -224,17 +224,4 @@ func activationConfig(b *block) any {
 		return nil
 	}
 	return b.act.Config
-}
-
-// usesBias reports the neural layer's use_bias.
-func usesBias(l *keras.Layer) bool {
-	switch c := l.Config.(type) {
-	case *keras.QuantizedConv2D:
-		return c.UseBias
-	case *keras.QuantizedSeparableConv2D:
-		return c.UseBias
-	case *keras.QuantizedDense:
-		return c.UseBias
-	}
-	return false
 }
