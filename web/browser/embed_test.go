@@ -27,9 +27,8 @@ const readmeHost = "https://cdn.example.com/cnn2snn/"
 // float Keras model that converts for Akida 1.0 with the defaults.
 const readmeModel = "akidanet_imagenet_224_alpha_25_keras2.10.h5"
 
-// readmeExamples returns the code blocks of README's "In a web page"
-// section, by language, in order.
-func readmeExamples(t *testing.T) map[string][]string {
+// readmeSection returns the text of README's "In a web page" section.
+func readmeSection(t *testing.T) string {
 	t.Helper()
 	text, err := os.ReadFile(fixtures.Repo(t, "README.md"))
 	if err != nil {
@@ -40,8 +39,15 @@ func readmeExamples(t *testing.T) map[string][]string {
 		t.Fatal(`README.md has no "## In a web page" section`)
 	}
 	section, _, _ = strings.Cut(section, "\n## ")
+	return section
+}
+
+// readmeExamples returns the code blocks of README's "In a web page"
+// section, by language, in order.
+func readmeExamples(t *testing.T) map[string][]string {
+	t.Helper()
 	blocks := map[string][]string{}
-	for _, m := range regexp.MustCompile("(?s)```(\\w+)\n(.*?)```").FindAllStringSubmatch(section, -1) {
+	for _, m := range regexp.MustCompile("(?s)```(\\w+)\n(.*?)```").FindAllStringSubmatch(readmeSection(t), -1) {
 		blocks[m[1]] = append(blocks[m[1]], m[2])
 	}
 	return blocks
