@@ -163,18 +163,23 @@
   // and the converter's files, from their own folder.
   function startWorker() {
     const url = new URL("cnn2snn.js", base);
-    if (url.origin === location.origin) return { worker: new Worker(url), revoke: () => {} };
+    if (url.origin === location.origin) return { worker: new Worker(url), revoke: () => {}, fromBlob: false };
     const source = `self.cnn2snnBase = ${JSON.stringify(base.href)};\nimportScripts(${JSON.stringify(url.href)});\n`;
     const blob = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
     try {
-      return { worker: new Worker(blob), revoke: () => URL.revokeObjectURL(blob) };
+      return { worker: new Worker(blob), revoke: () => URL.revokeObjectURL(blob), fromBlob: true };
     } catch (err) {
       URL.revokeObjectURL(blob);
-      throw new Error(
-        `its Web Worker could not start from a blob: URL (${message(err)}); a page that loads the converter from another origin must allow worker-src blob: in its Content-Security-Policy`
-      );
+      throw new Error(blobRefused(message(err)));
     }
   }
+
+  // blobRefused says why a worker started from a Blob did not load: a
+  // Content-Security-Policy that does not allow blob: workers refuses it,
+  // in Chromium with an error event that says nothing.
+  const blobRefused = (why) =>
+    `its Web Worker did not start (${why}): the converter's files are on another origin than this page, so it starts from a blob: URL, ` +
+    `which this page's Content-Security-Policy must allow (worker-src blob:)`;
 
   const pending = new Map();
   let nextID = 0;
@@ -220,7 +225,8 @@
     worker.onerror = (event) => {
       event.preventDefault();
       started.revoke();
-      fail(new Error(`the converter could not start: ${event.message || "cnn2snn.js did not load in a Web Worker"}`));
+      const why = event.message || (started.fromBlob ? blobRefused("the browser refused it") : "cnn2snn.js did not load in a Web Worker");
+      fail(new Error(`the converter could not start: ${why}`));
     };
   } catch (err) {
     fail(new Error(`the converter could not start: ${message(err)}`));

@@ -93,10 +93,16 @@ func serveSite(t *testing.T, pages map[string][]byte, cors bool) site {
 			files.ServeHTTP(w, r)
 			return
 		}
-		page, ok := pages[strings.TrimPrefix(r.URL.Path, "/")]
+		name := strings.TrimPrefix(r.URL.Path, "/")
+		page, ok := pages[name]
 		if !ok {
 			http.NotFound(w, r)
 			return
+		}
+		if strings.HasPrefix(name, "csp-") {
+			// A documentation site whose policy allows workers of its own
+			// files only.
+			w.Header().Set("Content-Security-Policy", "worker-src 'self'")
 		}
 		http.ServeContent(w, r, r.URL.Path, time.Time{}, bytes.NewReader(page))
 	}))
@@ -229,6 +235,7 @@ func TestEmbed(t *testing.T) {
 <cnn2snn-converter target="v2" quantize="8,4,8" input-scaling="255,0" input-is-image="false" id="c" class="docs"></cnn2snn-converter>`, "")
 	pages["bad-attribute.html"] = docPage(`<script src="`+files.files()+`cnn2snn.js"></script>
 <cnn2snn-converter target="v3"></cnn2snn-converter>`, "")
+	pages["csp-api.html"] = pages["api.html"]
 	pages["two.html"] = docPage(strings.ReplaceAll(scriptTag+element, readmeHost, files.files()), "")
 	docs := serveSite(t, pages, false)
 
@@ -364,6 +371,25 @@ func TestEmbed(t *testing.T) {
 		name, fbz := tab.convertSample(t, shadow)
 		if name != "my_model.fbz" || !bytes.Equal(fbz, want.FBZ) {
 			t.Errorf("downloaded %s (%d bytes), the converter's is %d bytes", name, len(fbz), len(want.FBZ))
+		}
+		// The file input in the shadow root takes a file as a user picks it.
+		tab.run(t, chromedp.SetUploadFiles(inShadow(".cnn2snn-file-input"), []string{fixtures.Shared(t, "akida", "v233_ei_pose_fc.fbz")}, chromedp.ByJSPath))
+		tab.awaitIn(t, shadow, ".cnn2snn-summary-text")
+		if got := squeeze(tab.textIn(t, shadow, ".cnn2snn-file-list")); got != "v233_ei_pose_fc.fbz (6,500 bytes)" {
+			t.Errorf("file list %q", got)
+		}
+	})
+
+	// A page whose Content-Security-Policy refuses blob: workers says so.
+	t.Run("CSP", func(t *testing.T) {
+		tab := s.newTab(t)
+		var got string
+		tab.run(t, chromedp.Navigate(docs.url+"csp-api.html"))
+		tab.evalAsync(t, `cnn2snn.ready.then(() => "ready", (e) => e.message)`, &got)
+		want := "the converter could not start: its Web Worker did not start (the browser refused it): the converter's files are on another origin than this page, " +
+			"so it starts from a blob: URL, which this page's Content-Security-Policy must allow (worker-src blob:)"
+		if got != want {
+			t.Errorf("cnn2snn.ready rejects with\n %q\nwant\n %q", got, want)
 		}
 	})
 
