@@ -137,6 +137,14 @@ func squeeze(s string) string { return strings.Join(strings.Fields(s), " ") }
 // was given and the bytes it saved.
 func (t *tab) download(tb testing.TB, selector string) (string, []byte) {
 	tb.Helper()
+	return t.downloadBy(tb, selector, chromedp.Click(selector, chromedp.ByQuery))
+}
+
+// downloadBy runs click, which clicks a download link (named in messages
+// by what), and returns the file name the browser was given and the bytes
+// it saved.
+func (t *tab) downloadBy(tb testing.TB, what string, click chromedp.Action) (string, []byte) {
+	tb.Helper()
 	dir := tb.TempDir()
 	type begun struct{ guid, name string }
 	started := make(chan begun, 1)
@@ -159,12 +167,12 @@ func (t *tab) download(tb testing.TB, selector string) (string, []byte) {
 	})
 	t.run(tb,
 		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllowAndName).WithDownloadPath(dir).WithEventsEnabled(true),
-		chromedp.Click(selector, chromedp.ByQuery))
+		click)
 	var b begun
 	select {
 	case b = <-started:
 	case <-t.ctx.Done():
-		tb.Fatalf("clicking %s started no download", selector)
+		tb.Fatalf("clicking %s started no download", what)
 	}
 	select {
 	case guid := <-done:

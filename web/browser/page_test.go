@@ -511,7 +511,7 @@ func TestPage(t *testing.T) {
 	// the worker cannot start; without ui.wasm the page cannot.
 	t.Run("broken deployment", func(t *testing.T) {
 		for _, c := range []struct{ missing, selector, want string }{
-			{"cnn2snn.wasm", ".cnn2snn-error", "the converter could not start: cnn2snn.wasm: HTTP 404 Not Found"},
+			{"cnn2snn.wasm", ".cnn2snn-error", "the converter could not start: " + "SITE" + "cnn2snn.wasm: HTTP 404 Not Found"},
 			{"ui.wasm", ".cnn2snn-failed", "The converter could not start: " + "SITE" + "ui.wasm: HTTP 404 Not Found"},
 		} {
 			site := startServer(t, distWithout(t, c.missing))

@@ -22,6 +22,10 @@ const SampleFile = "sample/mnist_cnn_sequential_keras3.15.keras"
 // which take the lock (update) to show their results.
 type Controller struct {
 	Page *Page
+	// SampleURL is the model the sample button opens: the bundled sample
+	// (base + SampleFile) unless a <cnn2snn-converter sample="…"> names
+	// another.
+	SampleURL string
 
 	env  vugu.EventEnv
 	api  js.Value // globalThis.cnn2snn
@@ -39,7 +43,18 @@ type Controller struct {
 // globalThis.cnn2snn; base is the URL of the site's folder (with a
 // trailing slash), where the sample model is.
 func NewController(env vugu.EventEnv, api js.Value, base string) *Controller {
-	return &Controller{Page: &Page{Form: DefaultForm(), VerifySamples: DefaultVerifySamples}, env: env, api: api, base: base}
+	return &Controller{Page: &Page{Form: DefaultForm(), VerifySamples: DefaultVerifySamples}, SampleURL: base + SampleFile, env: env, api: api, base: base}
+}
+
+// BundledSample says whether the sample button opens the bundled sample
+// (whose attribution the footer gives).
+func (c *Controller) BundledSample() bool { return c.SampleURL == c.base+SampleFile }
+
+// sampleName is the file name in a sample model's URL.
+func sampleName(url string) string {
+	url, _, _ = strings.Cut(url, "?")
+	url, _, _ = strings.Cut(url, "#")
+	return path.Base(url)
 }
 
 // Start waits for the converter's worker, then shows its version (the page
@@ -140,15 +155,15 @@ func (c *Controller) Pick(e vugu.DOMEvent) {
 	input.Set("value", "")
 }
 
-// LoadSample opens the bundled sample model.
+// LoadSample opens the sample model.
 func (c *Controller) LoadSample() {
 	defer c.recoverHandler()
-	name := path.Base(SampleFile)
+	name := sampleName(c.SampleURL)
 	run, ok := c.open([]string{name})
 	if !ok {
 		return
 	}
-	url := c.base + SampleFile
+	url := c.SampleURL
 	go func() {
 		defer c.recoverRun(run)
 		blob, err := fetchBlob(url)

@@ -16,6 +16,12 @@ import (
 // browser would show it (rendered natively by Vugu's static renderer).
 func render(t *testing.T, p *Page) *html.Node {
 	t.Helper()
+	return renderWith(t, p, func(*Controller) {})
+}
+
+// renderWith renders the page with a controller set up by setUp.
+func renderWith(t *testing.T, p *Page, setUp func(*Controller)) *html.Node {
+	t.Helper()
 	var out bytes.Buffer
 	r := staticrender.New(&out)
 	env, err := vugu.NewBuildEnv(r.EventEnv())
@@ -24,6 +30,7 @@ func render(t *testing.T, p *Page) *html.Node {
 	}
 	ctl := NewController(r.EventEnv(), js.Undefined(), "./site/")
 	ctl.Page = p
+	setUp(ctl)
 	if err := r.Render(env.RunBuild(&Root{Ctl: ctl})); err != nil {
 		t.Fatal(err)
 	}
@@ -221,5 +228,30 @@ func TestWarmUp(t *testing.T) {
 	}
 	if out.Len() != 0 || ctl.Page.Report != nil || pauses != 2 {
 		t.Errorf("the warm-up rendered %d bytes or changed the page, with %d pauses", out.Len(), pauses)
+	}
+}
+
+// The footer credits the bundled sample; a page whose sample button opens
+// another model (<cnn2snn-converter sample="…">) does not credit it.
+func TestRenderSampleCredit(t *testing.T) {
+	footer := one(t, render(t, &Page{Form: DefaultForm()}), "cnn2snn-footer")
+	if got := text(footer); !strings.Contains(got, "The sample model is an MNIST CNN by AKSHATV25, MIT License ( attribution ).") {
+		t.Errorf("footer %q lacks the sample's credit", got)
+	}
+	other := renderWith(t, &Page{Form: DefaultForm()}, func(c *Controller) { c.SampleURL = "https://docs.example/models/kws.h5?v=2" })
+	if got := text(one(t, other, "cnn2snn-footer")); got != "cnn2snn-wasm (starting…)" {
+		t.Errorf("footer with another sample %q", got)
+	}
+}
+
+func TestSampleName(t *testing.T) {
+	for url, want := range map[string]string{
+		"./site/" + SampleFile:                     "mnist_cnn_sequential_keras3.15.keras",
+		"https://docs.example/models/kws.h5?v=2":   "kws.h5",
+		"https://docs.example/models/ds.keras#top": "ds.keras",
+	} {
+		if got := sampleName(url); got != want {
+			t.Errorf("sampleName(%q) = %q, want %q", url, got, want)
+		}
 	}
 }

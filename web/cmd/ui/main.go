@@ -2,8 +2,9 @@
 
 // Command ui is the converter page (ui.wasm): the Vugu components of
 // package ui, rendered into the element web/cnn2snn.js mounts it in. The
-// loader passes two arguments: the mount element's selector and the URL
-// of the site's folder.
+// loader passes three arguments: the mount element's selector, the URL of
+// the site's folder, and the attributes of a <cnn2snn-converter> element
+// (settings.go) as JSON.
 package main
 
 import (
@@ -18,14 +19,17 @@ import (
 )
 
 func main() {
-	mount, base := "#cnn2snn-app", "./"
+	mount, base, attrs := "#cnn2snn-app", "./", ""
 	if len(os.Args) > 1 {
 		mount = os.Args[1]
 	}
 	if len(os.Args) > 2 {
 		base = os.Args[2]
 	}
-	if err := run(mount, base); err != nil {
+	if len(os.Args) > 3 {
+		attrs = os.Args[3]
+	}
+	if err := run(mount, base, attrs); err != nil {
 		// The loader shows the exit on the page; the console says why.
 		fmt.Fprintln(os.Stderr, "ui.wasm:", err)
 		os.Exit(1)
@@ -34,7 +38,7 @@ func main() {
 
 // run is Vugu's render loop: build the components from the page state,
 // render them, wait for the next event or state change.
-func run(mount, base string) error {
+func run(mount, base, attrs string) error {
 	renderer, err := domrender.New(mount)
 	if err != nil {
 		return err
@@ -46,6 +50,16 @@ func run(mount, base string) error {
 	}
 	ctl := ui.NewController(renderer.EventEnv(), js.Global().Get("cnn2snn"), base)
 	root := &ui.Root{Ctl: ctl}
+	// A bad attribute shows as the page's error; the page works with its
+	// defaults meanwhile.
+	if s, err := parseSettings(attrs, ctl.Page.Form); err != nil {
+		ctl.Page.Error = err.Error()
+	} else {
+		ctl.Page.Form = s.Form
+		if s.Sample != "" {
+			ctl.SampleURL = s.Sample
+		}
+	}
 	ctl.Start()
 	// Each render is the performance measure "cnn2snn-render" (the
 	// browser's developer tools show it; make bench-web logs it).
