@@ -71,11 +71,10 @@ type variableSpec struct {
 	shape shapeRule
 }
 
-// Variable sets shared by several layer types.
-var (
-	// The output stage of a block with an output quantizer, the bias and
-	// a bounded ReLU: per output channel.
-	postOpVariables = []variableSpec{
+// postOpVariables are the output stage of a block with an output
+// quantizer, the bias and a bounded ReLU: per output channel.
+func postOpVariables() []variableSpec {
+	return []variableSpec{
 		{"bias", Int8, perOutputChannel},
 		{"bias_shift", Uint8, perOutputChannel},
 		{"max_value", Uint8, perOutputChannel},
@@ -83,15 +82,20 @@ var (
 		{"output_scales", Uint8, perOutputChannel},
 		{"output_shift", Int8, perOutputChannel},
 	}
-	// A LUT activation: the main layer's own 11-bit output quantizer and
-	// the table (conversion-v2.md §2.0).
-	lutVariables = []variableSpec{
+}
+
+// lutVariables are a LUT activation: the main layer's own 11-bit output
+// quantizer and the table (conversion-v2.md §2.0).
+func lutVariables() []variableSpec {
+	return []variableSpec{
 		{"activation_scales", Uint8, perOutputChannel},
 		{"activation_shift", Int8, perOutputChannel},
 		{"lut_values", Int32, lutShape},
 	}
-	inputShift = variableSpec{"input_shift", Uint8, perInputChannel}
-)
+}
+
+// inputShift is the input_shift of a layer that aligns a per-axis input.
+func inputShift() variableSpec { return variableSpec{"input_shift", Uint8, perInputChannel} }
 
 // with returns the sorted union of variable sets.
 func with(sets [][]variableSpec, more ...variableSpec) []variableSpec {
@@ -104,63 +108,78 @@ func with(sets [][]variableSpec, more ...variableSpec) []variableSpec {
 	return out
 }
 
-// v2Variables is a constant table (never written): the variables of each
-// Akida 2.0 layer type, sorted by name.
-var v2Variables = map[LayerType][]variableSpec{
-	// §2.3: no input_shift (a recorded non-zero one is an error), a
-	// padding value per input channel; weights not flipped.
-	InputConv2D: with([][]variableSpec{postOpVariables, lutVariables},
-		variableSpec{"padding_value", Uint8, perInputChannel},
-		variableSpec{"weights", weightsBits, kernelShape}),
-	// §2.4: flipped weights, input_shift when the input was per-axis.
-	Conv2D: with([][]variableSpec{postOpVariables, lutVariables}, inputShift,
-		variableSpec{"weights", weightsBits, kernelShape}),
-	// §2.5: never an input_shift.
-	DepthwiseConv2D: with([][]variableSpec{postOpVariables, lutVariables},
-		variableSpec{"weights", weightsBits, depthwiseKernelShape}),
-	// §2.6: Keras (h, w, filters, in) quantized transposed: (h, w, in, filters).
-	Conv2DTranspose: with([][]variableSpec{postOpVariables, lutVariables}, inputShift,
-		variableSpec{"weights", weightsBits, kernelShape}),
-	DepthwiseConv2DTranspose: with([][]variableSpec{postOpVariables, lutVariables}, inputShift,
-		variableSpec{"weights", weightsBits, depthwiseKernelShape}),
-	// §2.7: NoActivation or ReLU only, no LUT.
-	Dense1D: with([][]variableSpec{postOpVariables},
-		variableSpec{"input_shift", Uint8, perInputFeature},
-		variableSpec{"weights", weightsBits, denseKernelShape}),
-	// §2.11: the spec gives no shape for BufferTempConv's weights.
-	BufferTempConv: with([][]variableSpec{postOpVariables}, inputShift,
-		variableSpec{"weights", weightsBits, nil}),
-	DepthwiseBufferTempConv: with([][]variableSpec{postOpVariables}, inputShift,
-		variableSpec{"weights", weightsBits, temporalDepthwiseShape}),
-	// §2.8: the OQ receives a FixedPoint, so no output_scales.
-	Add: with(nil,
-		variableSpec{"a_shift", Uint8, perOutputChannel},
-		variableSpec{"b_shift", Uint8, perOutputChannel},
-		variableSpec{"output_shift", Int8, perOutputChannel}),
-	// §2.10.
-	Dequantizer: with(nil, variableSpec{"scales", Float32, perInputChannel}),
-	// §2.2: scales = 2^F per tensor or input channel; zero points only
-	// when unsigned.
-	Quantizer: with(nil,
-		variableSpec{"scales", Float32, perInputChannel},
-		variableSpec{"zero_points", Uint8, perInputChannel}),
-	// §2.11 (Akida Pico): dtypes only, no shapes.
-	StatefulRecurrent: with(nil,
-		variableSpec{"A_imag", Int16, nil},
-		variableSpec{"A_real", Int16, nil},
-		variableSpec{"bias", Int8, nil},
-		variableSpec{"bias_shift", Uint8, nil},
-		variableSpec{"in_proj", Int8, nil},
-		variableSpec{"input_shift", Uint8, nil},
-		variableSpec{"internal_state_outputs_shift", Int8, nil},
-		variableSpec{"max_value", Uint8, nil},
-		variableSpec{"max_value_shift", Uint8, nil},
-		variableSpec{"new_state_scale", Uint8, nil},
-		variableSpec{"new_state_shift", Int8, nil},
-		variableSpec{"out_proj", Int8, nil},
-		variableSpec{"output_scales", Uint8, nil},
-		variableSpec{"output_shift", Int8, nil}),
-	// InputData and Concatenate have no variables.
+// v2Variables returns the variables of an Akida 2.0 layer type, sorted by
+// name (a fresh slice); nil for the other types. InputData and
+// Concatenate have no variables.
+func v2Variables(t LayerType) []variableSpec {
+	switch t {
+	case InputConv2D:
+		// §2.3: no input_shift (a recorded non-zero one is an error), a
+		// padding value per input channel; weights not flipped.
+		return with([][]variableSpec{postOpVariables(), lutVariables()},
+			variableSpec{"padding_value", Uint8, perInputChannel},
+			variableSpec{"weights", weightsBits, kernelShape})
+	case Conv2D:
+		// §2.4: flipped weights, input_shift when the input was per-axis.
+		return with([][]variableSpec{postOpVariables(), lutVariables()}, inputShift(),
+			variableSpec{"weights", weightsBits, kernelShape})
+	case DepthwiseConv2D:
+		// §2.5: never an input_shift.
+		return with([][]variableSpec{postOpVariables(), lutVariables()},
+			variableSpec{"weights", weightsBits, depthwiseKernelShape})
+	case Conv2DTranspose:
+		// §2.6: Keras (h, w, filters, in) quantized transposed: (h, w, in, filters).
+		return with([][]variableSpec{postOpVariables(), lutVariables()}, inputShift(),
+			variableSpec{"weights", weightsBits, kernelShape})
+	case DepthwiseConv2DTranspose:
+		return with([][]variableSpec{postOpVariables(), lutVariables()}, inputShift(),
+			variableSpec{"weights", weightsBits, depthwiseKernelShape})
+	case Dense1D:
+		// §2.7: NoActivation or ReLU only, no LUT.
+		return with([][]variableSpec{postOpVariables()},
+			variableSpec{"input_shift", Uint8, perInputFeature},
+			variableSpec{"weights", weightsBits, denseKernelShape})
+	case BufferTempConv:
+		// §2.11: the spec gives no shape for BufferTempConv's weights.
+		return with([][]variableSpec{postOpVariables()}, inputShift(),
+			variableSpec{"weights", weightsBits, nil})
+	case DepthwiseBufferTempConv:
+		return with([][]variableSpec{postOpVariables()}, inputShift(),
+			variableSpec{"weights", weightsBits, temporalDepthwiseShape})
+	case Add:
+		// §2.8: the OQ receives a FixedPoint, so no output_scales.
+		return with(nil,
+			variableSpec{"a_shift", Uint8, perOutputChannel},
+			variableSpec{"b_shift", Uint8, perOutputChannel},
+			variableSpec{"output_shift", Int8, perOutputChannel})
+	case Dequantizer:
+		// §2.10.
+		return with(nil, variableSpec{"scales", Float32, perInputChannel})
+	case Quantizer:
+		// §2.2: scales = 2^F per tensor or input channel; zero points only
+		// when unsigned.
+		return with(nil,
+			variableSpec{"scales", Float32, perInputChannel},
+			variableSpec{"zero_points", Uint8, perInputChannel})
+	case StatefulRecurrent:
+		// §2.11 (Akida Pico): dtypes only, no shapes.
+		return with(nil,
+			variableSpec{"A_imag", Int16, nil},
+			variableSpec{"A_real", Int16, nil},
+			variableSpec{"bias", Int8, nil},
+			variableSpec{"bias_shift", Uint8, nil},
+			variableSpec{"in_proj", Int8, nil},
+			variableSpec{"input_shift", Uint8, nil},
+			variableSpec{"internal_state_outputs_shift", Int8, nil},
+			variableSpec{"max_value", Uint8, nil},
+			variableSpec{"max_value_shift", Uint8, nil},
+			variableSpec{"new_state_scale", Uint8, nil},
+			variableSpec{"new_state_shift", Int8, nil},
+			variableSpec{"out_proj", Int8, nil},
+			variableSpec{"output_scales", Uint8, nil},
+			variableSpec{"output_shift", Int8, nil})
+	}
+	return nil
 }
 
 // VariableNames returns the names of the variables cnn2snn sets on a layer
@@ -168,14 +187,14 @@ var v2Variables = map[LayerType][]variableSpec{
 // variables (InputData, Concatenate) and for unknown types.
 func (t LayerType) VariableNames() []string {
 	var names []string
-	for _, s := range v2Variables[t] {
+	for _, s := range v2Variables(t) {
 		names = append(names, s.name)
 	}
 	return names
 }
 
 func (t LayerType) variableSpec(name string) (variableSpec, bool) {
-	for _, s := range v2Variables[t] {
+	for _, s := range v2Variables(t) {
 		if s.name == name {
 			return s, true
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
@@ -57,7 +58,7 @@ var TargetVersion = &Rule{
 var ChannelsLast = &Rule{
 	Name:    "channels-last",
 	Stage:   StageSequentialize,
-	Targets: bothTargets, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
+	Targets: []akida.IPVersion{V1, V2}, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
 	Doc: "Akida stores tensors as (x, y, channels), Keras' channels_last layout. A layer built " +
 		"with data_format='channels_first' has no Akida equivalent. Rebuild the model with " +
 		"data_format='channels_last' (the Keras default) and load the weights again.",
@@ -74,7 +75,7 @@ var ChannelsLast = &Rule{
 var DilationRate = &Rule{
 	Name:    "dilation-rate",
 	Stage:   StageSequentialize,
-	Targets: bothTargets, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
+	Targets: []akida.IPVersion{V1, V2}, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
 	Doc: "Akida convolutions read neighbouring pixels only: a dilated (atrous) convolution, " +
 		"dilation_rate other than (1, 1), has no Akida equivalent. Use dilation_rate=1, e.g. a " +
 		"larger kernel or an extra strided convolution instead, and retrain.",
@@ -91,7 +92,7 @@ var DilationRate = &Rule{
 var SingleInput = &Rule{
 	Name:    "single-input",
 	Stage:   StageSequentialize,
-	Targets: bothTargets, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
+	Targets: []akida.IPVersion{V1, V2}, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
 	Doc: "An Akida model is fed by one input tensor (Akida 1.0 models are moreover a single " +
 		"chain of layers). A Keras model with several inputs cannot be converted; split it into " +
 		"single-input models, or merge the inputs before the model (e.g. stack them as channels).",
@@ -106,7 +107,7 @@ var SingleInput = &Rule{
 var SingleOutput = &Rule{
 	Name:    "single-output",
 	Stage:   StageSequentialize,
-	Targets: bothTargets, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
+	Targets: []akida.IPVersion{V1, V2}, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
 	Doc: "An Akida model ends in one output layer. A Keras model with several outputs (e.g. " +
 		"several heads) cannot be converted; keep one output, or convert each head as its own " +
 		"model.",
@@ -121,7 +122,7 @@ var SingleOutput = &Rule{
 var InputRank = &Rule{
 	Name:    "input-rank",
 	Stage:   StageSequentialize,
-	Targets: bothTargets, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
+	Targets: []akida.IPVersion{V1, V2}, // cnn2snn's quantizeml path checks it too (conversion-v2.md §1.3)
 	Doc: "Akida inputs are either images (height, width, channels) or flat vectors (N). A model " +
 		"whose input has another rank — e.g. a sequence (time, features) — cannot be converted. " +
 		"Reshape the input to (1, N) … (H, W, C) before the model, e.g. add a trailing channel " +

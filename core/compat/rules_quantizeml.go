@@ -19,13 +19,11 @@ import (
 // block of the split that matched a pattern of the target (QMLInvalidBlock
 // looks at those that did not).
 
-var bothTargets = []akida.IPVersion{V1, V2}
-
 // QMLOnlySkippable: nothing to convert.
 var QMLOnlySkippable = &Rule{
 	Name:    "qml-only-skippable",
 	Stage:   StageQuantizeML,
-	Targets: bothTargets,
+	Targets: []akida.IPVersion{V1, V2},
 	Doc: "Every layer of the model is one cnn2snn skips (InputLayer, Rescaling, Activation, " +
 		"Softmax, Dropout, Dequantizer), so there is nothing to convert. Convert a model with " +
 		"quantized neural layers.",
@@ -43,7 +41,7 @@ var QMLOnlySkippable = &Rule{
 var QMLSequentialInputShape = &Rule{
 	Name:    "qml-sequential-input-shape",
 	Stage:   StageQuantizeML,
-	Targets: bothTargets,
+	Targets: []akida.IPVersion{V1, V2},
 	Doc: "cnn2snn builds the Akida layers from the Keras layers' shapes, so a Sequential model " +
 		"must know its input shape. Build the model with an Input layer (or input_shape= on its " +
 		"first layer) before saving it.",
@@ -74,7 +72,7 @@ var QMLBlockBoundary = &Rule{
 var QMLOrphanLayer = &Rule{
 	Name:    "qml-orphan-layer",
 	Stage:   StageQuantizeML,
-	Targets: bothTargets,
+	Targets: []akida.IPVersion{V1, V2},
 	Doc: "cnn2snn groups the layers into blocks, each ending at an output quantizer, a fork or " +
 		"the model output. A layer that ends up in no block (for example one whose output feeds " +
 		"a skipped part of the model) cannot be converted. Check the model's branches.",
@@ -84,7 +82,7 @@ var QMLOrphanLayer = &Rule{
 var QMLInvalidBlock = &Rule{
 	Name:    "qml-invalid-block",
 	Stage:   StageQMLBlock,
-	Targets: bothTargets,
+	Targets: []akida.IPVersion{V1, V2},
 	Doc: "After skipping Dropout, Activation, Softmax and Rescaling, each block must match one of " +
 		"the Akida layer patterns of the target (e.g. QuantizedConv2D > QuantizedMaxPool2D > " +
 		"QuantizedReLU). The message lists the patterns that contain the block's layers. Change " +
@@ -121,7 +119,7 @@ var QMLInputConvChannels = &Rule{
 var QMLInputConvWeightBits = &Rule{
 	Name:    "qml-input-conv-weight-bits",
 	Stage:   StageQMLBlock,
-	Targets: bothTargets,
+	Targets: []akida.IPVersion{V1, V2},
 	Doc: "The Akida input convolution (InputConvolutional on Akida 1.0, InputConv2D on Akida 2.0) " +
 		"takes 4 or 8-bit weights. Quantize the first layer's weights with 4 or 8 bits " +
 		"(quantizeml's input_weight_bits).",
@@ -197,7 +195,7 @@ var QMLSeparablePointwiseBits = &Rule{
 var QMLPoolPadding = &Rule{
 	Name:    "qml-pool-padding",
 	Stage:   StageQMLBlock,
-	Targets: bothTargets,
+	Targets: []akida.IPVersion{V1, V2},
 	Doc: "An Akida layer has one padding for its convolution and its max pooling (a 1×1 " +
 		"convolution counts as 'same'). Give the QuantizedMaxPool2D the padding of the " +
 		"convolution before it.",
@@ -242,7 +240,7 @@ var QMLGAPSize = &Rule{
 var QMLDenseFlat = &Rule{
 	Name:    "qml-dense-flat",
 	Stage:   StageQMLBlock,
-	Targets: bothTargets,
+	Targets: []akida.IPVersion{V1, V2},
 	Doc: "An Akida dense layer (FullyConnected, Dense1D) reads a flat vector, (1, 1, X) or (X,): a " +
 		"Dense applied to an image works on each pixel separately in Keras, which Akida cannot do. " +
 		"Put a Flatten (or a global average pooling) before the Dense.",

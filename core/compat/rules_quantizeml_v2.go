@@ -10,13 +10,11 @@ import "github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 // cnn2snn's, word for word, including its missing spaces ("onlysquare",
 // "bethe", "forboth").
 
-var onlyV2 = []akida.IPVersion{V2}
-
 // QMLPoolShape: Akida 2.0 pools are square, with one stride.
 var QMLPoolShape = &Rule{
 	Name:    "qml-pool-shape",
 	Stage:   StageQMLBlock,
-	Targets: onlyV2,
+	Targets: []akida.IPVersion{V2},
 	Doc: "An Akida 2.0 layer pools over square windows with the same stride along both axes. " +
 		"Give the QuantizedMaxPool2D a square pool_size (e.g. 2×2) and equal strides.",
 	Check: func(p *Pass) {
@@ -48,7 +46,7 @@ func v2ConvName(k akida.LayerType) string {
 var QMLV2WeightBits = &Rule{
 	Name:    "qml-v2-weight-bits",
 	Stage:   StageQMLBlock,
-	Targets: onlyV2,
+	Targets: []akida.IPVersion{V2},
 	Doc: "Akida 2.0 convolutions (Conv2D, DepthwiseConv2D and their transposed forms) take 4 or " +
 		"8-bit weights. Quantize with weight_bits=8 (quantizeml's default) or 4.",
 	Check: func(p *Pass) {
@@ -66,7 +64,7 @@ var QMLV2WeightBits = &Rule{
 var QMLV2SquareKernel = &Rule{
 	Name:    "qml-v2-square-kernel",
 	Stage:   StageQMLBlock,
-	Targets: onlyV2,
+	Targets: []akida.IPVersion{V2},
 	Doc: "Akida 2.0 convolutions have square kernels (3×3, 5×5 …) and the same stride along " +
 		"both axes. Use a square kernel_size and equal strides.",
 	Check: func(p *Pass) {
@@ -98,7 +96,7 @@ var QMLV2SquareKernel = &Rule{
 var QMLTransposeGeometry = &Rule{
 	Name:    "qml-transpose-geometry",
 	Stage:   StageQMLBlock,
-	Targets: onlyV2,
+	Targets: []akida.IPVersion{V2},
 	Doc: "Akida 2.0 transposed convolutions (Conv2DTranspose, DepthwiseConv2DTranspose) take a square " +
 		"3×3 or 4×4 kernel, the same stride 2 along both axes and 'same' padding: they double the " +
 		"spatial size. Build the transposed layers that way. For a Conv2DTranspose kernel size " +
@@ -168,7 +166,7 @@ func kernelFirst(kind akida.LayerType) []*Rule {
 var QMLDequantizerInbounds = &Rule{
 	Name:    "qml-dequantizer-inbounds",
 	Stage:   StageQMLBlock,
-	Targets: onlyV2,
+	Targets: []akida.IPVersion{V2},
 	Doc: "The Akida 2.0 Dequantizer turns one integer tensor back into floats; a Dequantizer fed by " +
 		"several layers cannot be converted. Give each branch its own Dequantizer, or merge the " +
 		"branches (Add, Concatenate) before it.",
@@ -184,7 +182,7 @@ var QMLDequantizerInbounds = &Rule{
 var QMLNotSupportedYet = &Rule{
 	Name:    "qml-not-supported-yet",
 	Stage:   StageQMLBlock,
-	Targets: onlyV2,
+	Targets: []akida.IPVersion{V2},
 	Doc: "cnn2snn converts the temporal layers (BufferTempConv, DepthwiseBufferTempConv) and the " +
 		"Akida Pico layers (StatefulRecurrent, PicoPostProcessing) to Akida 2.0 too, but the " +
 		"specification this tool follows does not describe their quantizeml arithmetic fully, so " +
@@ -210,7 +208,7 @@ var QMLNotSupportedYet = &Rule{
 var QMLInbounds = &Rule{
 	Name:    "qml-inbounds",
 	Stage:   StageQMLVariables,
-	Targets: onlyV2,
+	Targets: []akida.IPVersion{V2},
 	Doc: "cnn2snn connects each Akida layer to the Akida layers its Keras inputs come from, " +
 		"looking back through the layers it folds (Dropout, Flatten, Reshape, Rescaling, ReLU, " +
 		"pooling, activation). An input that leads to no Akida layer (for example through a plain " +
@@ -222,7 +220,7 @@ var QMLInbounds = &Rule{
 var QMLRecording = &Rule{
 	Name:    "qml-recording",
 	Stage:   StageQuantizeML,
-	Targets: onlyV2,
+	Targets: []akida.IPVersion{V2},
 	Doc: "Before converting, cnn2snn runs the quantized model once so that quantizeml's quantizers " +
 		"record their integers (weights, shifts, scales). That run fails when the quantization is " +
 		"inconsistent, for example an output quantizer with as many bits as its input, a LUT " +
@@ -234,7 +232,7 @@ var QMLRecording = &Rule{
 var QMLSignedInput = &Rule{
 	Name:    "qml-signed-input",
 	Stage:   StageQMLVariables,
-	Targets: onlyV2,
+	Targets: []akida.IPVersion{V2},
 	Doc: "When the first block is not an input convolution (InputConv2D reads 8-bit images with 1 " +
 		"or 3 channels), cnn2snn feeds the model through an Akida 2.0 InputData, which reads " +
 		"signed integers only. A model with an unsigned input (uint8 images) must start with a " +
@@ -246,7 +244,7 @@ var QMLSignedInput = &Rule{
 var QMLInputDims = &Rule{
 	Name:    "qml-input-dims",
 	Stage:   StageQMLVariables,
-	Targets: onlyV2,
+	Targets: []akida.IPVersion{V2},
 	Doc: "Akida inputs have at most three dimensions, (x, y, channels): cnn2snn pads a shorter input " +
 		"shape with 1s in front, but refuses a longer one. Reshape the model input to three " +
 		"dimensions or fewer (e.g. fold the time axis into the channels).",
@@ -256,7 +254,7 @@ var QMLInputDims = &Rule{
 var QMLPaddingValueRange = &Rule{
 	Name:    "qml-padding-value-range",
 	Stage:   StageQMLVariables,
-	Targets: onlyV2,
+	Targets: []akida.IPVersion{V2},
 	Doc: "A convolution's padding value is stored as 0…255: the padding_value aligned on the " +
 		"input's quantization (InputConv2D pads the image with it; other convolutions must pad " +
 		"with zeros). A padding value outside that range (e.g. from a Rescaling whose offset is " +
@@ -268,7 +266,7 @@ var QMLPaddingValueRange = &Rule{
 var QMLV2PaddingValue = &Rule{
 	Name:    "qml-v2-padding-value",
 	Stage:   StageQMLVariables,
-	Targets: onlyV2,
+	Targets: []akida.IPVersion{V2},
 	Doc: "Only the Akida 2.0 InputConv2D pads its borders with a value other than zero. Remove the " +
 		"padding_value of later convolutions (pad with zeros).",
 }
@@ -277,7 +275,7 @@ var QMLV2PaddingValue = &Rule{
 var QMLInputShift = &Rule{
 	Name:    "qml-input-shift",
 	Stage:   StageQMLVariables,
-	Targets: onlyV2,
+	Targets: []akida.IPVersion{V2},
 	Doc: "InputConv2D cannot shift its input channels to align them, so its input must be quantized " +
 		"per tensor (cnn2snn's message says \"non-zero\" where it means zero). Quantize the input " +
 		"per tensor (QuantizationParams.per_tensor_activations, or a per-tensor InputQuantizer).",
@@ -287,7 +285,7 @@ var QMLInputShift = &Rule{
 var QMLLUTBits = &Rule{
 	Name:    "qml-lut-bits",
 	Stage:   StageQMLVariables,
-	Targets: onlyV2,
+	Targets: []akida.IPVersion{V2},
 	Doc: "An Akida 2.0 LUT activation (gelu, swish, hard_silu, leaky_relu) has one entry per 11-bit " +
 		"input, so the layer before the QuantizedActivation needs an 11-bit output quantizer, as " +
 		"quantizeml.quantize places it. Quantize the float model again with quantizeml.",
@@ -297,7 +295,7 @@ var QMLLUTBits = &Rule{
 var QMLGenerate = &Rule{
 	Name:    "qml-generate",
 	Stage:   StageQMLVariables,
-	Targets: onlyV2,
+	Targets: []akida.IPVersion{V2},
 	Doc: "Building the Akida 2.0 layer failed in a way cnn2snn's rules do not describe: the model " +
 		"passed every check, so this is a limit or a defect of this tool. Please report it with the " +
 		"model file.",

@@ -104,15 +104,31 @@ func (u *keras1Upgrade) model(obj map[string]any, depth int) error {
 	return nil
 }
 
-// keras1Classes are the Keras 1 class names that Keras 2 renamed.
-var keras1Classes = map[string]string{
-	"Convolution2D":          "Conv2D",
-	"AtrousConvolution2D":    "Conv2D",
-	"SeparableConvolution2D": "SeparableConv2D",
+// keras2Class returns the Keras 2 name of a Keras 1 convolution class.
+func keras2Class(class string) string {
+	if class == "SeparableConvolution2D" {
+		return "SeparableConv2D"
+	}
+	return "Conv2D" // Convolution2D, AtrousConvolution2D
 }
 
-// keras1Merges are the Merge modes and the Keras 2 layers doing the same.
-var keras1Merges = map[string]string{"sum": "Add", "concat": "Concatenate", "mul": "Multiply", "ave": "Average", "max": "Maximum"}
+// keras2Merge returns the Keras 2 layer that does what a Keras 1 Merge
+// mode does; ok is false for a mode that has none.
+func keras2Merge(mode string) (class string, ok bool) {
+	switch mode {
+	case "sum":
+		return "Add", true
+	case "concat":
+		return "Concatenate", true
+	case "mul":
+		return "Multiply", true
+	case "ave":
+		return "Average", true
+	case "max":
+		return "Maximum", true
+	}
+	return "", false
+}
 
 // layer translates one layer entry in place.
 func (u *keras1Upgrade) layer(lo map[string]any, class string) error {
@@ -130,7 +146,7 @@ func (u *keras1Upgrade) layer(lo map[string]any, class string) error {
 	}
 	switch class {
 	case "Convolution2D", "AtrousConvolution2D", "SeparableConvolution2D":
-		lo["class_name"] = keras1Classes[class] // Keras 2 kept the old names as aliases
+		lo["class_name"] = keras2Class(class) // Keras 2 kept the old names as aliases
 		if !has(cfg, "nb_filter") {
 			return nil // already the Keras 2 form
 		}
@@ -173,7 +189,7 @@ func (u *keras1Upgrade) layer(lo map[string]any, class string) error {
 			return refuse("it merges Sequential models (branches inside a Sequential model)")
 		}
 		mode, _ := cfg["mode"].(string)
-		merged, ok := keras1Merges[mode]
+		merged, ok := keras2Merge(mode)
 		if !ok {
 			return refuse("mode %q (or a function) has no Keras 2 merge layer", mode)
 		}

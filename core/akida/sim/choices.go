@@ -184,7 +184,7 @@ func checkActStep(steps []float32) error {
 //	V13 sameShape, perChannel: variables are read in the Keras layouts
 //	    conversion-v2.md §2 gives; leading dimensions of 1 are ignored, and a
 //	    per-channel variable of one element applies to every channel.
-//	V14 kinds (registry.go) names layer types by their akida.LayerType
+//	V14 prepareFor (registry.go) names layer types by their akida.LayerType
 //	    constants only: the numbers are core/akida's business.
 //
 // Choices the table does not list:
@@ -297,7 +297,7 @@ func quantizerRange(bits int, signed bool) valueRange {
 // globalSumRange is the range the sum of global average pooling saturates
 // to (V8): quantizeml's GAP buffer has 32 value bits and a sign,
 // [−2^32, 2^32 − 1]. Alternative: buffer_bits.
-var globalSumRange = valueRange{-1 << 32, 1<<32 - 1}
+func globalSumRange() valueRange { return valueRange{-1 << 32, 1<<32 - 1} }
 
 // activationBeforeGlobalSum orders a v2 layer's activation and its global
 // average pooling (V9): quantizeml applies the ReLU (or LUT) to every

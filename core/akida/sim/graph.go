@@ -193,7 +193,7 @@ func (s *Simulator) prepare(l *akida.Layer, i int, shapes akida.LayerShapes, ind
 	}
 	n.in = in.shapes
 	var err error
-	if n.prepared, err = kinds[l.Type](l, in); err != nil {
+	if n.prepared, err = prepareFor(l.Type)(l, in); err != nil {
 		return nil, err
 	}
 	if i == 0 {
@@ -233,10 +233,10 @@ func (n *node) fits(modelOut akida.Shape, use *usage) error {
 // checkKinds refuses layer types the simulator does not run.
 func checkKinds(m *akida.Model) error {
 	for _, l := range m.Layers {
-		switch _, ok := kinds[l.Type]; {
+		switch {
 		case !l.Type.Known():
 			return fmt.Errorf("layer %q has layer type number %d, which this program does not know: it cannot be simulated", l.Name, int32(l.Type))
-		case !ok:
+		case prepareFor(l.Type) == nil:
 			return fmt.Errorf("layer %q (%s) cannot be simulated: %w; temporal and Akida Pico layers keep state between samples, which it does not model", l.Name, l.Type, ErrUnsupported)
 		}
 	}

@@ -26,8 +26,10 @@ import (
 
 // neuralVariables are the variables every v2 neural layer may have;
 // InputConv2D adds padding_value (and refuses a non-zero input_shift).
-var neuralVariables = []string{"weights", "bias", "bias_shift", "input_shift", "max_value", "max_value_shift",
-	"output_scales", "output_shift", "activation_scales", "activation_shift", "lut_values"}
+func neuralVariables() []string {
+	return []string{"weights", "bias", "bias_shift", "input_shift", "max_value", "max_value_shift",
+		"output_scales", "output_shift", "activation_scales", "activation_shift", "lut_values"}
+}
 
 // v2Layer is one Akida 2.0 neural layer prepared for simulation.
 type v2Layer struct {
@@ -105,9 +107,9 @@ func newV2Layer(l *akida.Layer, in akida.Shape, conv akida.Shape, o neuralOption
 	if err := checkSize("accumulators", conv); err != nil {
 		return nil, err
 	}
-	known := neuralVariables
+	known := neuralVariables()
 	if o.paddingValues {
-		known = append(known[:len(known):len(known)], "padding_value")
+		known = append(known, "padding_value")
 	}
 	if err := checkVariables(l, known...); err != nil {
 		return nil, err
@@ -535,7 +537,7 @@ func globalSum(v, sums []int64) {
 		sums[i%F] += x
 	}
 	for f, s := range sums {
-		sums[f] = globalSumRange.clamp(s)
+		sums[f] = globalSumRange().clamp(s)
 	}
 }
 

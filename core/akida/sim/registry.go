@@ -6,30 +6,47 @@ import "github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 // describes what the layer reads.
 type prepareFunc func(l *akida.Layer, in layerInputs) (*prepared, error)
 
-// kinds maps every layer type the simulator runs to its prepare function,
-// which lives in the file of its family. It is a constant table: nothing
-// writes it. A layer type missing here (the temporal and Akida Pico
-// layers) is refused by New. Layer types are named by their akida
-// constants, never by number (V14).
-var kinds = map[akida.LayerType]prepareFunc{
+// prepareFor returns the prepare function of a layer type the simulator
+// runs, which lives in the file of its family; nil for the others (the
+// temporal and Akida Pico layers), which New refuses. Layer types are
+// named by their akida constants, never by number (V14).
+func prepareFor(t akida.LayerType) prepareFunc {
+	switch t {
 	// input.go
-	akida.InputData: prepareInputData,
+	case akida.InputData:
+		return prepareInputData
 	// v1.go: Akida 1.0
-	akida.InputConvolutional:     prepareInputConvolutional,
-	akida.Convolutional:          prepareConvolutional,
-	akida.SeparableConvolutional: prepareSeparable,
-	akida.FullyConnected:         prepareFullyConnected,
+	case akida.InputConvolutional:
+		return prepareInputConvolutional
+	case akida.Convolutional:
+		return prepareConvolutional
+	case akida.SeparableConvolutional:
+		return prepareSeparable
+	case akida.FullyConnected:
+		return prepareFullyConnected
 	// quantizer.go: Akida 2.0 float ↔ integers
-	akida.Quantizer:   prepareQuantizer,
-	akida.Dequantizer: prepareDequantizer,
+	case akida.Quantizer:
+		return prepareQuantizer
+	case akida.Dequantizer:
+		return prepareDequantizer
 	// conv2d.go, transpose.go, dense1d.go (with neural.go): Akida 2.0
-	akida.InputConv2D:              prepareInputConv2D,
-	akida.Conv2D:                   prepareConv2D,
-	akida.DepthwiseConv2D:          prepareDepthwiseConv2D,
-	akida.Conv2DTranspose:          prepareConv2DTranspose,
-	akida.DepthwiseConv2DTranspose: prepareDepthwiseConv2DTranspose,
-	akida.Dense1D:                  prepareDense1D,
+	case akida.InputConv2D:
+		return prepareInputConv2D
+	case akida.Conv2D:
+		return prepareConv2D
+	case akida.DepthwiseConv2D:
+		return prepareDepthwiseConv2D
+	case akida.Conv2DTranspose:
+		return prepareConv2DTranspose
+	case akida.DepthwiseConv2DTranspose:
+		return prepareDepthwiseConv2DTranspose
+	case akida.Dense1D:
+		return prepareDense1D
 	// merge.go
-	akida.Add:         prepareAdd,
-	akida.Concatenate: prepareConcatenate,
+	case akida.Add:
+		return prepareAdd
+	case akida.Concatenate:
+		return prepareConcatenate
+	}
+	return nil
 }
