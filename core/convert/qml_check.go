@@ -139,13 +139,5 @@ func imageInput(m *keras.Model, floatIsUint8 bool) bool {
 	if !ok || len(s) == 0 || (s[len(s)-1] != 1 && s[len(s)-1] != 3) {
 		return false
 	}
-	return c.Dtype == "uint8" || floatIsUint8 && isFloatDtype(c.Dtype)
-}
-
-func isFloatDtype(d string) bool {
-	switch d {
-	case "float16", "float32", "float64", "bfloat16":
-		return true
-	}
-	return false
+	return c.Dtype == "uint8" || floatIsUint8 && keras.IsFloatDtype(c.Dtype)
 }

@@ -2,7 +2,6 @@ package convert
 
 import (
 	"math"
-	"strings"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
@@ -41,31 +40,13 @@ func buildInputData(g *v2Generator, l qmlLayer) (*akida.Layer, func() error, err
 }
 
 // dtypeBits is 8 × the dtype's size and its signedness; a float input
-// counts as int8 ("to validate quantizations made prior to QML 0.13.0").
+// (or a dtype Keras does not write) counts as int8 ("to validate
+// quantizations made prior to QML 0.13.0").
 func dtypeBits(dtype string) (bits int, signed bool) {
-	switch {
-	case isFloatDtype(dtype):
-		return 8, true
-	case strings.HasPrefix(dtype, "uint"):
-		return intSize(strings.TrimPrefix(dtype, "uint")), false
-	case strings.HasPrefix(dtype, "int"):
-		return intSize(strings.TrimPrefix(dtype, "int")), true
+	if bits, signed, ok := keras.IntDtype(dtype); ok {
+		return bits, signed
 	}
 	return 8, true
-}
-
-func intSize(bits string) int {
-	switch bits {
-	case "8":
-		return 8
-	case "16":
-		return 16
-	case "32":
-		return 32
-	case "64":
-		return 64
-	}
-	return 8
 }
 
 // leftPadded is a Keras shape without batch padded with 1s in front to

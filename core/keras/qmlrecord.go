@@ -152,14 +152,10 @@ func (e *QMLRecordError) Unwrap() error { return e.Err }
 // input stays float (an InputQuantizer quantizes it; other layers cast it
 // first, see castFloat).
 func inputDescription(dtype string) (QTensor, error) {
-	switch dtype {
-	case "uint8", "uint16", "uint32":
-		bits, _ := strconv.Atoi(strings.TrimPrefix(dtype, "uint"))
-		return QTensor{ValueBits: bits, Frac: []int{0}}, nil
-	case "int8", "int16", "int32":
-		bits, _ := strconv.Atoi(strings.TrimPrefix(dtype, "int"))
-		return QTensor{ValueBits: bits - 1, Signed: true, Frac: []int{0}}, nil
-	case "float16", "float32", "float64", "bfloat16":
+	if bits, signed, ok := IntDtype(dtype); ok && bits <= 32 {
+		return QTensor{ValueBits: qmlValueBits(bits, signed), Signed: signed, Frac: []int{0}}, nil
+	}
+	if IsFloatDtype(dtype) {
 		return QTensor{}, nil
 	}
 	return QTensor{}, fmt.Errorf("the model input has dtype %q; quantizeml takes integer (uint8, int8 …) or float inputs", dtype)

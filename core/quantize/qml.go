@@ -82,20 +82,15 @@ func DefaultQuantizationParams() QuantizationParams {
 		InputDtype: "uint8", BufferBits: 32}
 }
 
-// inputDtypeBits maps the input dtypes to their bit width and sign.
-var inputDtypeBits = map[string]struct {
-	bits   int
-	signed bool
-}{
-	"uint8": {8, false}, "int8": {8, true}, "uint16": {16, false}, "int16": {16, true},
-	"uint32": {32, false}, "int32": {32, true},
-}
+// maxInputDtypeBits is the widest input_dtype: quantizeml's input
+// quantizers take integers of up to 32 bits.
+const maxInputDtypeBits = 32
 
 // Validate checks the parameters against what quantizeml's quantizers
 // take. The Akida 2.0 converter is stricter (4 or 8-bit weights); it says
 // so itself.
 func (p QuantizationParams) Validate() error {
-	if _, ok := inputDtypeBits[p.InputDtype]; !ok {
+	if bits, _, ok := keras.IntDtype(p.InputDtype); !ok || bits > maxInputDtypeBits {
 		// quantizeml: ValueError, for any non-integer dtype.
 		return fmt.Errorf("Unsupported %s input dtype: it should be a integer subdtype.", p.InputDtype)
 	}

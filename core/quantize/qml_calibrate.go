@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/infer"
@@ -304,7 +303,7 @@ func (q *qmlQuantizer) sampleSource(m *keras.Model) (*samples, error) {
 		per *= d
 	}
 	dtype := q.opts.Params.InputDtype
-	if c, ok := in.Config.(*keras.InputLayer); ok && c.Dtype != "" && !strings.HasPrefix(c.Dtype, "float") && c.Dtype != "bfloat16" {
+	if c, ok := in.Config.(*keras.InputLayer); ok && c.Dtype != "" && !keras.IsFloatDtype(c.Dtype) {
 		dtype = c.Dtype
 	}
 	lo, hi, ok := dtypeRange(dtype)
@@ -331,21 +330,14 @@ func (q *qmlQuantizer) sampleSource(m *keras.Model) (*samples, error) {
 	}}, nil
 }
 
-// dtypeRange is the inclusive range of an integer dtype.
+// dtypeRange is the inclusive range of an integer dtype of up to 32 bits.
 func dtypeRange(dtype string) (lo, hi int64, ok bool) {
-	switch dtype {
-	case "uint8":
-		return 0, 255, true
-	case "int8":
-		return -128, 127, true
-	case "uint16":
-		return 0, 65535, true
-	case "int16":
-		return -32768, 32767, true
-	case "uint32":
-		return 0, 1<<32 - 1, true
-	case "int32":
-		return -1 << 31, 1<<31 - 1, true
+	bits, signed, ok := keras.IntDtype(dtype)
+	switch {
+	case !ok || bits > maxInputDtypeBits:
+		return 0, 0, false
+	case signed:
+		return -1 << (bits - 1), 1<<(bits-1) - 1, true
 	}
-	return 0, 0, false
+	return 0, 1<<bits - 1, true
 }

@@ -438,21 +438,21 @@ func (q *qmlQuantizer) insertInputQuantizer(g *graph) error {
 	if c != nil && c.Dtype != "" {
 		dtype = c.Dtype
 	}
-	if !strings.HasPrefix(dtype, "float") && dtype != "bfloat16" {
+	if !keras.IsFloatDtype(dtype) {
 		if dtype != p.InputDtype {
 			q.report.warn(sprintf("The provided model expects %s in %s but QuantizationParams.input_dtype is %s which is different. Keeping original signature without adding an input quantizer and continuing execution.",
 				dtype, in.Name, dtype))
 		}
 		return nil
 	}
-	t := inputDtypeBits[p.InputDtype]
+	bits, signed, _ := keras.IntDtype(p.InputDtype) // validated
 	perAxis := !p.PerTensorActivations && len(in.OutputShape) >= 2
 	axis := "per-tensor"
 	if perAxis {
 		axis = "per-axis"
 	}
 	iq := g.newLayer("input_quantizer", "InputQuantizer",
-		&keras.QMLInputQuantizer{Bitwidth: t.bits, Signed: t.signed, PerAxis: perAxis, Axis: axis}, in.OutputShape)
+		&keras.QMLInputQuantizer{Bitwidth: bits, Signed: signed, PerAxis: perAxis, Axis: axis}, in.OutputShape)
 	iq.Package = "Custom"
 	size, shape := 1, []int{}
 	if perAxis {
@@ -463,8 +463,8 @@ func (q *qmlQuantizer) insertInputQuantizer(g *graph) error {
 		{Name: "range_min", Shape: shape, Values: filled(size, 1)},
 		{Name: "range_max", Shape: slices.Clone(shape), Values: filled(size, 1)},
 	}
-	iq.RawConfig = rawConfig(nil, iq.Name, nil, map[string]any{"bitwidth": t.bits, "signed": t.signed, "axis": axis})
-	if !t.signed {
+	iq.RawConfig = rawConfig(nil, iq.Name, nil, map[string]any{"bitwidth": bits, "signed": signed, "axis": axis})
+	if !signed {
 		next := g.single(in.Name)
 		for next != nil {
 			if _, ok := next.Config.(*keras.QMLRescaling); !ok {
@@ -498,11 +498,11 @@ func (q *qmlQuantizer) insertInputQuantizer(g *graph) error {
 	}
 	g.insertAfter(in.Name, iq, nil)
 	sign := "unsigned"
-	if t.signed {
+	if signed {
 		sign = "signed"
 	}
 	q.report.add(Action{Kind: ActionInputQuantizer, Layer: in.Name, Result: iq.Name,
-		Text: sprintf("added InputQuantizer %s after the %s input %s: %d-bit %s %s (input_dtype %s)", iq.Name, dtype, in.Name, t.bits, sign, axis, p.InputDtype)})
+		Text: sprintf("added InputQuantizer %s after the %s input %s: %d-bit %s %s (input_dtype %s)", iq.Name, dtype, in.Name, bits, sign, axis, p.InputDtype)})
 	return nil
 }
 
