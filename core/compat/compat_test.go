@@ -1,7 +1,6 @@
 package compat_test
 
 import (
-	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -84,27 +83,6 @@ func TestRulesCatalog(t *testing.T) {
 	}
 	if compat.Lookup("no-such-rule") != nil {
 		t.Error("Lookup of an unknown name must be nil")
-	}
-}
-
-func TestPythonRepr(t *testing.T) {
-	for _, c := range []struct{ got, want string }{
-		{compat.PyTuple([]int{1, 1}), "(1, 1)"},
-		{compat.PyTuple([]int{2}), "(2,)"},
-		{compat.PyBatchShape(keras.Shape{28, 28, 1}), "(None, 28, 28, 1)"},
-		{compat.PyShape(keras.Shape{-1, 4}), "(None, 4)"},
-		{compat.PyStrList([]string{"a", "it's"}), `['a', 'it\'s']`},
-		{compat.PyIntList([]int{3}), "[3]"},
-		{compat.PyFloat(255), "255.0"},
-		{compat.PyFloat(1.0 / 255), "0.00392156862745098"},
-		{compat.PyFloat(1e-5), "1e-05"},
-		{compat.PyFloat(1e16), "1e+16"},
-		// Python prints the shift of a Rescaling with offset 0 as -0.0.
-		{compat.PyFloatPair([2]float64{255, math.Copysign(0, -1)}), "(255.0, -0.0)"},
-	} {
-		if c.got != c.want {
-			t.Errorf("got %s, want %s", c.got, c.want)
-		}
 	}
 }
 

@@ -1,6 +1,9 @@
 package compat
 
-import "github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
+import (
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/pyrepr"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
+)
 
 // Rules of the Akida 1.0 model generator (conversion.md §7.1–§7.3), checked
 // by core/convert as it groups layers into Akida layers, and the messages of
@@ -79,7 +82,7 @@ var InputShape = &Rule{
 func UnknownInputShape(input string, shape keras.Shape) Diagnostic {
 	shown := "None"
 	if shape != nil {
-		shown = PyBatchShape(shape)
+		shown = pyrepr.BatchShape(shape)
 	}
 	return InputShape.Diagnose(input, sprintf(
 		"The model input '%s' has the shape %s, with unknown dimensions: Akida layers need a fixed input shape. Build the model with a fixed input shape.", input, shown))
@@ -125,14 +128,14 @@ func NothingToConvert(model string) Diagnostic {
 // input scaling passed as option.
 func ScalingConflict(rescaling string, given [2]float64) Diagnostic {
 	return InputScalingConflict.Diagnose(rescaling, sprintf(
-		"If a Rescaling layer is present in the model, 'input_scaling' argument must be None. Receives %s.", PyFloatPair(given)))
+		"If a Rescaling layer is present in the model, 'input_scaling' argument must be None. Receives %s.", pyrepr.FloatPair(given)))
 }
 
 // ScaleNotPositive is InputScalingPositive's diagnostic; layer is the
 // Rescaling the scaling comes from, or "".
 func ScaleNotPositive(layer string, scaling [2]float64) Diagnostic {
 	return InputScalingPositive.Diagnose(layer, sprintf(
-		"The scale factor 'input_scaling[0]' must be strictly positive. Receives: input_scaling=%s", PyFloatPair(scaling)))
+		"The scale factor 'input_scaling[0]' must be strictly positive. Receives: input_scaling=%s", pyrepr.FloatPair(scaling)))
 }
 
 // BadRescaling is RescalingValues' diagnostic; why says what is wrong.

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/pyrepr"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
@@ -82,7 +83,7 @@ var DilationRate = &Rule{
 	Check: func(p *Pass) {
 		for _, l := range p.Model.Layers {
 			if d, ok := l.DilationRate(); ok && !isUnitDilation(d) {
-				p.Report(Diagnostic{Layer: l.Name, Rule: "dilation-rate", Message: "Unsupported dilation rate " + PyTuple(d) + " in layer '" + l.Name + "'."})
+				p.Report(Diagnostic{Layer: l.Name, Rule: "dilation-rate", Message: "Unsupported dilation rate " + pyrepr.Tuple(d) + " in layer '" + l.Name + "'."})
 			}
 		}
 	},
@@ -98,7 +99,7 @@ var SingleInput = &Rule{
 		"single-input models, or merge the inputs before the model (e.g. stack them as channels).",
 	Check: func(p *Pass) {
 		if n := len(p.Model.Inputs); n != 1 {
-			p.Report(Diagnostic{Layer: "", Rule: "single-input", Message: "Model must have only one input layer. Receives inputs " + PyStrList(p.Model.Inputs) + "."})
+			p.Report(Diagnostic{Layer: "", Rule: "single-input", Message: "Model must have only one input layer. Receives inputs " + pyrepr.StrList(p.Model.Inputs) + "."})
 		}
 	},
 }
@@ -113,7 +114,7 @@ var SingleOutput = &Rule{
 		"model.",
 	Check: func(p *Pass) {
 		if n := len(p.Model.Outputs); n != 1 {
-			p.Report(Diagnostic{Layer: "", Rule: "single-output", Message: "Model must have only one output layer. Receivesoutputs " + PyStrList(p.Model.Outputs) + "."})
+			p.Report(Diagnostic{Layer: "", Rule: "single-output", Message: "Model must have only one output layer. Receivesoutputs " + pyrepr.StrList(p.Model.Outputs) + "."})
 		}
 	},
 }
@@ -141,7 +142,7 @@ var InputRank = &Rule{
 		s := p.Model.InputShape()
 		if s != nil && len(s) != 1 && len(s) != 3 {
 			p.Report(Diagnostic{Layer: p.Model.Inputs[0], Rule: "input-rank", Message: "Input shape of model must be 2-D or 4-D (batch size + 1-D or 3-D tensors). Receives input shape " +
-				PyBatchShape(s) + "."})
+				pyrepr.BatchShape(s) + "."})
 		}
 	},
 }

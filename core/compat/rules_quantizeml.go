@@ -2,9 +2,9 @@ package compat
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/pyrepr"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
@@ -109,7 +109,7 @@ var QMLInputConvChannels = &Rule{
 		in := inputShapeOf(p.Model, p.Block.Root())
 		if len(in) == 0 || (in[len(in)-1] != 1 && in[len(in)-1] != 3) {
 			p.Report(Diagnostic{Layer: p.Block.Root().Name, Rule: "qml-input-conv-channels", Message: sprintf(
-				"InputConvolutional layer can only handle image like inputs (i.e 3-D or 1-D input shape). Received: %s.", PyShape(in))})
+				"InputConvolutional layer can only handle image like inputs (i.e 3-D or 1-D input shape). Received: %s.", pyrepr.Tuple(in))})
 		}
 	},
 }
@@ -253,7 +253,7 @@ var QMLDenseFlat = &Rule{
 		// shape, which QMLSequentialInputShape reports) is not judged.
 		if in := inputShapeOf(p.Model, dense); len(in) > 0 && product(in) != in[len(in)-1] {
 			p.Report(Diagnostic{Layer: dense.Name, Rule: "qml-dense-flat", Message: sprintf(
-				"The dense layer only handles flattened shapes (i.e (1, 1, X) or (X,)). Received: (%s)  shape.", PyShape(in))})
+				"The dense layer only handles flattened shapes (i.e (1, 1, X) or (X,)). Received: (%s)  shape.", pyrepr.Tuple(in))})
 		}
 	},
 }
@@ -376,9 +376,9 @@ var QMLPaddingValue = &Rule{
 		distinct := slices.Compact(slices.Sorted(slices.Values(values)))
 		switch {
 		case kind == akida.InputConvolutional && len(distinct) > 1:
-			p.Report(Diagnostic{Layer: name, Rule: "qml-padding-value", Message: "InputConvolutional cannot have per-axis padding value. Got " + numpyFloats(values) + "."})
+			p.Report(Diagnostic{Layer: name, Rule: "qml-padding-value", Message: "InputConvolutional cannot have per-axis padding value. Got " + pyrepr.NumpyFloats(values) + "."})
 		case kind == akida.Convolutional && slices.ContainsFunc(values, func(v float64) bool { return v != 0 }):
-			p.Report(Diagnostic{Layer: name, Rule: "qml-padding-value", Message: "Convolutional padding value must be zero. Got " + numpyFloats(values) + "."})
+			p.Report(Diagnostic{Layer: name, Rule: "qml-padding-value", Message: "Convolutional padding value must be zero. Got " + pyrepr.NumpyFloats(values) + "."})
 		}
 	},
 }
@@ -451,12 +451,4 @@ func product(s keras.Shape) int {
 		n *= d
 	}
 	return n
-}
-
-func numpyFloats(v []float64) string {
-	parts := make([]string, len(v))
-	for i, f := range v {
-		parts[i] = PyFloat(f)
-	}
-	return "[" + strings.Join(parts, " ") + "]"
 }

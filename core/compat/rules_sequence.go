@@ -3,6 +3,7 @@ package compat
 import (
 	"slices"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/pyrepr"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
@@ -28,7 +29,7 @@ var DenseInputShape = &Rule{
 			return
 		}
 		p.Report(Diagnostic{Layer: l.Name, Rule: "dense-input-shape", Message: sprintf(
-			"The Dense layer %s must have an input shape of (N,) or (1,1,N). Receives %s.", l.Name, PyShape(in))})
+			"The Dense layer %s must have an input shape of (N,) or (1,1,N). Receives %s.", l.Name, pyrepr.Tuple(in))})
 	},
 }
 
@@ -48,7 +49,7 @@ var ConvDilation = &Rule{
 		}
 		if d, _ := l.DilationRate(); !isUnitDilation(d) {
 			p.Report(Diagnostic{Layer: l.Name, Rule: "conv-dilation", Message: sprintf(
-				"The layer %s must have a dilation rate of 1. Receives %s.", l.Name, PyTuple(d))})
+				"The layer %s must have a dilation rate of 1. Receives %s.", l.Name, pyrepr.Tuple(d))})
 		}
 	},
 }
@@ -186,7 +187,7 @@ var ReshapeShape = &Rule{
 		if !valid {
 			p.Report(Diagnostic{Layer: l.Name, Rule: "reshape-shape", Message: sprintf(
 				"The Reshape layer %s can only be used to transform a tensor of shape (N,) to a tensor of shape (1, 1, N), and vice-versa. Receives input_shape %s and output_shape %s.",
-				l.Name, PyShape(in), PyShape(out))})
+				l.Name, pyrepr.Tuple(in), pyrepr.Tuple(out))})
 		}
 	},
 }

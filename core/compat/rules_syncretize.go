@@ -1,6 +1,9 @@
 package compat
 
-import "github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
+import (
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/pyrepr"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
+)
 
 // Rules of transforms.syncretize (conversion.md §4). core/transform checks
 // them while it swaps and folds layers, and builds the diagnostics with the
@@ -70,14 +73,14 @@ func NegativeGammas(bn string, n int) Diagnostic {
 func MissingBatchNormWeights(bn *keras.Layer, c *keras.BatchNormalization) Diagnostic {
 	return BatchNormWeights.Diagnose(bn.Name, sprintf(
 		"The BatchNormalization layer %s has %d weights (center=%s, scale=%s); cnn2snn can only fold a BatchNormalization that has gamma, beta, moving_mean and moving_variance.",
-		bn.Name, len(bn.Weights), pyBool(c.Center), pyBool(c.Scale)))
+		bn.Name, len(bn.Weights), pyrepr.Bool(c.Center), pyrepr.Bool(c.Scale)))
 }
 
 // BatchNormAxis is BatchNormLastAxis' diagnostic; axis is the normalized
 // axis list Keras holds after building the layer.
 func BatchNormAxis(bn string, axis []int) Diagnostic {
 	return BatchNormLastAxis.Diagnose(bn, sprintf(
-		"The BatchNormalization layer %s must be applied on the last axis. Receives %s.", bn, PyIntList(axis)))
+		"The BatchNormalization layer %s must be applied on the last axis. Receives %s.", bn, pyrepr.IntList(axis)))
 }
 
 // BatchNormQuantizer is BatchNormPerAxisQuantizer's diagnostic.
@@ -90,11 +93,4 @@ func BatchNormQuantizer(bn string) Diagnostic {
 func NullGammas(bn string, n int) Diagnostic {
 	return BatchNormNullGamma.Diagnose(bn, sprintf(
 		"There are %d null gammas in the batch norm layer %s. Null gammas are not supported.", n, bn))
-}
-
-func pyBool(b bool) string {
-	if b {
-		return "True"
-	}
-	return "False"
 }

@@ -2,6 +2,7 @@ package convert
 
 import (
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/pyrepr"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
@@ -37,13 +38,13 @@ func resolveInputScaling(m *keras.Model, given *[2]float64) (InputScaling, []com
 		c := r.Config.(*keras.Rescaling)
 		switch {
 		case len(c.Scale) != 1 || len(c.Offset) != 1:
-			diags = append(diags, compat.BadRescaling(r.Name, "its scale "+pyFloats(c.Scale)+" or offset "+pyFloats(c.Offset)+" is per channel"))
+			diags = append(diags, compat.BadRescaling(r.Name, "its scale "+pyrepr.FloatList(c.Scale)+" or offset "+pyrepr.FloatList(c.Offset)+" is per channel"))
 		case c.Scale[0] == 0:
 			diags = append(diags, compat.BadRescaling(r.Name, "its scale is 0, so 1/scale is infinite"))
 		case !isFinite(1/c.Scale[0]) || !isFinite(-c.Offset[0]/c.Scale[0]):
 			// As a given scaling (Options.Validate): Inf or NaN would
 			// saturate every threshold.
-			diags = append(diags, compat.BadRescaling(r.Name, "its scale "+compat.PyFloat(c.Scale[0])+" and offset "+compat.PyFloat(c.Offset[0])+
+			diags = append(diags, compat.BadRescaling(r.Name, "its scale "+pyrepr.Float(c.Scale[0])+" and offset "+pyrepr.Float(c.Offset[0])+
 				" give an input scaling (1/scale, −offset/scale) beyond the float range"))
 		default:
 			s = InputScaling{Scale: 1 / c.Scale[0], Shift: -c.Offset[0] / c.Scale[0], Source: ScalingFromRescaling, Layer: r.Name}
@@ -82,15 +83,4 @@ func leadingRescaling(m *keras.Model) *keras.Layer {
 		}
 	}
 	return nil
-}
-
-func pyFloats(v []float64) string {
-	out := "["
-	for i, f := range v {
-		if i > 0 {
-			out += ", "
-		}
-		out += compat.PyFloat(f)
-	}
-	return out + "]"
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/pyrepr"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
@@ -97,7 +98,7 @@ func (g *v2Generator) setConvInputs(l qmlLayer, r *keras.QMLRecord) error {
 		return set(g, l.name, "padding_value", uint8s(pv))
 	}
 	if slices.ContainsFunc(pv, nonZero) {
-		return v2Errorf(compat.QMLV2PaddingValue, "Conv2D padding value must be zero. Got %s.", pyInts(pv))
+		return v2Errorf(compat.QMLV2PaddingValue, "Conv2D padding value must be zero. Got %s.", pyrepr.NumpyInts(pv))
 	}
 	return nil
 }
@@ -160,18 +161,6 @@ func akidaPadding(p string) akida.Padding {
 		return akida.Same
 	}
 	return akida.Valid
-}
-
-// pyInts writes integers as numpy prints an integer array: "[0 3]".
-func pyInts(v []int) string {
-	out := "["
-	for i, x := range v {
-		if i > 0 {
-			out += " "
-		}
-		out += fmt.Sprint(x)
-	}
-	return out + "]"
 }
 
 func inputShapeOf(m *keras.Model, l *keras.Layer) keras.Shape {

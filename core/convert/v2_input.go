@@ -5,6 +5,7 @@ import (
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/pyrepr"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
@@ -26,7 +27,7 @@ func buildInputData(g *v2Generator, l qmlLayer) (*akida.Layer, func() error, err
 	in := g.model.Layer(l.name)
 	shape := in.OutputShape
 	if len(shape) > 3 {
-		return nil, nil, v2Errorf(compat.QMLInputDims, "input shape must not exceed 3 dimensions.Receives %s", compat.PyShape(shape))
+		return nil, nil, v2Errorf(compat.QMLInputDims, "input shape must not exceed 3 dimensions.Receives %s", pyrepr.Tuple(shape))
 	}
 	dtype := "float32"
 	if c, ok := in.Config.(*keras.InputLayer); ok {
@@ -69,7 +70,7 @@ func buildQuantizer(g *v2Generator, l qmlLayer) (*akida.Layer, func() error, err
 	}
 	in := inputShapeOf(g.model, root)
 	if len(in) > 3 {
-		return nil, nil, v2Errorf(compat.QMLInputDims, "input shape must not exceed 3 dimensions.Receives %s", compat.PyShape(in))
+		return nil, nil, v2Errorf(compat.QMLInputDims, "input shape must not exceed 3 dimensions.Receives %s", pyrepr.Tuple(in))
 	}
 	layer := akida.NewQuantizer(l.name, akida.QuantizerOptions{InputShape: leftPadded(in), OutputBits: c.Bitwidth, OutputSigned: c.Signed})
 	return layer, func() error {

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/pyrepr"
 )
 
 // Limits on what is drawn, so that a hostile or absurd model cannot make
@@ -316,7 +318,7 @@ func akidaDetails(m AkidaModel, l AkidaLayer, layers []AkidaLayer, index map[str
 		d = append(d, Detail{k, strconv.Itoa(int(l.Params[k]))})
 	}
 	for _, v := range l.Variables {
-		d = append(d, Detail{"variable " + v.Name, v.Type + " " + tupleShape(v.Shape)})
+		d = append(d, Detail{"variable " + v.Name, v.Type + " " + pyrepr.Tuple(v.Shape)})
 	}
 	return d
 }

@@ -162,15 +162,3 @@ func akidaShape(s []int) string {
 	}
 	return "[" + strings.Join(parts, ", ") + "]"
 }
-
-// tupleShape writes a variable shape as numpy does: (3, 3, 2, 1).
-func tupleShape(s []int) string {
-	parts := make([]string, len(s))
-	for i, d := range s {
-		parts[i] = strconv.Itoa(d)
-	}
-	if len(s) == 1 {
-		return "(" + parts[0] + ",)"
-	}
-	return "(" + strings.Join(parts, ", ") + ")"
-}

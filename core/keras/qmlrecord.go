@@ -3,8 +3,8 @@ package keras
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/pyrepr"
 )
 
 // RecordQuantizeML computes, for a quantizeml-quantized model, what
@@ -519,7 +519,7 @@ func recordPaddingValue(m *Model, l *Layer, n neuralLayer, in QTensor, r *QMLRec
 		inChannels = shapes[0][len(shapes[0])-1]
 	}
 	if len(n.paddingValue) != 1 && len(n.paddingValue) != inChannels {
-		return fmt.Errorf("The padding value must be a scalar or a list of values, for a value per input channel. Receives %s.", pyFloats(n.paddingValue))
+		return fmt.Errorf("The padding value must be a scalar or a list of values, for a value per input channel. Receives %s.", pyrepr.FloatList(n.paddingValue))
 	}
 	wq := n.qc.WeightQuantizer
 	if wq == nil {
@@ -538,19 +538,6 @@ func recordPaddingValue(m *Model, l *Layer, n neuralLayer, in QTensor, r *QMLRec
 		r.PaddingValue[c] = int(QMLSaturate(QMLRescale(float32(v), shifts[c]), in.ValueBits))
 	}
 	return nil
-}
-
-// pyFloats formats a list of floats as Python prints it ([1.0, 0.5]).
-func pyFloats(v []float64) string {
-	parts := make([]string, len(v))
-	for i, x := range v {
-		s := strconv.FormatFloat(x, 'g', -1, 64)
-		if !strings.ContainsAny(s, ".eEn") { // NaN, Inf have an n/f
-			s += ".0"
-		}
-		parts[i] = s
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 // recordReLU: a QuantizedReLU promotes its input to its (unsigned)

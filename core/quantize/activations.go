@@ -2,6 +2,7 @@ package quantize
 
 import (
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/pyrepr"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
@@ -90,7 +91,7 @@ func maxValueNote(maxValue *float64) string {
 	if maxValue == nil {
 		return ""
 	}
-	return sprintf(" with max_value %s", compat.PyFloat(*maxValue))
+	return sprintf(" with max_value %s", pyrepr.Float(*maxValue))
 }
 
 // newLayer makes a layer that the original model does not have, with a

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/infer"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/pyrepr"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/npy"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/transform"
@@ -221,7 +221,7 @@ func npyBatch(data []byte, want []int) (*calibrationBatch, error) {
 	}
 	if len(a.Shape) != len(want)+1 || !fits(a.Shape[1:], want) || a.Shape[0] == 0 {
 		return nil, fmt.Errorf("the calibration batch has shape %s but the model takes %s: give a batch of at least one model input, batch first",
-			compat.PyTuple(a.Shape), compat.PyBatchShape(want))
+			pyrepr.Tuple(a.Shape), pyrepr.BatchShape(want))
 	}
 	given := a.Shape[0]
 	// The calibration runs the model once per sample: a larger batch adds
@@ -271,10 +271,10 @@ func seededBatch(want []int, n int, cal *Calibration) (*calibrationBatch, error)
 	per := 1
 	for _, d := range want {
 		if d <= 0 {
-			return nil, fmt.Errorf("the model input %s has dimensions of unknown size, so seeded inputs cannot be drawn", compat.PyBatchShape(want))
+			return nil, fmt.Errorf("the model input %s has dimensions of unknown size, so seeded inputs cannot be drawn", pyrepr.BatchShape(want))
 		}
 		if per > maxSeededValues/d {
-			return nil, fmt.Errorf("the model input %s has more than %d values, too many for seeded inputs", compat.PyBatchShape(want), maxSeededValues)
+			return nil, fmt.Errorf("the model input %s has more than %d values, too many for seeded inputs", pyrepr.BatchShape(want), maxSeededValues)
 		}
 		per *= d
 	}
@@ -442,7 +442,7 @@ func (c *Calibration) summary(relus int) string {
 		on = sprintf("%d seeded inputs (%s, PCG seed %d)", c.Samples, c.Inputs, c.Seed)
 	}
 	return sprintf("calibrated the max_value of %d unbounded ReLU(s) on %s: the %sth percentile of each ReLU's outputs, rounded up to two significant digits (extension: cnn2snn.quantize uses 2^bits − 1)",
-		relus, on, compat.PyFloat(c.Percentile))
+		relus, on, pyrepr.Float(c.Percentile))
 }
 
 // describe says how a ReLU's max_value was calibrated.
@@ -458,9 +458,9 @@ func (c *Calibration) describe(layer string) string {
 		if r.Layer != layer {
 			continue
 		}
-		stat := sprintf("%sth percentile %.4g", compat.PyFloat(c.Percentile), r.Percentile)
+		stat := sprintf("%sth percentile %.4g", pyrepr.Float(c.Percentile), r.Percentile)
 		if r.Percentile <= 0 {
-			stat = sprintf("maximum %.4g: the %sth percentile is 0", r.Max, compat.PyFloat(c.Percentile))
+			stat = sprintf("maximum %.4g: the %sth percentile is 0", r.Max, pyrepr.Float(c.Percentile))
 		}
 		return sprintf("%s (%s of %d outputs, maximum %.4g)", on, stat, r.Outputs, r.Max)
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/pyrepr"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
@@ -189,7 +190,7 @@ func (q *quantizer) quantizeActivation(l *keras.Layer) (*keras.Layer, error) {
 		}
 		maxValue, source = q.reluMaxValue(l, c, bits)
 		if c.NegativeSlope != 0 {
-			note = sprintf("; its negative_slope %s is dropped, as cnn2snn does: the quantized ReLU outputs 0 for negative inputs", compat.PyFloat(c.NegativeSlope))
+			note = sprintf("; its negative_slope %s is dropped, as cnn2snn does: the quantized ReLU outputs 0 for negative inputs", pyrepr.Float(c.NegativeSlope))
 		}
 	case *keras.ActivationDiscreteRelu:
 		if bits == 0 {
@@ -235,7 +236,7 @@ func (q *quantizer) reluMaxValue(l *keras.Layer, c *keras.ReLU, bits int) (float
 
 // maxValueText says where a max_value comes from.
 func (q *quantizer) maxValueText(layer string, v float64, source string) string {
-	s := compat.PyFloat(v)
+	s := pyrepr.Float(v)
 	switch source {
 	case MaxValueKept:
 		return s + " (kept)"

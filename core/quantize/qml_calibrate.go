@@ -5,8 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/infer"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/pyrepr"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/npy"
 )
@@ -110,7 +110,7 @@ func npySamples(data []byte, want []int) (*sampleArray, error) {
 	}
 	if len(a.Shape) != len(want)+1 || !fits(a.Shape[1:], want) || a.Shape[0] == 0 {
 		return nil, fmt.Errorf("the calibration samples have shape %s but the model takes %s: give an array of at least one model input, batch first",
-			compat.PyTuple(a.Shape), compat.PyBatchShape(want))
+			pyrepr.Tuple(a.Shape), pyrepr.BatchShape(want))
 	}
 	values, err := a.Float32s()
 	if err != nil {
@@ -295,10 +295,10 @@ func (q *qmlQuantizer) sampleSource(m *keras.Model) (*samples, error) {
 	per := 1
 	for _, d := range shape {
 		if d <= 0 {
-			return nil, fmt.Errorf("the model input %s has dimensions of unknown size: random samples cannot be drawn; give calibration samples (a .npy array)", compat.PyBatchShape(shape))
+			return nil, fmt.Errorf("the model input %s has dimensions of unknown size: random samples cannot be drawn; give calibration samples (a .npy array)", pyrepr.BatchShape(shape))
 		}
 		if per > maxSeededValues/d {
-			return nil, fmt.Errorf("the model input %s has more than %d values, too many for random samples; give calibration samples (a .npy array)", compat.PyBatchShape(shape), maxSeededValues)
+			return nil, fmt.Errorf("the model input %s has more than %d values, too many for random samples; give calibration samples (a .npy array)", pyrepr.BatchShape(shape), maxSeededValues)
 		}
 		per *= d
 	}

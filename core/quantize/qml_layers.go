@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/pyrepr"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
@@ -269,10 +270,10 @@ func (q *qmlQuantizer) quantizedLayer(l *keras.Layer, oq *keras.QMLQuantizer, bi
 	case *keras.ReLU:
 		// Choice [INF]: the values quantizeml's arg_constraints print.
 		if c.NegativeSlope != 0 {
-			return nil, argumentError("negative_slope", l.Name, "[0]", pyFloat(c.NegativeSlope))
+			return nil, argumentError("negative_slope", l.Name, "[0]", pyrepr.Float(c.NegativeSlope))
 		}
 		if c.Threshold != 0 {
-			return nil, argumentError("threshold", l.Name, "[0]", pyFloat(c.Threshold))
+			return nil, argumentError("threshold", l.Name, "[0]", pyrepr.Float(c.Threshold))
 		}
 		var mv *float64
 		if c.MaxValue != nil {
@@ -329,14 +330,6 @@ func filled(n int, v float32) []float32 {
 		out[i] = v
 	}
 	return out
-}
-
-func pyFloat(f float64) string {
-	s := fmt.Sprint(f)
-	if !strings.ContainsAny(s, ".eIN") {
-		s += ".0"
-	}
-	return s
 }
 
 // quantizedRawConfig is the raw config of a quantized layer: the float

@@ -5,7 +5,7 @@ import (
 	"math"
 	"slices"
 
-	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/pyrepr"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
@@ -167,12 +167,12 @@ func (q *qmlQuantizer) alignRescaling(g *graph) error {
 	}
 	c.Offset = []float64{0}
 	r.RawConfig = rawConfig(r.RawConfig, r.Name, nil, map[string]any{"scale": c.Scale[0], "offset": 0.0})
-	text := sprintf("aligned Rescaling %s: its offset %v is folded into the bias of %s", r.Name, pyList(offsetValues(offset)), dst.Name)
+	text := sprintf("aligned Rescaling %s: its offset %v is folded into the bias of %s", r.Name, pyrepr.FloatList(offsetValues(offset)), dst.Name)
 	if pv, ok := q.padding[dst.Name]; ok {
-		text += sprintf(", which pads with %s ('same' padding with a value, quantizeml's PaddedConv2D)", pyList(pv))
+		text += sprintf(", which pads with %s ('same' padding with a value, quantizeml's PaddedConv2D)", pyrepr.FloatList(pv))
 	}
 	if perAxis {
-		text += sprintf("; its per-channel scale %v into its kernel", pyList(c.Scale))
+		text += sprintf("; its per-channel scale %v into its kernel", pyrepr.FloatList(c.Scale))
 	}
 	q.report.add(Action{Kind: ActionAlignRescaling, Layer: r.Name, Result: dst.Name, Text: text})
 	return nil
@@ -543,16 +543,4 @@ func isSamePadding(pad [2][2]int, in keras.Shape, conv *keras.Layer) bool {
 		}
 	}
 	return true
-}
-
-// pyList prints floats as Python prints a list ([1.0, -0.5]).
-func pyList(v []float64) string {
-	s := "["
-	for i, x := range v {
-		if i > 0 {
-			s += ", "
-		}
-		s += compat.PyFloat(x)
-	}
-	return s + "]"
 }

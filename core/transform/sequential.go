@@ -16,6 +16,7 @@ package transform
 
 import (
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/pyrepr"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
 )
 
@@ -86,7 +87,7 @@ func Sequentialize(m *keras.Model) (*Sequence, error) {
 		if len(l.Inbound) != 2 {
 			problems = append(problems, compat.ConcatenateInbounds.Diagnosef(l.Name,
 				"The Concatenate layer '%s' must have exactly two inbound layers. Receives inbound layers %s.",
-				l.Name, compat.PyStrList(l.Inbound)))
+				l.Name, pyrepr.StrList(l.Inbound)))
 		}
 	}
 	if len(m.Inputs) != 1 {
