@@ -171,10 +171,7 @@ func (p *Pass) Layer() *keras.Layer { return p.Layers[p.Index] }
 // sequence: the output of the layer before it, or the sequence input.
 func (p *Pass) InputShape(i int) keras.Shape {
 	if p.graph {
-		if ins := p.Layers[i].InputShapes(p.Model); len(ins) == 1 {
-			return ins[0]
-		}
-		return nil
+		return p.Layers[i].InputShape(p.Model)
 	}
 	if i == 0 {
 		return p.Input

@@ -106,7 +106,7 @@ var QMLInputConvChannels = &Rule{
 		if p.Block.Kind() != akida.InputConvolutional {
 			return
 		}
-		in := inputShapeOf(p.Model, p.Block.Root())
+		in := p.Block.Root().InputShape(p.Model)
 		if len(in) == 0 || (in[len(in)-1] != 1 && in[len(in)-1] != 3) {
 			p.Report(Diagnostic{Layer: p.Block.Root().Name, Rule: "qml-input-conv-channels", Message: sprintf(
 				"InputConvolutional layer can only handle image like inputs (i.e 3-D or 1-D input shape). Received: %s.", pyrepr.Tuple(in))})
@@ -229,7 +229,7 @@ var QMLGAPSize = &Rule{
 		if gap == nil || !pooledKind(p.Block.Kind()) {
 			return
 		}
-		if in := inputShapeOf(p.Model, gap); len(in) == 3 && in[0]*in[1] > 256 {
+		if in := gap.InputShape(p.Model); len(in) == 3 && in[0]*in[1] > 256 {
 			p.Report(Diagnostic{Layer: gap.Name, Rule: "qml-gap-size", Message: sprintf(
 				"Unsupported spatial size product (%d). We only accepts values smaller than 256. Consider to replace GlobalAveragePooling2D by MaxPooling2D.", in[0]*in[1])})
 		}
@@ -251,7 +251,7 @@ var QMLDenseFlat = &Rule{
 		}
 		// An unknown input shape (a Sequential model without its input
 		// shape, which QMLSequentialInputShape reports) is not judged.
-		if in := inputShapeOf(p.Model, dense); len(in) > 0 && product(in) != in[len(in)-1] {
+		if in := dense.InputShape(p.Model); len(in) > 0 && keras.Elements(in) != in[len(in)-1] {
 			p.Report(Diagnostic{Layer: dense.Name, Rule: "qml-dense-flat", Message: sprintf(
 				"The dense layer only handles flattened shapes (i.e (1, 1, X) or (X,)). Received: (%s)  shape.", pyrepr.Tuple(in))})
 		}
@@ -436,19 +436,4 @@ func pooledKind(k akida.LayerType) bool {
 		return true
 	}
 	return false
-}
-
-func inputShapeOf(m *keras.Model, l *keras.Layer) keras.Shape {
-	if ins := l.InputShapes(m); len(ins) == 1 {
-		return ins[0]
-	}
-	return nil
-}
-
-func product(s keras.Shape) int {
-	n := 1
-	for _, d := range s {
-		n *= d
-	}
-	return n
 }

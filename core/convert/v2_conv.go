@@ -43,7 +43,7 @@ func buildConv(g *v2Generator, l qmlLayer) (*akida.Layer, func() error, error) {
 	var layer *akida.Layer
 	switch l.kind {
 	case akida.InputConv2D:
-		in := inputShapeOf(g.model, root)
+		in := root.InputShape(g.model)
 		if len(in) != 3 {
 			return nil, nil, fmt.Errorf("the InputConv2D needs an image input (H, W, C), not %v", in)
 		}
@@ -161,11 +161,4 @@ func akidaPadding(p string) akida.Padding {
 		return akida.Same
 	}
 	return akida.Valid
-}
-
-func inputShapeOf(m *keras.Model, l *keras.Layer) keras.Shape {
-	if ins := l.InputShapes(m); len(ins) == 1 {
-		return ins[0]
-	}
-	return nil
 }

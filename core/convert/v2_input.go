@@ -68,7 +68,7 @@ func buildQuantizer(g *v2Generator, l qmlLayer) (*akida.Layer, func() error, err
 	if err != nil {
 		return nil, nil, err
 	}
-	in := inputShapeOf(g.model, root)
+	in := root.InputShape(g.model)
 	if len(in) > 3 {
 		return nil, nil, v2Errorf(compat.QMLInputDims, "input shape must not exceed 3 dimensions.Receives %s", pyrepr.Tuple(in))
 	}

@@ -196,6 +196,30 @@ func (l *Layer) InputShapes(m *Model) []Shape {
 	return shapes
 }
 
+// InputShape returns the output shape of the layer's one inbound layer;
+// nil when it has none or several, or when that shape is unknown.
+func (l *Layer) InputShape(m *Model) Shape {
+	if len(l.Inbound) != 1 {
+		return nil
+	}
+	if in := m.Layer(l.Inbound[0]); in != nil {
+		return in.OutputShape
+	}
+	return nil
+}
+
+// Elements returns the number of values of a tensor of this shape, whose
+// dimensions must all be known: their product (1 for a scalar). The
+// number of values between neighbours along axis a of a C-order tensor
+// is Elements(shape[a+1:]).
+func Elements(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
 // IsInput reports whether the layer is an InputLayer.
 func (l *Layer) IsInput() bool { return l.ClassName == "InputLayer" && l.Package == "" }
 

@@ -95,19 +95,6 @@ type QMLWeights struct {
 	Frac   []int
 }
 
-// ChannelOf returns the index along Axis of the i-th value (0 when per
-// tensor).
-func (w *QMLWeights) ChannelOf(i int) int {
-	if w.Axis < 0 {
-		return 0
-	}
-	stride := 1
-	for _, d := range w.Shape[w.Axis+1:] {
-		stride *= d
-	}
-	return i / stride % w.Shape[w.Axis]
-}
-
 // maxWeightBits is the widest weight quantizer the recording keeps: Akida
 // weights are int8 (cnn2snn accepts 4 or 8 bits), so wider quantizers are
 // refused rather than stored in a wider type nobody reads.
@@ -140,13 +127,15 @@ func quantizeWeights(w *Weight, q *QMLQuantizer) (*QMLWeights, error) {
 		}
 		qw.Axis = axis
 	}
-	n := 1
+	// Value i belongs to channel i / stride % n of the axis (per tensor:
+	// every value to channel 0).
+	stride, n := max(len(w.Values), 1), 1
 	if qw.Axis >= 0 {
-		n = w.Shape[qw.Axis]
+		stride, n = Elements(w.Shape[qw.Axis+1:]), w.Shape[qw.Axis]
 	}
 	ranges := make([]float32, n)
 	for i, x := range w.Values {
-		c := qw.ChannelOf(i)
+		c := i / stride % n
 		ranges[c] = max(ranges[c], abs32(x))
 	}
 	if q.FPQuantizer {
@@ -155,7 +144,7 @@ func quantizeWeights(w *Weight, q *QMLQuantizer) (*QMLWeights, error) {
 			qw.Frac[c] = QMLMaxFracBits(vb, r)
 		}
 		for i, x := range w.Values {
-			qw.Values[i] = int8(qmlQuantize(x, vb, qw.Frac[qw.ChannelOf(i)]))
+			qw.Values[i] = int8(qmlQuantize(x, vb, qw.Frac[i/stride%n]))
 		}
 		return qw, nil
 	}
@@ -165,7 +154,7 @@ func quantizeWeights(w *Weight, q *QMLQuantizer) (*QMLWeights, error) {
 		qw.Scales[c] = max(r/intMax, weightEpsilon)
 	}
 	for i, x := range w.Values {
-		qw.Values[i] = int8(qmlQuantize(x/qw.Scales[qw.ChannelOf(i)], vb, 0))
+		qw.Values[i] = int8(qmlQuantize(x/qw.Scales[i/stride%n], vb, 0))
 	}
 	return qw, nil
 }

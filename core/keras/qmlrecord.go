@@ -515,8 +515,8 @@ func recordPaddingValue(m *Model, l *Layer, n neuralLayer, in QTensor, r *QMLRec
 		return errors.New("When using a non-zero padding value, the inputs must be QFloat.")
 	}
 	inChannels := 0
-	if shapes := l.InputShapes(m); len(shapes) == 1 && len(shapes[0]) > 0 {
-		inChannels = shapes[0][len(shapes[0])-1]
+	if in := l.InputShape(m); len(in) > 0 {
+		inChannels = in[len(in)-1]
 	}
 	if len(n.paddingValue) != 1 && len(n.paddingValue) != inChannels {
 		return fmt.Errorf("The padding value must be a scalar or a list of values, for a value per input channel. Receives %s.", pyrepr.FloatList(n.paddingValue))

@@ -111,3 +111,27 @@ func TestShapeString(t *testing.T) {
 		}
 	}
 }
+
+func TestElementsAndInputShape(t *testing.T) {
+	if n := Elements([]int{3, 3, 8, 16}); n != 1152 {
+		t.Errorf("Elements (3, 3, 8, 16) = %d", n)
+	}
+	if n := Elements(nil); n != 1 {
+		t.Errorf("Elements () = %d, want 1 (a scalar)", n)
+	}
+	m := &Model{Layers: []*Layer{
+		{Name: "a", OutputShape: Shape{4, 4, 2}},
+		{Name: "b", OutputShape: Shape{4, 4, 3}},
+		{Name: "one", Inbound: []string{"a"}},
+		{Name: "two", Inbound: []string{"a", "b"}},
+		{Name: "lost", Inbound: []string{"nowhere"}},
+	}}
+	if s := m.Layer("one").InputShape(m); s.String() != "(None, 4, 4, 2)" {
+		t.Errorf("one: %v", s)
+	}
+	for _, name := range []string{"a", "two", "lost"} {
+		if s := m.Layer(name).InputShape(m); s != nil {
+			t.Errorf("%s: %v, want nil", name, s)
+		}
+	}
+}

@@ -41,7 +41,7 @@ func checkWeights(l *keras.Layer) error {
 			return fmt.Errorf("it has no %s weight", name)
 		case len(w.Shape) != rank:
 			return fmt.Errorf("its %s has shape %v, not of rank %d", name, w.Shape, rank)
-		case product(w.Shape) != len(w.Values):
+		case keras.Elements(w.Shape) != len(w.Values):
 			return fmt.Errorf("its %s holds %d values for shape %v", name, len(w.Values), w.Shape)
 		case last > 0 && w.Shape[rank-1] != last:
 			return fmt.Errorf("its %s has shape %v, whose last dimension is not %d", name, w.Shape, last)

@@ -165,11 +165,7 @@ func divideKernel(l *keras.Layer, rate []float32, reshape *reshapeOp) {
 	if _, ok := l.Base().(*keras.Conv2DTranspose); ok && reshape == nil {
 		axis = rank - 1
 	}
-	channels := w.Shape[axis]
-	stride := 1
-	for _, d := range w.Shape[axis+1:] {
-		stride *= d
-	}
+	channels, stride := w.Shape[axis], keras.Elements(w.Shape[axis+1:])
 	if reshape != nil && len(reshape.in) > 0 && len(reshape.out) > 0 && reshape.in[len(reshape.in)-1] != reshape.out[len(reshape.out)-1] {
 		// The input axis (H·W·C) is read as (H, W, C): the channel is
 		// the index modulo C.

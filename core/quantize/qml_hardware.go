@@ -153,10 +153,7 @@ func inChannels(g *graph, l *keras.Layer) int {
 
 // growKernel puts a k×k kernel into a (k+1)×(k+1) one of zeros at row, col.
 func growKernel(w *keras.Weight, k, row, col int) {
-	rest := 1
-	for _, d := range w.Shape[2:] {
-		rest *= d
-	}
+	rest := keras.Elements(w.Shape[2:])
 	n := k + 1
 	out := make([]float32, n*n*rest)
 	for i := range k {

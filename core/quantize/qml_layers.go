@@ -114,7 +114,7 @@ func (q *qmlQuantizer) prepareOutputQuantizers(g *graph) map[string]*keras.QMLQu
 		}
 		for _, l := range preceding(next) {
 			s := l.OutputShape
-			vector := len(s) > 0 && product(s) == s[len(s)-1]
+			vector := len(s) > 0 && keras.Elements(s) == s[len(s)-1]
 			perTensor := vector || p.PerTensorActivations
 			if oq, ok := oqs[l.Name]; ok {
 				oq.PerAxis = oq.PerAxis && !perTensor
@@ -140,14 +140,6 @@ func (q *qmlQuantizer) prepareOutputQuantizers(g *graph) map[string]*keras.QMLQu
 // depthwise, transposed and dense layers at ("Limit buffer bitwidth to 27":
 // min(28, buffer_bitwidth), one bit of it for the sign).
 const qmlConvBufferLimit = 28
-
-func product(s keras.Shape) int {
-	n := 1
-	for _, d := range s {
-		n *= d
-	}
-	return n
-}
 
 // quantizeLayers builds the quantized model from the sanitized float one.
 func (q *qmlQuantizer) quantizeLayers(fg *graph) (*graph, error) {

@@ -475,11 +475,7 @@ func foldBatchNorm(target, bn *keras.Layer) {
 // the last).
 func scaleAxis(w *keras.Weight, s []float32, axis int) {
 	a := len(w.Shape) + axis
-	stride := 1
-	for _, d := range w.Shape[a+1:] {
-		stride *= d
-	}
-	n := w.Shape[a]
+	stride, n := keras.Elements(w.Shape[a+1:]), w.Shape[a]
 	for i := range w.Values {
 		w.Values[i] *= s[i/stride%n]
 	}

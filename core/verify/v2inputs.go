@@ -62,11 +62,7 @@ func newInputsV2(s *sim.Simulator, km *keras.Model, first *akida.Layer, pairs []
 		return nil, fmt.Errorf("the Keras model input %q is not one of its layers: %w", st.input, ErrNotComparable)
 	}
 	st.kerasShape = append([]int{1}, il.OutputShape...)
-	n := 1
-	for _, d := range il.OutputShape {
-		n *= d
-	}
-	if n != in[0]*in[1]*in[2] {
+	if keras.Elements(il.OutputShape) != in[0]*in[1]*in[2] {
 		return nil, fmt.Errorf("the Keras model's input %v and the Akida model's input %v differ: %w", il.OutputShape, in, ErrNotComparable)
 	}
 	st.source = holds[first.Name]

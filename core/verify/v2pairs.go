@@ -92,11 +92,7 @@ func pairBlock(l *akida.Layer, i int, shapes akida.LayerShapes, km *keras.Model,
 	if r == nil {
 		return nil, fmt.Errorf("Akida layer %q (%s) stands for Keras layer %q, which quantizeml does not quantize: %w", l.Name, l.Type, p.keras, ErrNotComparable)
 	}
-	n := 1
-	for _, d := range km.Layer(p.keras).OutputShape {
-		n *= d
-	}
-	if n != shape[0]*shape[1]*shape[2] {
+	if keras.Elements(km.Layer(p.keras).OutputShape) != shape[0]*shape[1]*shape[2] {
 		return nil, fmt.Errorf("Akida layer %q (%s) outputs %v, its Keras layer %q %v: %w", l.Name, l.Type, shape, p.keras, km.Layer(p.keras).OutputShape, ErrNotComparable)
 	}
 	return p, nil
