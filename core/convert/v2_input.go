@@ -1,8 +1,6 @@
 package convert
 
 import (
-	"math"
-
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/internal/pyrepr"
@@ -76,7 +74,7 @@ func buildQuantizer(g *v2Generator, l qmlLayer) (*akida.Layer, func() error, err
 	return layer, func() error {
 		scales := make([]float32, len(r.Output.Frac))
 		for i, f := range r.Output.Frac {
-			scales[i] = float32(math.Ldexp(1, f))
+			scales[i] = keras.QMLPow2(f) // what quantizeml multiplies by
 		}
 		if err := set(g, l.name, "scales", scales); err != nil {
 			return err

@@ -10,14 +10,15 @@ import (
 // activation, and the variables of the block's output stage.
 
 // neuralBufferBits is a conv or dense layer's buffer_bits: quantizeml
-// stores min(28, buffer_bitwidth) in its quant_config and keeps one bit
-// less for the sign, which cnn2snn adds back.
+// stores min(28, buffer_bitwidth) in its quant_config
+// (keras.QMLConvBufferLimit) and keeps one bit less for the sign, which
+// cnn2snn adds back.
 func neuralBufferBits(l *keras.Layer) int {
 	q, _ := l.QuantizeML()
 	if q == nil {
-		return 28
+		return keras.QMLConvBufferLimit
 	}
-	return min(28, q.BufferBitwidth)
+	return min(keras.QMLConvBufferLimit, q.BufferBitwidth)
 }
 
 // blockBits are output_bits (the block's output quantizer's bitwidth, or

@@ -41,6 +41,22 @@ func QMLClog2(x float32) int {
 	return e
 }
 
+// QMLFloorLog2 returns floor(log2(x)) for a positive finite x
+// (quantizeml's floor_log2), with QMLClog2's choice: the exact exponent,
+// where quantizeml floors a float32 log2 that may be one off within an ulp
+// of a power of two.
+func QMLFloorLog2(x float32) int {
+	_, e := math.Frexp(float64(x))
+	return e - 1
+}
+
+// QMLConvBufferLimit is the buffer_bitwidth quantizeml caps conv,
+// depthwise, transposed and dense layers at ("Limit buffer bitwidth to
+// 27": min(28, buffer_bitwidth), one bit of it for the sign). Its
+// quantization writes the capped width into the quant_config, its
+// recording caps it again, and cnn2snn's buffer_bits is that width.
+const QMLConvBufferLimit = 28
+
 // QMLMaxFracBits is quantizeml's FixedPoint.max_frac_bits(vb, r):
 // min(vb − clog2(r), vb), the frac bits that fit r in vb value bits. A
 // zero range gives vb (log2 0 = −inf). r must be finite and not negative;

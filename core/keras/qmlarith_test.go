@@ -21,6 +21,20 @@ func TestQMLClog2(t *testing.T) {
 	}
 }
 
+func TestQMLFloorLog2(t *testing.T) {
+	for _, c := range []struct {
+		x    float32
+		want int
+	}{
+		{1, 0}, {2, 1}, {3.99, 1}, {4, 2}, {0.5, -1}, {0.75, -1}, {31.875, 4}, {32, 5},
+		{math.Nextafter32(1, 0), -1}, {math.SmallestNonzeroFloat32, -149},
+	} {
+		if got := QMLFloorLog2(c.x); got != c.want {
+			t.Errorf("floor_log2(%g) = %d, want %d", c.x, got, c.want)
+		}
+	}
+}
+
 func TestQMLMaxFracBits(t *testing.T) {
 	// min(vb − clog2(r), vb): 7 − clog2(31.875) = 2 (spec §6.3), a zero
 	// range gives vb, a small one is clamped to vb, a large one goes

@@ -4,9 +4,10 @@ package keras
 // qmlrecord.go) where spec conversion-v2.md is silent or marks a point
 // [INF]. Each names the code that makes it and the test that pins it.
 //
-//	R1  clog2 uses the exact float32 exponent (frexp), not TF's float32
-//	    log2 ratio, which can be off by one within an ulp of a power of
-//	    two (spec §4.5, §4.7): QMLClog2, TestQMLClog2.
+//	R1  clog2 and floor_log2 use the exact float32 exponent (frexp), not
+//	    TF's float32 log2 ratio, which can be off by one within an ulp of a
+//	    power of two (spec §4.5, §4.7): QMLClog2, QMLFloorLog2,
+//	    TestQMLClog2, TestQMLFloorLog2.
 //	R2  Sums quantizeml reduces in float32 (max|W|, the LUT's max|y|) are
 //	    exact here: a maximum has no rounding, so this is no divergence.
 //	R3  Transcendental functions of the LUT activations (erf, exp) are

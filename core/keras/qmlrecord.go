@@ -350,10 +350,6 @@ type neuralLayer struct {
 	paddingValue []float64
 }
 
-// convBufferLimit is the buffer_bitwidth quantizeml caps conv, depthwise,
-// transposed and dense layers at.
-const convBufferLimit = 28
-
 // recordNeural records a QuantizedConv2D, QuantizedDepthwiseConv2D or
 // QuantizedDense: input alignment, padding value, integer weights,
 // accumulator description and aligned bias (spec §4.4 items 1, 2, 4, 6).
@@ -362,7 +358,7 @@ func recordNeural(m *Model, l *Layer, r *QMLRecord, n neuralLayer) error {
 	if err := checkQuantizerBits("buffer_bitwidth", n.qc.BufferBitwidth, maxBufferBits); err != nil {
 		return err
 	}
-	vbBuf := min(convBufferLimit, n.qc.BufferBitwidth) - 1 // one bit for the sign
+	vbBuf := min(QMLConvBufferLimit, n.qc.BufferBitwidth) - 1 // one bit for the sign
 	in, err := alignInput(in, vbBuf, !n.keepPerAxis, r)
 	if err != nil {
 		return err

@@ -31,14 +31,6 @@ func (q *qmlQuantizer) setRanges(observers []*observer) error {
 	return nil
 }
 
-// floorLog2 is floor(log2(x)) for x > 0. Choice (as keras.QMLClog2):
-// quantizeml computes tf.math.floor of a float32 log2, which may be one
-// off within an ulp of a power of two; this uses the exact exponent.
-func floorLog2(x float32) int {
-	_, e := math.Frexp(float64(x))
-	return e - 1
-}
-
 // idealRangeMax is FixedPoint(2^b − 1, b, b − floor_log2(r)).to_float():
 // (2^b − 1)·2^(floor(log2 r) − b), the largest value of b bits at the
 // frac bits that fit r (quantizeml passes the bitwidth, not the value
@@ -47,7 +39,7 @@ func idealRangeMax(r float32, bits int) float32 {
 	if r == 0 {
 		return 0
 	}
-	return float32(math.Ldexp(float64(int64(1)<<bits-1), floorLog2(r)-bits))
+	return float32(math.Ldexp(float64(int64(1)<<bits-1), keras.QMLFloorLog2(r)-bits))
 }
 
 // setAndEqualize is _set_and_equalize: range_max takes the observed

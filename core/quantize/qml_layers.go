@@ -136,11 +136,6 @@ func (q *qmlQuantizer) prepareOutputQuantizers(g *graph) map[string]*keras.QMLQu
 	return oqs
 }
 
-// qmlConvBufferLimit is the buffer_bitwidth quantizeml caps conv,
-// depthwise, transposed and dense layers at ("Limit buffer bitwidth to 27":
-// min(28, buffer_bitwidth), one bit of it for the sign).
-const qmlConvBufferLimit = 28
-
 // quantizeLayers builds the quantized model from the sanitized float one.
 func (q *qmlQuantizer) quantizeLayers(fg *graph) (*graph, error) {
 	oqs := q.prepareOutputQuantizers(fg)
@@ -227,7 +222,7 @@ func (q *qmlQuantizer) quantizedLayer(l *keras.Layer, oq *keras.QMLQuantizer, bi
 			q.report.warn(sprintf("%s only accepts channels_last data_format. Receives channels_first. (%s stays float)", class, l.Name))
 			return nil, nil
 		}
-		qc.BufferBitwidth = min(qmlConvBufferLimit, p.BufferBits)
+		qc.BufferBitwidth = min(keras.QMLConvBufferLimit, p.BufferBits)
 		qc.WeightQuantizer = &keras.QMLQuantizer{Bitwidth: bits, Signed: true, PerAxis: true, Axis: -1}
 	}
 	n := *l
