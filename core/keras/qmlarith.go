@@ -10,7 +10,9 @@ import (
 // tensors, every operation a TensorFlow float32 operation. The recording
 // (qmlrecord.go) uses it to recompute what record_quantization_variables
 // would hold; core/infer uses it to run a quantized model as quantizeml
-// does. The cnn2snn-path quantizers are in quantizers.go.
+// does. The cnn2snn-path quantizers are in quantizers.go. The Akida
+// simulator (core/akida/sim) does not use it: it is the independent side
+// verification compares with this one.
 //
 // Notation: a FixedPoint is (v, vb, F), meaning v·2^−F with the integer v
 // saturated to [−2^vb, 2^vb − 1] (vb = value bits, sign excluded); a

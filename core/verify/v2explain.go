@@ -149,6 +149,8 @@ func (s *stageV2) clipped() []int {
 }
 
 // apply computes the stage on an input a of channel c in arithmetic ar.
+// Akida's steps are the simulator's own (sim.ScaleProduct, sim.ShiftRound:
+// the replay computes what it computes); quantizeml's are core/keras's.
 func (s *stageV2) apply(a int64, c int, ar arith) int64 {
 	if ar == qmlArith {
 		v := float32(a)
@@ -161,46 +163,26 @@ func (s *stageV2) apply(a int64, c int, ar arith) int64 {
 	if ar == akidaArith {
 		sh = s.stored[c]
 	}
-	qml := ar == qmlBoundsArith
+	qmlBounds := ar == qmlBoundsArith
 	p := a
-	if s.scales != nil {
-		p = saturateBits(a*s.scales[c], s.postVB, qml)
+	switch {
+	case s.scales != nil && qmlBounds:
+		p = qmlSaturate(a*s.scales[c], s.postVB)
+	case s.scales != nil:
+		p = sim.ScaleProduct(a, s.scales[c], s.postVB)
 	}
-	o := shiftHalfUp(p, sh)
-	if qml {
-		return saturateBits(o, s.outVB, true)
+	o := sim.ShiftRound(p, sh)
+	if qmlBounds {
+		return qmlSaturate(o, s.outVB)
 	}
 	return min(max(o, s.out[0]), s.out[1])
 }
 
-// saturateBits clamps v to [−2^vb, 2^vb − 1], or with qml to quantizeml's
-// float32 bounds (keras.QMLBounds: the upper one is 2^vb from vb = 25 on).
-func saturateBits(v int64, vb int, qml bool) int64 {
-	lo, hi := -math.Ldexp(1, vb), math.Ldexp(1, vb)-1
-	if qml {
-		l32, h32 := keras.QMLBounds(vb)
-		lo, hi = float64(l32), float64(h32)
-	}
-	return int64(min(max(float64(v), lo), hi))
-}
-
-// shiftHalfUp is v·2^s, rounding half up for s < 0 (quantizeml's rescale
-// and the simulator's V5), saturating at ±2^62.
-func shiftHalfUp(v, s int64) int64 {
-	const limit = 1 << 62
-	if v == 0 {
-		return 0
-	}
-	if s >= 0 {
-		if s >= 62 || (v != 0 && max(v, -v) > limit>>s) {
-			return int64(math.Copysign(limit, float64(v)))
-		}
-		return v << s
-	}
-	if -s > 62 {
-		return 0
-	}
-	return (v + 1<<(-s-1)) >> -s
+// qmlSaturate clamps an exact integer to quantizeml's float32 saturation
+// bounds (keras.QMLBounds: the upper one is 2^vb from vb = 25 on).
+func qmlSaturate(v int64, vb int) int64 {
+	lo, hi := keras.QMLBounds(vb)
+	return int64(min(max(float64(v), float64(lo)), float64(hi)))
 }
 
 // explainV2 finds the cause of one Akida layer's differences by replay:

@@ -2,6 +2,8 @@ package verify
 
 import (
 	"testing"
+
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/sim"
 )
 
 // The replay of an output stage, step by step from Akida's arithmetic to
@@ -63,32 +65,33 @@ func TestStageStepsNameTheCause(t *testing.T) {
 	}
 }
 
-func TestShiftHalfUp(t *testing.T) {
+func TestReplayArithmetic(t *testing.T) {
+	// Akida's steps are the simulator's: its rounding shift (half up,
+	// saturating at ±2^62) and its product saturated to post_op_buffer_bits.
 	for _, tc := range []struct{ v, s, want int64 }{
 		{5, -1, 3}, {-5, -1, -2}, {-3, -1, -1}, {-4, -1, -2}, {7, 2, 28}, {0, 70, 0},
 		{1, 62, 1 << 62}, {-1, 62, -1 << 62}, {1 << 40, 30, 1 << 62}, {12345, -63, 0},
 	} {
-		if got := shiftHalfUp(tc.v, tc.s); got != tc.want {
-			t.Errorf("shiftHalfUp(%d, %d) = %d, want %d", tc.v, tc.s, got, tc.want)
+		if got := sim.ShiftRound(tc.v, tc.s); got != tc.want {
+			t.Errorf("sim.ShiftRound(%d, %d) = %d, want %d", tc.v, tc.s, got, tc.want)
 		}
 	}
-}
-
-func TestSaturateBits(t *testing.T) {
+	if got := sim.ScaleProduct(1<<27, 1, 27); got != 1<<27-1 {
+		t.Errorf("sim.ScaleProduct(2^27, 1, 27) = %d, want 2^27 − 1", got)
+	}
+	// quantizeml's bounds are float32's.
 	for _, tc := range []struct {
 		v    int64
 		vb   int
-		qml  bool
 		want int64
 	}{
-		{1 << 27, 27, false, 1<<27 - 1},
-		{1 << 27, 27, true, 1 << 27}, // float32's 2^27 − 1 is 2^27
-		{-1 << 40, 27, true, -1 << 27},
-		{1 << 24, 24, true, 1<<24 - 1}, // exact below 25 value bits
-		{200, 7, true, 127},
+		{1 << 27, 27, 1 << 27}, // float32's 2^27 − 1 is 2^27
+		{-1 << 40, 27, -1 << 27},
+		{1 << 24, 24, 1<<24 - 1}, // exact below 25 value bits
+		{200, 7, 127},
 	} {
-		if got := saturateBits(tc.v, tc.vb, tc.qml); got != tc.want {
-			t.Errorf("saturateBits(%d, %d, %v) = %d, want %d", tc.v, tc.vb, tc.qml, got, tc.want)
+		if got := qmlSaturate(tc.v, tc.vb); got != tc.want {
+			t.Errorf("qmlSaturate(%d, %d) = %d, want %d", tc.v, tc.vb, got, tc.want)
 		}
 	}
 }

@@ -265,6 +265,19 @@ func shiftRound(v, s int64) int64 {
 	return (v + 1<<(k-1)) >> k
 }
 
+// ShiftRound is the simulator's v·2^s (shiftRound, V5), for core/verify,
+// which replays a layer's output stage in the simulator's arithmetic to
+// name the cause of a difference: the replay must compute what the
+// simulator computes.
+func ShiftRound(v, s int64) int64 { return shiftRound(v, s) }
+
+// ScaleProduct is the simulator's acc·scale saturated to
+// post_op_buffer_bits (scaleProduct, postOpRange: V1, V10), for
+// core/verify's replay like ShiftRound.
+func ScaleProduct(acc, scale int64, postOpBits int) int64 {
+	return scaleProduct(acc, scale, postOpRange(postOpBits))
+}
+
 // denseInputShifts is the number of input_shift values a Dense1D reads: one
 // per flattened input feature X·Y·C (V6), what quantizeml records on the
 // Dense layer, whose input is flat. Alternative: one per input channel C.

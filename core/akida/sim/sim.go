@@ -11,6 +11,13 @@
 //     accumulation saturated to buffer_bits, bias shifts, pooling, ReLU
 //     with max value or a LUT, output scales and shifts, saturation.
 //
+// The Akida 2.0 arithmetic here (saturation, rounding shifts, products)
+// is written anew in exact integers on purpose and shares nothing with
+// core/keras' quantizeml arithmetic (QMLSaturate, QMLRescale …), which
+// core/infer runs as the reference: verification compares the two, so
+// each must stand on its own. core/verify replays the simulator's own
+// steps (ShiftRound, ScaleProduct) when it explains a difference.
+//
 // Each layer kind has a prepare function and a kernel, registered by layer
 // type (registry.go); New prepares the layers in model order, which akida
 // keeps topological, and a run feeds every layer the outputs of its
