@@ -232,7 +232,7 @@ func (r *run) checkReport(cr *convert.Report) CheckReport {
 	out.TargetReason = r.reason
 	out.Warnings = append(out.Warnings, r.warnings...)
 	for _, c := range r.verdicts {
-		out.Verdicts = append(out.Verdicts, verdictOf(r.reportFor(c, c.report, nil)))
+		out.Verdicts = append(out.Verdicts, verdictOf(r.reportFor(c, c.report(), nil)))
 	}
 	return out
 }
@@ -496,9 +496,19 @@ func (p pipeline) check(files []File, o Options) (report *CheckReport, err error
 // default flow already ran it.
 func (r *run) chosenReport() *convert.Report {
 	if r.chosen != nil {
-		return r.chosen.report
+		return r.chosen.report()
 	}
 	return nil
+}
+
+// analysis is the converter's check of the model to convert: the chosen
+// candidate's when the default flow checked it already (its recording
+// and Akida 2.0 dry run are not made again), else a new one.
+func (r *run) analysis(m *keras.Model) (*convert.Analysis, error) {
+	if r.chosen != nil && r.chosen.checked != nil {
+		return r.chosen.checked, nil
+	}
+	return convert.Analyze(m, convertOptions(r.o))
 }
 
 func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err error) {
@@ -509,18 +519,16 @@ func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err e
 		return nil, err
 	}
 	r.enter("convert", 0.5)
+	checked, err := r.analysis(m)
+	if err != nil {
+		return nil, err
+	}
 	if c := r.chosen; c != nil && len(c.problems) > 0 {
 		// The model's problems, the quantizer's first, as Convert gives them.
-		cr := c.report
-		if cr == nil {
-			if cr, err = convert.Check(m, convertOptions(r.o)); err != nil {
-				return nil, err
-			}
-		}
-		report := r.verdictReport(cr)
+		report := r.verdictReport(checked.Report())
 		return nil, &ModelError{Report: report, Err: &convert.Error{First: report.Diagnostics[0], Diagnostics: report.Diagnostics}}
 	}
-	am, cr, err := convert.Convert(m, convertOptions(r.o))
+	am, cr, err := checked.Convert()
 	if err != nil {
 		var ce *convert.Error
 		if errors.As(err, &ce) && cr != nil {
@@ -552,7 +560,7 @@ func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err e
 	}
 	r.enter("done", 1)
 	return &ConvertResult{FBZ: file, FileName: outputName(files, m.Name), Model: am, Report: report,
-		Keras: r.original, Quantized: m, QuantizedBlocks: blocks}, nil
+		Keras: r.original, Quantized: m, QuantizedBlocks: blocks, Recording: checked.Recording()}, nil
 }
 
 // cloneBlocks copies blocks deeply enough for restoreOriginalLayers to

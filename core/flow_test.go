@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida/fbz"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/fixtures"
@@ -257,5 +258,29 @@ func TestVerifyFloatToAkida2(t *testing.T) {
 		if exact != c.exact {
 			t.Errorf("%s: every activation equal: %v, want %v (%d explained differences)", c.file, exact, c.exact, r.Explained)
 		}
+	}
+}
+
+// The default flow converts the analysis it chose the target with, so
+// that quantizeml's recording and the Akida 2.0 dry run of the check are
+// not made again, and the recording reaches Verify with the result.
+func TestDefaultFlowConvertsItsCheck(t *testing.T) {
+	files := []File{{Name: "residual.h5", Data: readPath(t, fixtures.Repo(t, "core", "quantize", "testdata", "qml_residual_keras2.15.h5"))}}
+	o := Options{CalibrationSamples: 8}
+	r := &run{o: o}
+	m, err := defaultPipeline().prepare(r, files, false)
+	if err != nil || r.chosen == nil || r.chosen.target != akida.IPv2 || r.chosen.checked == nil {
+		t.Fatalf("prepare: %v, chosen %+v", err, r.chosen)
+	}
+	if x, err := r.analysis(m); err != nil || x != r.chosen.checked {
+		t.Errorf("the conversion analyses the model again (%v)", err)
+	}
+	res, err := Convert(files, o)
+	if err != nil || res.Recording == nil || res.Recording.Layer(res.Quantized.Outputs[0]) == nil {
+		t.Fatalf("convert: %v; recording %v", err, res.Recording)
+	}
+	v1, err := Convert([]File{{Name: "tiny.h5", Data: readPath(t, fixtures.Repo(t, "core", "convert", "testdata", "cnn2snn_tiny_keras2.15.h5"))}}, Options{})
+	if err != nil || v1.Recording != nil {
+		t.Errorf("an Akida 1.0 conversion: %v, recording %v", err, v1.Recording)
 	}
 }

@@ -84,8 +84,18 @@ type candidate struct {
 	problems       []compat.Diagnostic
 	calibrationErr error
 	steps          []string
-	// report is the converter's check of the candidate.
-	report *convert.Report
+	// checked is the converter's check of the candidate, which the
+	// conversion goes on with when the candidate is chosen.
+	checked *convert.Analysis
+}
+
+// report is the converter's report on the candidate; nil when it was not
+// checked.
+func (c *candidate) report() *convert.Report {
+	if c.checked == nil {
+		return nil
+	}
+	return c.checked.Report()
 }
 
 // quantizeV1 quantizes a float model (or re-quantizes a cnn2snn one) for
@@ -189,17 +199,17 @@ func checkCandidate(c *candidate, original *keras.Model, o Options) error {
 	}
 	co := convertOptions(o)
 	co.Target = c.target
-	cr, err := convert.Check(m, co)
+	checked, err := convert.Analyze(m, co)
 	if err != nil {
 		return err
 	}
-	c.report = cr
+	c.checked = checked
 	return nil
 }
 
 // compatible reports whether the candidate converts.
 func (c *candidate) compatible() bool {
-	return c.report != nil && c.report.Compatible && len(c.problems) == 0 && c.model != nil
+	return c.report() != nil && c.report().Compatible && len(c.problems) == 0 && c.model != nil
 }
 
 // firstProblem is the candidate's first problem, for the reason a target
@@ -208,8 +218,8 @@ func (c *candidate) firstProblem() string {
 	switch {
 	case len(c.problems) > 0:
 		return c.problems[0].Message
-	case c.report != nil && len(c.report.Diagnostics) > 0:
-		return c.report.Diagnostics[0].Message
+	case c.report() != nil && len(c.report().Diagnostics) > 0:
+		return c.report().Diagnostics[0].Message
 	case c.calibrationErr != nil:
 		return c.calibrationErr.Error()
 	}
@@ -219,8 +229,8 @@ func (c *candidate) firstProblem() string {
 // problemCount counts the candidate's problems.
 func (c *candidate) problemCount() int {
 	n := len(c.problems)
-	if c.report != nil {
-		n += len(c.report.Diagnostics)
+	if c.report() != nil {
+		n += len(c.report().Diagnostics)
 	}
 	return n
 }

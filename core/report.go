@@ -107,6 +107,10 @@ type ConvertResult struct {
 	// report's Blocks list the user's layers instead, folded ones
 	// included), which pair the Keras and Akida 2.0 layers for Verify.
 	QuantizedBlocks []compat.Block `json:"-"`
+	// Recording is quantizeml's recorded quantization of Quantized that
+	// an Akida 2.0 conversion read (nil otherwise), which Verify's
+	// quantizeml forward pass takes as it is.
+	Recording *keras.QMLRecording `json:"-"`
 }
 
 // SummaryReport describes an Akida model read from an .fbz file.

@@ -76,7 +76,7 @@ func verifyModels(res *ConvertResult) (verify.Models, error) {
 		if blocks == nil {
 			blocks = res.Report.Blocks
 		}
-		return verify.Models{Quantized: res.Quantized, Akida: res.Model, Blocks: blocks}, nil
+		return verify.Models{Quantized: res.Quantized, Akida: res.Model, Blocks: blocks, Recording: res.Recording}, nil
 	}
 	scaling := res.Report.InputScaling
 	if scaling == nil || res.Quantized == nil { // the legacy path always sets them

@@ -2,6 +2,7 @@ package convert
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
@@ -48,11 +49,11 @@ type Report struct {
 // "compatible" means Convert succeeds. The error is for invalid options
 // only.
 func Check(m *keras.Model, o Options) (*Report, error) {
-	if err := o.Validate(); err != nil {
+	x, err := Analyze(m, o)
+	if err != nil {
 		return nil, err
 	}
-	a := analyze(m, o)
-	return a.report, nil
+	return x.Report(), nil
 }
 
 // Convert converts a quantized model into Akida layers: a model quantized
@@ -62,10 +63,45 @@ func Check(m *keras.Model, o Options) (*Report, error) {
 // the first error cnn2snn would raise and which carries every diagnostic;
 // the Report is returned too.
 func Convert(m *keras.Model, o Options) (*akida.Model, *Report, error) {
-	if err := o.Validate(); err != nil {
+	x, err := Analyze(m, o)
+	if err != nil {
 		return nil, nil, err
 	}
-	a := analyze(m, o)
+	return x.Convert()
+}
+
+// Analysis is a model checked by Analyze and ready to be converted: a
+// caller that checks a model and then converts it (the facade's default
+// flow) converts the analysis, so that nothing is done twice — on the
+// quantizeml path, the recording of quantizeml's variables and the Akida
+// 2.0 model that Check builds to know whether Convert succeeds.
+type Analysis struct {
+	a *analysis
+}
+
+// Analyze checks the model as Check does and keeps what it found for
+// Convert. The error is for invalid options only.
+func Analyze(m *keras.Model, o Options) (*Analysis, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	return &Analysis{analyze(m, o)}, nil
+}
+
+// Report is the check's report (Check's).
+func (x *Analysis) Report() *Report { return x.a.report }
+
+// Recording is quantizeml's recorded quantization of a model on the
+// quantizeml path to Akida 2.0, which its conversion reads (nil on the
+// other paths, and when the recording failed): the reference a
+// verification runs (core/infer) takes it as it is.
+func (x *Analysis) Recording() *keras.QMLRecording { return x.a.recording }
+
+// Convert converts the analysed model, as Convert does: the report it
+// returns is the check's with what the conversion changed in its
+// warnings (the check's own report is left as it was).
+func (x *Analysis) Convert() (*akida.Model, *Report, error) {
+	a := x.a
 	if len(a.ordered) > 0 {
 		return nil, a.report, &Error{First: a.ordered[0], Diagnostics: a.report.Diagnostics}
 	}
@@ -74,10 +110,11 @@ func Convert(m *keras.Model, o Options) (*akida.Model, *Report, error) {
 		return nil, a.report, err
 	}
 	if err := am.Check(); err != nil {
-		return nil, a.report, fmt.Errorf("the Akida model built from %q is not valid: %w (please report this with the model file)", m.Name, err)
+		return nil, a.report, fmt.Errorf("the Akida model built from %q is not valid: %w (please report this with the model file)", a.model.Name, err)
 	}
-	a.report.Warnings = append(a.report.Warnings, warnings...)
-	return am, a.report, nil
+	report := *a.report
+	report.Warnings = append(slices.Clone(a.report.Warnings), warnings...)
+	return am, &report, nil
 }
 
 // path is one of cnn2snn's conversion paths, chosen by the model's origin
@@ -122,7 +159,8 @@ type analysis struct {
 	// The quantizeml path: the model and its blocks.
 	model     *keras.Model
 	qmlBlocks []*compat.QMLBlock
-	v2Model   *akida.Model // built once, by Check's dry run
+	recording *keras.QMLRecording // quantizeml's variables, recorded once
+	v2Model   *akida.Model        // built once, by Check's dry run
 	v2Diags   []compat.Diagnostic
 }
 

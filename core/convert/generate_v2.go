@@ -49,18 +49,20 @@ func (a *analysis) buildV2() (*akida.Model, []compat.Diagnostic) {
 	if a.v2Model != nil || a.v2Diags != nil {
 		return a.v2Model, a.v2Diags
 	}
-	a.v2Model, a.v2Diags = buildV2(a.model, a.qmlBlocks)
+	rec, err := keras.RecordQuantizeML(a.model)
+	if err != nil {
+		a.v2Diags = []compat.Diagnostic{recordingDiagnostic(err)}
+		return nil, a.v2Diags
+	}
+	a.recording = rec
+	a.v2Model, a.v2Diags = buildV2(a.model, rec, a.qmlBlocks)
 	if a.v2Diags == nil && a.v2Model == nil {
 		a.v2Diags = []compat.Diagnostic{}
 	}
 	return a.v2Model, a.v2Diags
 }
 
-func buildV2(m *keras.Model, blocks []*compat.QMLBlock) (*akida.Model, []compat.Diagnostic) {
-	rec, err := keras.RecordQuantizeML(m)
-	if err != nil {
-		return nil, []compat.Diagnostic{recordingDiagnostic(err)}
-	}
+func buildV2(m *keras.Model, rec *keras.QMLRecording, blocks []*compat.QMLBlock) (*akida.Model, []compat.Diagnostic) {
 	layers, diags := layoutV2(m, blocks)
 	g := &v2Generator{model: m, rec: rec, ak: &akida.Model{}}
 	missing := map[string]bool{} // layers that could not be added

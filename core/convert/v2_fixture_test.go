@@ -189,3 +189,31 @@ func TestQuantizeMLECGAkida2(t *testing.T) {
 		t.Errorf("dense_1 has output_scales")
 	}
 }
+
+// An Analysis converts what it checked: the recording and the Akida 2.0
+// model Check's dry run built are the conversion's, not made again, and
+// the check's report is left as it was.
+func TestAnalysisConvertsWhatItChecked(t *testing.T) {
+	m := loadFixture(t, "quantizeml_ecg_cnn_i8_w8_a8_keras2.15.h5")
+	x, err := Analyze(m, Options{})
+	if err != nil || !x.Report().Compatible {
+		t.Fatalf("analyze: %v %+v", err, x.Report())
+	}
+	rec := x.Recording()
+	if rec == nil || rec.Layer("conv2d") == nil {
+		t.Fatalf("the quantizeml path's analysis has no recording: %v", rec)
+	}
+	checked := x.a.v2Model
+	am, r, err := x.Convert()
+	if err != nil || am == nil || am != checked || x.Recording() != rec {
+		t.Fatalf("convert: %v; the model is the dry run's: %v", err, am == checked)
+	}
+	if r == x.Report() {
+		t.Error("Convert returned the check's report itself; its warnings would change the check's")
+	}
+	// The legacy path records nothing.
+	v1, err := Analyze(loadFixture(t, "akidanet_imagenet_224_alpha_25_keras2.10.h5"), Options{})
+	if err != nil || v1.Recording() != nil {
+		t.Errorf("legacy path: %v, recording %v", err, v1.Recording())
+	}
+}

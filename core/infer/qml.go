@@ -41,16 +41,24 @@ type QuantizeML struct {
 // NewQuantizeML records the model's quantization variables. It fails
 // where quantizeml itself would (the error is a *keras.QMLRecordError
 // naming the layer) and for a model the Keras inference cannot run.
-func NewQuantizeML(m *keras.Model) (*QuantizeML, error) {
+func NewQuantizeML(m *keras.Model) (*QuantizeML, error) { return NewQuantizeMLRecorded(m, nil) }
+
+// NewQuantizeMLRecorded is NewQuantizeML for a model whose variables were
+// recorded already (keras.RecordQuantizeML(m), e.g. by its conversion:
+// convert.Analysis.Recording), which it then does not record again; a nil
+// rec records them.
+func NewQuantizeMLRecorded(m *keras.Model, rec *keras.QMLRecording) (*QuantizeML, error) {
 	if m == nil || len(m.Layers) == 0 {
 		return nil, errors.New("the model has no layers; load a Keras model with keras.Load first")
 	}
 	if len(m.Inputs) != 1 {
 		return nil, fmt.Errorf("the model has %d inputs %v; the Keras inference runs models with exactly one input", len(m.Inputs), m.Inputs)
 	}
-	rec, err := keras.RecordQuantizeML(m)
-	if err != nil {
-		return nil, err
+	if rec == nil {
+		var err error
+		if rec, err = keras.RecordQuantizeML(m); err != nil {
+			return nil, err
+		}
 	}
 	return &QuantizeML{model: m, rec: rec}, nil
 }

@@ -163,3 +163,15 @@ func BenchmarkQuantizeMLFixtureRecord(b *testing.B) {
 		}
 	}
 }
+
+// A recording made already (by the conversion) is taken as it is.
+func TestNewQuantizeMLRecorded(t *testing.T) {
+	q := loadQMLFixture(t)
+	again, err := NewQuantizeMLRecorded(q.model, q.Recording())
+	if err != nil || again.Recording() != q.Recording() {
+		t.Errorf("%v: the recording given was not used", err)
+	}
+	if _, err := NewQuantizeMLRecorded(&keras.Model{}, q.Recording()); err == nil {
+		t.Error("a model without layers is accepted with a recording")
+	}
+}

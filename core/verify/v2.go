@@ -94,7 +94,7 @@ func newVerifierV2(m Models, o Options) (*verifierV2, error) {
 	if len(m.Blocks) == 0 {
 		return nil, fmt.Errorf("the conversion's blocks are needed to pair the Akida 2.0 layers with the Keras layers: %w", ErrNotComparable)
 	}
-	q, err := infer.NewQuantizeML(m.Quantized)
+	q, err := infer.NewQuantizeMLRecorded(m.Quantized, m.Recording)
 	if err != nil {
 		return nil, fmt.Errorf("quantized Keras model: %w", err)
 	}

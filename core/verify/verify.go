@@ -109,7 +109,8 @@ type Models struct {
 	// Float is the user's float model; nil when the model was given
 	// already quantized (there is then no float top-1 figure).
 	Float *keras.Model
-	// Quantized is the cnn2snn-quantized Keras model that was converted.
+	// Quantized is the quantized Keras model that was converted: quantized
+	// with cnn2snn for Akida 1.0, with quantizeml for Akida 2.0.
 	Quantized *keras.Model
 	// Akida is the conversion of Quantized.
 	Akida *akida.Model
@@ -120,6 +121,10 @@ type Models struct {
 	// Akida 2.0 model they say which Keras layers make each Akida layer,
 	// which pairs the two models' layers. Akida 2.0 only.
 	Blocks []compat.Block
+	// Recording is quantizeml's recording of Quantized
+	// (keras.RecordQuantizeML) when the conversion made it already; nil:
+	// the verification records it. Akida 2.0 only.
+	Recording *keras.QMLRecording
 }
 
 // Result is what a verification found. Its JSON is the shape of
