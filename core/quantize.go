@@ -176,19 +176,8 @@ func (p pipeline) quantizeV2(r *run, m *keras.Model, check bool) (*candidate, er
 // isRefusal tells quantizeml's refusals of a model (reported as the
 // model's problem) from failures to run (options, samples, stop).
 func isRefusal(err error) bool {
-	if errors.Is(err, quantize.ErrCalibrationStopped) {
-		return false
-	}
-	if errors.Is(err, quantize.ErrRequantize) {
-		return true
-	}
-	msg := err.Error()
-	for _, prefix := range []string{"Impossible to quantize", "Argument '", "Cannot apply last_output_bits", "During calibration, impossible"} {
-		if strings.HasPrefix(msg, prefix) {
-			return true
-		}
-	}
-	return false
+	var r *quantize.Refusal
+	return errors.As(err, &r)
 }
 
 // checkCandidate runs the converter's checks on a candidate.

@@ -198,6 +198,21 @@ func (o QMLOptions) Validate() error {
 // quantized layers (its own or cnn2snn's).
 var ErrRequantize = errors.New("Requantizing a model is not supported. Please quantize the original float model directly.")
 
+// Refusal is quantizeml's refusal of a model, with its message (the
+// errors QuantizeML's doc lists as quantizeml's): a property of the
+// model, which a caller reports as the model's problem, unlike the other
+// errors (options, calibration samples, a forward pass that fails, a
+// stop).
+type Refusal struct{ err error }
+
+func (r *Refusal) Error() string { return r.err.Error() }
+func (r *Refusal) Unwrap() error { return r.err }
+
+// refusef returns a *Refusal with a formatted message (%w wraps).
+func refusef(format string, args ...any) error {
+	return &Refusal{fmt.Errorf(format, args...)}
+}
+
 // ErrCalibrationStopped is returned when the options' Context was
 // cancelled during calibration.
 var ErrCalibrationStopped = errors.New("quantize: the calibration was stopped")
@@ -209,10 +224,11 @@ var ErrCalibrationStopped = errors.New("quantize: the calibration was stopped")
 // quantizeml classes, in topological order, ending with a Dequantizer
 // when every layer was quantized.
 //
-// The errors are quantizeml's refusals, with its texts (ErrRequantize,
-// "Impossible to quantize …", "Impossible to quantize inputs: …",
-// "Cannot apply last_output_bits on …", a layer argument quantizeml's
-// layers do not take), invalid options, an unusable calibration array, a
+// The errors are quantizeml's refusals, each a *Refusal with its text
+// (ErrRequantize, "Impossible to quantize …", "Impossible to quantize
+// inputs: …", "Cannot apply last_output_bits on …", "During calibration,
+// impossible to fold zero point …", a layer argument quantizeml's layers
+// do not take), invalid options, an unusable calibration array, a
 // forward pass that fails, and ErrCalibrationStopped. The report is
 // returned with every error but the options'.
 func QuantizeML(m *keras.Model, o QMLOptions) (*keras.Model, *Report, error) {
@@ -223,7 +239,7 @@ func QuantizeML(m *keras.Model, o QMLOptions) (*keras.Model, *Report, error) {
 	rep := newQMLReport(m, o)
 	for _, l := range m.Layers {
 		if l.Origin() != keras.OriginKeras {
-			return nil, rep, fmt.Errorf("%s (layer %q is %s from %s): %w", modelLabel(m.Name), l.Name, l.ClassName, l.Origin(), ErrRequantize)
+			return nil, rep, refusef("%s (layer %q is %s from %s): %w", modelLabel(m.Name), l.Name, l.ClassName, l.Origin(), ErrRequantize)
 		}
 	}
 	if len(m.Inputs) != 1 || len(m.Outputs) == 0 || m.Layer(m.Inputs[0]) == nil {

@@ -1,7 +1,6 @@
 package quantize
 
 import (
-	"fmt"
 	"math"
 	"slices"
 
@@ -211,7 +210,7 @@ func (q *qmlQuantizer) setAndFoldZeroPoint(o *observer) error {
 		if next != nil {
 			name = next.Name
 		}
-		return fmt.Errorf("During calibration, impossible to fold zero point in %s.", name)
+		return refusef("During calibration, impossible to fold zero point in %s.", name)
 	}
 	if next == nil || next.Weight("kernel") == nil || next.Weight("bias") == nil {
 		return failed()

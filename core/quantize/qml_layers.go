@@ -171,7 +171,7 @@ func (q *qmlQuantizer) quantizeLayers(fg *graph) (*graph, error) {
 	if len(quantized) == 1 {
 		// Only the InputLayer: quantizeml counts it among the layers that
 		// are not quantizable.
-		return nil, fmt.Errorf("Impossible to quantize '%s'. At least one layer should be quantizable.", qg.m.Name)
+		return nil, refusef("Impossible to quantize '%s'. At least one layer should be quantizable.", qg.m.Name)
 	}
 	if err := q.insertInputQuantizer(qg); err != nil {
 		return nil, err
@@ -308,7 +308,7 @@ func (q *qmlQuantizer) quantizedLayer(l *keras.Layer, oq *keras.QMLQuantizer, bi
 
 // argumentError is quantizeml's check_arg_constraints refusal.
 func argumentError(arg, layer, values, value string) error {
-	return fmt.Errorf("Argument '%s' in layer '%s' is only supported with one of %s. Receives '%s'.", arg, layer, values, value)
+	return refusef("Argument '%s' in layer '%s' is only supported with one of %s. Receives '%s'.", arg, layer, values, value)
 }
 
 func filled(n int, v float32) []float32 {
@@ -459,7 +459,7 @@ func (q *qmlQuantizer) insertInputQuantizer(g *graph) error {
 			if next != nil {
 				name = next.Name
 			}
-			return fmt.Errorf("Impossible to quantize inputs: unsigned quantization (input_dtype = %s) is only possible if first layer (%s) was one of (Conv2D, BufferTempConv, Dense, StatefulProjection).", p.InputDtype, name)
+			return refusef("Impossible to quantize inputs: unsigned quantization (input_dtype = %s) is only possible if first layer (%s) was one of (Conv2D, BufferTempConv, Dense, StatefulProjection).", p.InputDtype, name)
 		}
 		changes := ""
 		if !next.UseBias() {
@@ -559,7 +559,7 @@ func (q *qmlQuantizer) applyLastOutputBits(g *graph) error {
 		l := g.layer(name)
 		qc, ok := l.QuantizeML()
 		if !ok || qc == nil || noOutputQuantizer(l.ClassName) {
-			return fmt.Errorf("Cannot apply last_output_bits on %s.", name)
+			return refusef("Cannot apply last_output_bits on %s.", name)
 		}
 		scaleBits := 8
 		if p.LastOutputBits >= 16 {

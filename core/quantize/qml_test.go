@@ -318,11 +318,16 @@ func TestQuantizeMLPerAxis(t *testing.T) {
 	}
 }
 
-// TestQuantizeMLRefusals: quantizeml's refusals, with its texts.
+// TestQuantizeMLRefusals: quantizeml's refusals, with its texts, each a
+// *quantize.Refusal (the model's problem), which option errors are not.
 func TestQuantizeMLRefusals(t *testing.T) {
+	refused := func(err error) bool {
+		var r *quantize.Refusal
+		return errors.As(err, &r)
+	}
 	opts := quantize.QMLOptions{Samples: 1}
 	for _, f := range []string{"quantizeml_ecg_cnn_i8_w8_a8_keras2.15.h5"} {
-		if _, _, err := quantize.QuantizeML(loadFixture(t, f), opts); !errors.Is(err, quantize.ErrRequantize) ||
+		if _, _, err := quantize.QuantizeML(loadFixture(t, f), opts); !errors.Is(err, quantize.ErrRequantize) || !refused(err) ||
 			!strings.Contains(err.Error(), "Requantizing a model is not supported. Please quantize the original float model directly.") {
 			t.Errorf("%s: %v", f, err)
 		}
@@ -333,7 +338,7 @@ func TestQuantizeMLRefusals(t *testing.T) {
 		Add("dw", dw, modeltest.Fill("depthwise_kernel", []int{3, 3, 2, 1}, func(i int) float32 { return float32(i%5) / 8 })).
 		Add("relu", &keras.ReLU{}).Model()
 	_, _, err := quantize.QuantizeML(m, opts)
-	if want := "Impossible to quantize inputs: unsigned quantization (input_dtype = uint8) is only possible if first layer (dw) was one of (Conv2D, BufferTempConv, Dense, StatefulProjection)."; err == nil || err.Error() != want {
+	if want := "Impossible to quantize inputs: unsigned quantization (input_dtype = uint8) is only possible if first layer (dw) was one of (Conv2D, BufferTempConv, Dense, StatefulProjection)."; !refused(err) || err.Error() != want {
 		t.Errorf("depthwise first: %v", err)
 	}
 	// int8 inputs: a signed InputQuantizer, which any first layer takes.
@@ -348,12 +353,12 @@ func TestQuantizeMLRefusals(t *testing.T) {
 	leaky := modeltest.New("leaky", 4).
 		Add("dense", &keras.Dense{Units: 2, Activation: "linear", UseBias: true}, modeltest.W("kernel", []int{4, 2}, 1, 0, 0, 1, 1, 0, 0, 1), modeltest.W("bias", []int{2}, 0, 0)).
 		Add("relu", &keras.ReLU{NegativeSlope: 0.1}).Model()
-	if _, _, err := quantize.QuantizeML(leaky, opts); err == nil || err.Error() != "Argument 'negative_slope' in layer 'relu' is only supported with one of [0]. Receives '0.1'." {
+	if _, _, err := quantize.QuantizeML(leaky, opts); !refused(err) || err.Error() != "Argument 'negative_slope' in layer 'relu' is only supported with one of [0]. Receives '0.1'." {
 		t.Errorf("leaky ReLU: %v", err)
 	}
 
 	only := modeltest.New("only_float", 4).Add("softmax", &keras.Softmax{Axis: []int{-1}}).Model()
-	if _, _, err := quantize.QuantizeML(only, opts); err == nil || err.Error() != "Impossible to quantize 'only_float'. At least one layer should be quantizable." {
+	if _, _, err := quantize.QuantizeML(only, opts); !refused(err) || err.Error() != "Impossible to quantize 'only_float'. At least one layer should be quantizable." {
 		t.Errorf("nothing quantizable: %v", err)
 	}
 
@@ -364,15 +369,15 @@ func TestQuantizeMLRefusals(t *testing.T) {
 		Add("flatten", &keras.Flatten{DataFormat: "channels_last"}).Model()
 	p = quantize.DefaultQuantizationParams()
 	p.LastOutputBits = 16
-	if _, _, err := quantize.QuantizeML(flat, quantize.QMLOptions{Samples: 1, Params: p}); err == nil || err.Error() != "Cannot apply last_output_bits on flatten." {
+	if _, _, err := quantize.QuantizeML(flat, quantize.QMLOptions{Samples: 1, Params: p}); !refused(err) || err.Error() != "Cannot apply last_output_bits on flatten." {
 		t.Errorf("last_output_bits on a Flatten: %v", err)
 	}
 	for _, bad := range []quantize.QMLOptions{
 		{Params: quantize.QuantizationParams{ActivationBits: 8, WeightBits: 8, OutputBits: 8, InputWeightBits: 8, InputDtype: "float32", BufferBits: 32}},
 		{BatchSize: -1}, {Samples: -1}, {Samples: 1 << 15, Epochs: 4},
 	} {
-		if _, _, err := quantize.QuantizeML(flat, bad); err == nil {
-			t.Errorf("options %+v accepted", bad)
+		if _, _, err := quantize.QuantizeML(flat, bad); err == nil || refused(err) {
+			t.Errorf("options %+v: %v, want an option error", bad, err)
 		}
 	}
 }
