@@ -22,7 +22,7 @@ type File = keras.File
 
 // QuantizeOptions are the bit widths a float model is quantized with:
 // weights, activations and the first layer's weights; zero means the
-// default (4, 4, 8).
+// target's default (4, 4, 8 for Akida 1.0; 8, 8, 8 for Akida 2.0).
 type QuantizeOptions = convert.QuantizeBits
 
 // Options are the conversion options every front end passes.
@@ -156,19 +156,22 @@ func Inspect(files []File) (r *keras.InspectReport, err error) {
 	return m.InspectReport(), nil
 }
 
-// Check reads a Keras model, quantizes it if it is a float model
-// (core/quantize, cnn2snn.quantize's way), and reports whether it converts:
-// every problem with cnn2snn's message, and the Akida layer each Keras
-// layer goes to. The error is for unreadable files and invalid options; an
-// incompatible model is a report with Compatible false.
+// Check reads a Keras model, quantizes it if it is a float model (for the
+// target given, or for both, cnn2snn.quantize's way for Akida 1.0 and
+// quantizeml's for Akida 2.0: chooseTarget), and reports whether it
+// converts: every problem with cnn2snn's message, the Akida layer each
+// Keras layer goes to, and each target's verdict. The error is for
+// unreadable files and invalid options; an incompatible model is a report
+// with Compatible false.
 func Check(files []File, o Options) (*CheckReport, error) {
 	return defaultPipeline().check(files, o)
 }
 
 // Convert reads a Keras model, quantizes it if needed, converts it to
-// Akida 1.0 layers and encodes the .fbz file. A model that does not
-// convert gives a *ModelError (cnn2snn's first error, with every
-// diagnostic).
+// Akida 1.0 layers (a cnn2snn model) or Akida 2.0 layers (a quantizeml
+// model; a float model goes to the target chosen as Check says) and
+// encodes the .fbz file. A model that does not convert gives a
+// *ModelError (cnn2snn's first error, with every diagnostic).
 func Convert(files []File, o Options) (*ConvertResult, error) {
 	return defaultPipeline().convert(files, o)
 }

@@ -19,7 +19,7 @@ type VerifyReport = verify.Result
 // Verify converts a Keras model exactly as Convert does (same options,
 // same errors: a model that does not convert gives Convert's *ModelError)
 // and then runs the quantized Keras model, the Akida model and, for a float
-// model, the float model on vo.Samples seeded inputs, comparing them layer
+// model converted to Akida 1.0, the float model on vo.Samples seeded inputs, comparing them layer
 // by layer (core/verify). The models compared are those Convert returns:
 // the files are read once.
 func Verify(files []File, o Options, vo VerifyOptions) (*VerifyReport, error) {

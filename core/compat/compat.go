@@ -1,6 +1,7 @@
-// Package compat holds the compatibility rules of cnn2snn's conversion to
-// Akida 1.0, each a named value with a Doc a user can read and, where it
-// can be run on its own, its check — in the manner of
+// Package compat holds the compatibility rules of cnn2snn's conversion —
+// its legacy path to Akida 1.0 and its quantizeml path to Akida 1.0 and
+// 2.0 (Rule.Targets) —, each a named value with a Doc a user can read
+// and, where it can be run on its own, its check — in the manner of
 // golang.org/x/tools/go/analysis.
 //
 // cnn2snn stops at the first problem it meets and raises it. The rules here

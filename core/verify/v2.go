@@ -39,7 +39,8 @@ import (
 //
 // Top-1 agreement compares the argmax over the last layer's channels at
 // every output position, ties going to the first channel, as for Akida
-// 1.0. There is no float model: quantizeml models are given quantized.
+// 1.0. There is no float figure on Akida 2.0, for a float model this tool
+// quantized either: Models.Float is not read.
 
 // MaxLayerDifferences bounds the differences each layer lists
 // (Isolated.Differences); Causes counts them all.

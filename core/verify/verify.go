@@ -107,7 +107,8 @@ func (o Options) samples() int {
 // made from, if any.
 type Models struct {
 	// Float is the user's float model; nil when the model was given
-	// already quantized (there is then no float top-1 figure).
+	// already quantized (there is then no float top-1 figure). Akida 1.0
+	// only.
 	Float *keras.Model
 	// Quantized is the quantized Keras model that was converted: quantized
 	// with cnn2snn for Akida 1.0, with quantizeml for Akida 2.0.

@@ -27,7 +27,7 @@ func runConvert(args []string, stdout, stderr io.Writer) int {
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: cnn2snn convert -m FILE [-m FILE…] [-o OUT.fbz] [--input-scaling A,B] [--input-is-image=false] [--quantize W,A,I] [--calibration X.npy] [--target v1|v2] [--json]")
 		fmt.Fprintln(stderr, "       cnn2snn convert FILE.fbz [-o OUT.fbz]")
-		fmt.Fprintln(stderr, "\nConverts a Keras model into an Akida .fbz model, as cnn2snn convert does: a model\nquantized with quantizeml into Akida 2.0 layers, one quantized with cnn2snn (or a\nfloat model, quantized first) into Akida 1.0 layers. An .fbz input is re-encoded into the\nkey/value format that akida ≥ 2.3 writes.")
+		fmt.Fprintln(stderr, "\nConverts a Keras model into an Akida .fbz model, as cnn2snn convert does: a model\nquantized with quantizeml into Akida 2.0 layers, one quantized with cnn2snn into Akida\n1.0 layers; a float model is quantized first, for --target or for Akida 1.0 when it\naccepts the model, else Akida 2.0. An .fbz input is re-encoded into the\nkey/value format that akida ≥ 2.3 writes.")
 		fl.PrintDefaults()
 	}
 	positional, err := parseInterspersed(fl, args)

@@ -28,7 +28,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"inspect": {"print a Keras model's layers, output shapes and parameters", runInspect},
 		"summary": {"print the summary of an Akida .fbz model (--json for JSON)", runSummary},
-		"check":   {"check whether a Keras model converts to Akida 1.0; list every problem (exit 0 yes, 2 no)", runCheck},
+		"check":   {"check whether a Keras model converts to Akida (1.0, 2.0, or each for a float model); list every problem (exit 0 yes, 2 no)", runCheck},
 		"convert": {"convert a Keras model to an Akida .fbz model (or re-encode an .fbz)", runConvert},
 		"predict": {"run a Keras model or simulate an Akida .fbz on a NumPy batch", runPredict},
 		"verify":  {"convert a Keras model and compare the Akida simulation with the quantized Keras model layer by layer (exit 0 proved, 2 not)", runVerify},
