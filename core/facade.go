@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
@@ -554,7 +553,6 @@ func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err e
 		return nil, err
 	}
 	r.step("encoded the .fbz file: %d bytes, akida version %s", len(file), am.Version)
-	blocks := cloneBlocks(cr.Blocks) // before the report lists the user's layers in them
 	report := ConvertReport{
 		CheckReport: r.checkReport(cr),
 		Summary:     am.Summary(), Akida: am.JSON(),
@@ -563,18 +561,7 @@ func (p pipeline) convert(files []File, o Options) (result *ConvertResult, err e
 	}
 	r.enter("done", 1)
 	return &ConvertResult{FBZ: file, FileName: outputName(files, m.Name), Model: am, Report: report,
-		Keras: r.original, Quantized: m, QuantizedBlocks: blocks, Recording: checked.Recording()}, nil
-}
-
-// cloneBlocks copies blocks deeply enough for restoreOriginalLayers to
-// change the copy only.
-func cloneBlocks(blocks []compat.Block) []compat.Block {
-	out := slices.Clone(blocks)
-	for i := range out {
-		out[i].KerasLayers = slices.Clone(out[i].KerasLayers)
-		out[i].Incompatible = slices.Clone(out[i].Incompatible)
-	}
-	return out
+		Keras: r.original, Quantized: m, QuantizedBlocks: cr.Blocks, Recording: checked.Recording()}, nil
 }
 
 func compatibility(r *CheckReport) string {

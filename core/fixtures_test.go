@@ -194,3 +194,19 @@ func TestSubclassedFixtureIsRefused(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// The report lists the user's layers in a copy of the converter's blocks:
+// the blocks on the quantized model, by which Verify pairs the layers,
+// keep the quantized model's layers only.
+func TestReportBlocksAreTheirOwn(t *testing.T) {
+	res := convertFixture(t, "float_ecg_cnn_bn_keras2.15.h5")
+	user, quantized := res.Report.Blocks[0].KerasLayers, res.QuantizedBlocks[0].KerasLayers
+	if !slices.Contains(user, "batch_normalization") || slices.Contains(quantized, "batch_normalization") {
+		t.Errorf("report block %v, converter's block %v: only the report's lists the folded BatchNormalization", user, quantized)
+	}
+	for _, name := range quantized {
+		if res.Quantized.Layer(name) == nil {
+			t.Errorf("the converter's block lists %q, which is not a layer of the quantized model", name)
+		}
+	}
+}

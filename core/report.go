@@ -1,6 +1,8 @@
 package core
 
 import (
+	"slices"
+
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/compat"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/convert"
@@ -133,6 +135,12 @@ func (e *ModelError) Error() string { return e.Err.Error() }
 func (e *ModelError) Unwrap() error { return e.Err }
 
 // checkReport builds the CheckReport of a convert.Report.
+//
+// The report's blocks are a copy of the converter's: the facade lists the
+// user's layers in them (restoreOriginalLayers) and marks the quantizer's
+// problems (withQuantization), which must not change the converter's
+// blocks on the quantized model (ConvertResult.QuantizedBlocks, a
+// candidate's verdict).
 func checkReport(r *convert.Report, steps []string) CheckReport {
 	rules := map[string]string{}
 	for _, d := range r.Diagnostics {
@@ -142,9 +150,19 @@ func checkReport(r *convert.Report, steps []string) CheckReport {
 	}
 	return CheckReport{
 		Model: r.Model, Compatible: r.Compatible, Origin: r.Origin, Target: string(r.Target),
-		InputScaling: r.InputScaling, Blocks: r.Blocks, Diagnostics: r.Diagnostics,
+		InputScaling: r.InputScaling, Blocks: cloneBlocks(r.Blocks), Diagnostics: r.Diagnostics,
 		Rules: rules, Steps: steps, Warnings: append([]string{}, r.Warnings...),
 	}
+}
+
+// cloneBlocks copies blocks with their layer lists.
+func cloneBlocks(blocks []compat.Block) []compat.Block {
+	out := slices.Clone(blocks)
+	for i := range out {
+		out[i].KerasLayers = slices.Clone(out[i].KerasLayers)
+		out[i].Incompatible = slices.Clone(out[i].Incompatible)
+	}
+	return out
 }
 
 // weightCount counts the weight values of an Akida model.

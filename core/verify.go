@@ -72,11 +72,7 @@ func verifyModels(res *ConvertResult) (verify.Models, error) {
 		if res.Model.IPVersion() != string(akida.IPv2) {
 			return verify.Models{}, fmt.Errorf("verify compares a quantizeml model with its Akida 2.0 conversion, and this one was converted for the target %s: choose the target v2 (Akida 2.0) to verify it", res.Report.Target)
 		}
-		blocks := res.QuantizedBlocks
-		if blocks == nil {
-			blocks = res.Report.Blocks
-		}
-		return verify.Models{Quantized: res.Quantized, Akida: res.Model, Blocks: blocks, Recording: res.Recording}, nil
+		return verify.Models{Quantized: res.Quantized, Akida: res.Model, Blocks: res.QuantizedBlocks, Recording: res.Recording}, nil
 	}
 	scaling := res.Report.InputScaling
 	if scaling == nil || res.Quantized == nil { // the legacy path always sets them
