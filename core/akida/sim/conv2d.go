@@ -110,66 +110,15 @@ func v2Geometry(l *akida.Layer, in akida.Shape, channels int) (convGeometry, err
 	return g, nil
 }
 
-// correlate computes the cross-correlation of the input with l.weights
-// (kx, ky, c, f), flipped by prepare for a Conv2D. Padded cells hold
+// correlate is the InputConv2D's and Conv2D's multiply-accumulate:
+// correlate with l.weights (flipped by prepare for a Conv2D), padded with
 // l.padding (InputConv2D's padding_value per channel) or 0.
 func (l *v2Layer) correlate(in []int32, acc []int64) {
-	inX, inY, C := l.in[0], l.in[1], l.in[2]
-	outX, outY, F := l.convGeometry.out[0], l.convGeometry.out[1], l.convGeometry.out[2]
-	tap := C * F
-	for ox := range outX {
-		for oy := range outY {
-			a := acc[(ox*outY+oy)*F:][:F]
-			clear(a)
-			for kx := range l.kx {
-				ix := ox*l.sx + kx - l.padX
-				for ky := range l.ky {
-					iy := oy*l.sy + ky - l.padY
-					w := l.weights[(kx*l.ky+ky)*tap:][:tap]
-					if ix < 0 || ix >= inX || iy < 0 || iy >= inY {
-						for c, v := range l.padding {
-							if v != 0 {
-								accumulateWide(a, v, w[c*F:][:F])
-							}
-						}
-						continue
-					}
-					for c, v := range in[(ix*inY+iy)*C:][:C] {
-						if v != 0 {
-							accumulateWide(a, int64(v), w[c*F:][:F])
-						}
-					}
-				}
-			}
-		}
-	}
+	correlate(&l.convGeometry, in, l.weights, l.padding, acc)
 }
 
-// depthwise computes each channel's cross-correlation with its own
-// (flipped) kernel l.weights (kx, ky, c); padded cells are 0.
+// depthwise is the DepthwiseConv2D's: each channel with its own (flipped)
+// kernel l.weights (kx, ky, c); padded cells are 0.
 func (l *v2Layer) depthwise(in []int32, acc []int64) {
-	inX, inY, C := l.in[0], l.in[1], l.in[2]
-	outX, outY := l.convGeometry.out[0], l.convGeometry.out[1]
-	for ox := range outX {
-		for oy := range outY {
-			a := acc[(ox*outY+oy)*C:][:C]
-			clear(a)
-			for kx := range l.kx {
-				ix := ox*l.sx + kx - l.padX
-				if ix < 0 || ix >= inX {
-					continue
-				}
-				for ky := range l.ky {
-					iy := oy*l.sy + ky - l.padY
-					if iy < 0 || iy >= inY {
-						continue
-					}
-					w := l.weights[(kx*l.ky+ky)*C:][:C]
-					for c, v := range in[(ix*inY+iy)*C:][:C] {
-						a[c] += int64(v) * w[c]
-					}
-				}
-			}
-		}
-	}
+	depthwiseCorrelate(&l.convGeometry, in, l.weights, acc)
 }

@@ -32,7 +32,7 @@ func (l *v2Layer) dense(in []int32, acc []int64) {
 	clear(acc)
 	for k, v := range in {
 		if v != 0 {
-			accumulateWide(acc, int64(v), l.weights[k*U:][:U])
+			accumulate(acc, int64(v), l.weights[k*U:][:U])
 		}
 	}
 }

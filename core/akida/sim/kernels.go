@@ -11,10 +11,11 @@ import (
 // here allocates.
 
 // accumulate adds v·w to acc element by element (len(w) == len(acc)). It
-// is the inner loop of every layer. Eight elements per iteration: under
-// GOOS=js the per-iteration cost dominates and this is about 40% faster
-// than the plain loop (natively the same or slightly faster).
-func accumulate(acc []int32, v int32, w []int32) {
+// is the inner loop of every layer: int32 potentials of Akida 1.0, int64
+// sums of Akida 2.0. Eight elements per iteration: under GOOS=js the
+// per-iteration cost dominates and this is about 40% faster than the plain
+// loop (natively the same or slightly faster).
+func accumulate[T int32 | int64](acc []T, v T, w []T) {
 	w = w[:len(acc)]
 	f := 0
 	for ; f+8 <= len(acc); f += 8 {
@@ -30,6 +31,75 @@ func accumulate(acc []int32, v int32, w []int32) {
 	}
 	for ; f < len(acc); f++ {
 		acc[f] += v * w[f]
+	}
+}
+
+// correlate computes the cross-correlation of an (x, y, c) input with
+// weights (kx, ky, c, f) over g's windows into acc, g's (x, y, f) output:
+// the convolution of Akida 1.0's InputConvolutional and Convolutional and
+// Akida 2.0's InputConv2D and Conv2D (their callers flip the weights of a
+// true convolution). Cells outside the input hold padding[c], or 0 when
+// padding is nil (choice #14: the input layers' padding_value).
+func correlate[T int32 | int64](g *convGeometry, in []int32, weights, padding, acc []T) {
+	inX, inY, C := g.in[0], g.in[1], g.in[2]
+	outX, outY, F := g.out[0], g.out[1], g.out[2]
+	tap := C * F
+	for ox := range outX {
+		for oy := range outY {
+			a := acc[(ox*outY+oy)*F:][:F]
+			clear(a)
+			for kx := range g.kx {
+				ix := ox*g.sx + kx - g.padX
+				for ky := range g.ky {
+					iy := oy*g.sy + ky - g.padY
+					w := weights[(kx*g.ky+ky)*tap:][:tap]
+					if ix < 0 || ix >= inX || iy < 0 || iy >= inY {
+						for c, v := range padding {
+							if v != 0 {
+								accumulate(a, v, w[c*F:][:F])
+							}
+						}
+						continue
+					}
+					for c, v := range in[(ix*inY+iy)*C:][:C] {
+						if v != 0 {
+							accumulate(a, T(v), w[c*F:][:F])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// depthwiseCorrelate computes each channel's cross-correlation with its
+// own kernel, weights (kx, ky, c), over g's windows into acc (x, y, c):
+// Akida 1.0's SeparableConvolutional's depthwise part and Akida 2.0's
+// DepthwiseConv2D. Padded cells are 0.
+func depthwiseCorrelate[T int32 | int64](g *convGeometry, in []int32, weights, acc []T) {
+	inX, inY, C := g.in[0], g.in[1], g.in[2]
+	outX, outY := g.out[0], g.out[1]
+	for ox := range outX {
+		for oy := range outY {
+			a := acc[(ox*outY+oy)*C:][:C]
+			clear(a)
+			for kx := range g.kx {
+				ix := ox*g.sx + kx - g.padX
+				if ix < 0 || ix >= inX {
+					continue
+				}
+				for ky := range g.ky {
+					iy := oy*g.sy + ky - g.padY
+					if iy < 0 || iy >= inY {
+						continue
+					}
+					w := weights[(kx*g.ky+ky)*C:][:C]
+					for c, v := range in[(ix*inY+iy)*C:][:C] {
+						a[c] += T(v) * w[c]
+					}
+				}
+			}
+		}
 	}
 }
 

@@ -557,24 +557,3 @@ func (p *v2Layer) outputStage(v []int64, out []int32) {
 		out[i] = int32(p.outputs.clamp(y))
 	}
 }
-
-// accumulateWide adds v·w to acc element by element (len(w) == len(acc)),
-// the inner loop of the Akida 2.0 layers; unrolled like accumulate.
-func accumulateWide(acc []int64, v int64, w []int64) {
-	w = w[:len(acc)]
-	f := 0
-	for ; f+8 <= len(acc); f += 8 {
-		a, b := acc[f:f+8:f+8], w[f:f+8:f+8]
-		a[0] += v * b[0]
-		a[1] += v * b[1]
-		a[2] += v * b[2]
-		a[3] += v * b[3]
-		a[4] += v * b[4]
-		a[5] += v * b[5]
-		a[6] += v * b[6]
-		a[7] += v * b[7]
-	}
-	for ; f < len(acc); f++ {
-		acc[f] += v * w[f]
-	}
-}

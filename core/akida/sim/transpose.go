@@ -97,7 +97,7 @@ func (l *v2Layer) transpose(in []int32, acc []int64) {
 					w := l.weights[(kx*l.ky+ky)*tap:][:tap]
 					for c, v := range cell {
 						if v != 0 {
-							accumulateWide(a, int64(v), w[c*F:][:F])
+							accumulate(a, int64(v), w[c*F:][:F])
 						}
 					}
 				}

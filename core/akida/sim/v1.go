@@ -23,7 +23,9 @@ type v1Layer struct {
 	// potentials computes the layer's potentials from its input.
 	potentials func(l *v1Layer, in []int32, b *v1Buffers)
 
-	paddingValue int32 // InputConvolutional only (choice #14)
+	// padding holds the value of padded input cells per input channel:
+	// InputConvolutional's padding_value (choice #14); nil when it is 0.
+	padding []int32
 	// weights: InputConvolutional and Convolutional (kx, ky, c, f) ready
 	// for a cross-correlation (Convolutional's stored kernel flipped on
 	// both spatial axes); Separable's depthwise part (kx, ky, c), flipped;
@@ -67,7 +69,12 @@ func prepareInputConvolutional(l *akida.Layer, in layerInputs) (*prepared, error
 	if pv < 0 || pv > 255 {
 		return nil, fmt.Errorf("padding_value is %d: padded cells hold an 8-bit input value, so it must be 0…255", pv)
 	}
-	p.paddingValue = pv
+	if pv != 0 {
+		p.padding = make([]int32, p.in[2])
+		for c := range p.padding {
+			p.padding[c] = pv
+		}
+	}
 	if err := checkWTAGroups(l, p.convGeometry.out[2]); err != nil {
 		return nil, err
 	}
@@ -363,7 +370,9 @@ func (p *v1Layer) checkBound(maxIn float64) error {
 // depthwise sum, and the pointwise sums over the depthwise bounds).
 // Partial sums are bounded by the same numbers.
 func (p *v1Layer) potentialBound(maxIn float64) float64 {
-	maxIn = max(maxIn, float64(p.paddingValue))
+	for _, v := range p.padding {
+		maxIn = max(maxIn, float64(v))
+	}
 	neurons := p.convGeometry.out[2]
 	sums := make([]float64, neurons)
 	bound := 0.0
@@ -426,79 +435,18 @@ func (p *v1Layer) forward(in []int32, b *v1Buffers) []int32 {
 	return b.out
 }
 
-// correlate computes the cross-correlation of the input with l.weights
-// (kx, ky, c, f); Convolutional weights were flipped by New. Cells outside
-// the input hold paddingValue (choice #14: InputConvolutional's
-// padding_value, 0 for the others).
+// correlate computes an InputConvolutional's or Convolutional's
+// potentials: the cross-correlation with l.weights (kx, ky, c, f)
+// (Convolutional weights were flipped by New), padded with l.padding.
 func (l *v1Layer) correlate(in []int32, b *v1Buffers) {
-	pot := b.potentials
-	inX, inY, C := l.in[0], l.in[1], l.in[2]
-	outX, outY, F := l.convGeometry.out[0], l.convGeometry.out[1], l.convGeometry.out[2]
-	tap := C * F
-	for ox := range outX {
-		for oy := range outY {
-			acc := pot[(ox*outY+oy)*F:][:F]
-			clear(acc)
-			for kx := range l.kx {
-				ix := ox*l.sx + kx - l.padX
-				for ky := range l.ky {
-					iy := oy*l.sy + ky - l.padY
-					w := l.weights[(kx*l.ky+ky)*tap:][:tap]
-					if ix < 0 || ix >= inX || iy < 0 || iy >= inY {
-						if l.paddingValue != 0 {
-							for c := range C {
-								accumulate(acc, l.paddingValue, w[c*F:][:F])
-							}
-						}
-						continue
-					}
-					cell := in[(ix*inY+iy)*C:][:C]
-					for c, v := range cell {
-						if v != 0 {
-							accumulate(acc, v, w[c*F:][:F])
-						}
-					}
-				}
-			}
-		}
-	}
+	correlate(&l.convGeometry, in, l.weights, l.padding, b.potentials)
 }
 
 // separable computes a SeparableConvolutional's potentials: the depthwise
 // sums, then the pointwise kernel over them.
 func (l *v1Layer) separable(in []int32, b *v1Buffers) {
-	l.depthwiseCorrelate(in, b.depthwise)
+	depthwiseCorrelate(&l.convGeometry, in, l.weights, b.depthwise)
 	l.pointwiseSum(b.depthwise, b.potentials)
-}
-
-// depthwiseCorrelate computes each channel's cross-correlation with its
-// own (flipped) kernel l.weights (kx, ky, c); padding cells are 0.
-func (l *v1Layer) depthwiseCorrelate(in, dw []int32) {
-	inX, inY, C := l.in[0], l.in[1], l.in[2]
-	outX, outY := l.convGeometry.out[0], l.convGeometry.out[1]
-	for ox := range outX {
-		for oy := range outY {
-			acc := dw[(ox*outY+oy)*C:][:C]
-			clear(acc)
-			for kx := range l.kx {
-				ix := ox*l.sx + kx - l.padX
-				if ix < 0 || ix >= inX {
-					continue
-				}
-				for ky := range l.ky {
-					iy := oy*l.sy + ky - l.padY
-					if iy < 0 || iy >= inY {
-						continue
-					}
-					cell := in[(ix*inY+iy)*C:][:C]
-					w := l.weights[(kx*l.ky+ky)*C:][:C]
-					for c, v := range cell {
-						acc[c] += v * w[c]
-					}
-				}
-			}
-		}
-	}
 }
 
 // pointwiseSum applies the pointwise kernel l.pointwise (c, f) to every
