@@ -179,9 +179,10 @@ func saturateThreshold(l *akida.Layer) (bool, error) {
 	return true, nil
 }
 
-// saturateInt32 converts an integer-valued float64 to int32, saturating at
-// the ends of the range (NaN, which no step here yields, goes to the
-// minimum as floorThreshold does).
+// saturateInt32 converts a float64 to int32, truncated toward zero and
+// saturated at the ends of the range (NaN, which no step yields, goes to
+// the minimum): every int32 the Akida 1.0 generator stores (thresholds,
+// padding value, the fix's thresholds) goes through it.
 func saturateInt32(f float64) int32 {
 	switch {
 	case f >= math.MaxInt32:

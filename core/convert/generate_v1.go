@@ -2,7 +2,6 @@ package convert
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/akida"
 	"github.com/cnn2snn-wasm/cnn2snn-wasm/core/keras"
@@ -173,12 +172,4 @@ func setVariables(l *akida.Layer, b *block, w layerWeights, a, shift float64) er
 // paddingValue is int(b): Keras pads with 0, which is b in Akida input
 // units, and cnn2snn stores it truncated toward zero. Values beyond the
 // int32 parameter range saturate.
-func paddingValue(shift float64) int {
-	switch {
-	case shift >= math.MaxInt32:
-		return math.MaxInt32
-	case shift <= math.MinInt32 || math.IsNaN(shift):
-		return math.MinInt32
-	}
-	return int(shift)
-}
+func paddingValue(shift float64) int { return int(saturateInt32(shift)) }

@@ -141,16 +141,7 @@ func scaledFactor(a float64, sf float32) float32 {
 
 // floorThreshold is np.floor(th).astype(np.int32); thresholds outside the
 // int32 range (meaningless for Akida) saturate instead of wrapping.
-func floorThreshold(th float64) int32 {
-	f := math.Floor(th)
-	switch {
-	case f >= math.MaxInt32:
-		return math.MaxInt32
-	case f <= math.MinInt32 || math.IsNaN(f):
-		return math.MinInt32
-	}
-	return int32(f)
-}
+func floorThreshold(th float64) int32 { return saturateInt32(math.Floor(th)) }
 
 // actStepValue is (a·sf·step_ak).astype(float32) · g: the product is taken
 // in float64 (step_ak is a float64 array in NumPy) and rounded to float32,
