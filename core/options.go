@@ -89,7 +89,7 @@ func OptionTable() []Option {
 			Doc:    "false: feed the first layer from an InputData layer even for 1 or 3-channel inputs (Akida 1.0, cnn2snn 2.3.7's input_is_image)",
 			Must:   "true or false",
 			JSMust: "true or false",
-			text:   textInputIsImage, js: jsInputIsImage},
+			text:   textBool(inputIsImage), js: jsBool(inputIsImage)},
 		{Name: "quantize", Query: "quantize", JS: "quantize", Form: "W,A,I",
 			Doc:    "bit widths to quantize a float model with: weights, activations, first-layer weights (default 4,4,8 for Akida 1.0, 8,8,8 for Akida 2.0); on a model quantized with cnn2snn, re-quantize it with them",
 			Must:   "three bit widths W,A,I (weights, activations, first-layer weights), e.g. 4,4,8",
@@ -104,7 +104,7 @@ func OptionTable() []Option {
 			Doc:    "Akida 2.0: one range per activation tensor instead of one per channel (quantizeml's per_tensor_activations; default true: quantizeml asks for it with random calibration samples, and refuses a Flatten after per-channel activations)",
 			Must:   "true or false",
 			JSMust: "true or false",
-			text:   textPerTensor, js: jsPerTensor},
+			text:   textBool(perTensorActivations), js: jsBool(perTensorActivations)},
 		{Name: "input-dtype", Query: "input_dtype", JS: "inputDtype", Form: "uint8|int8|uint16|int16",
 			Doc:    "Akida 2.0: the integer type a float input is quantized to (quantizeml's input_dtype; default uint8)",
 			Must:   "uint8, int8, uint16 or int16",
@@ -178,23 +178,6 @@ func jsInputScaling(o *Options, v any) error {
 	return nil
 }
 
-func textInputIsImage(o *Options, s string) bool {
-	b, err := strconv.ParseBool(s)
-	if err == nil {
-		o.InputIsImage = &b
-	}
-	return err == nil
-}
-
-func jsInputIsImage(o *Options, v any) error {
-	b, ok := v.(bool)
-	if !ok {
-		return errMalformed
-	}
-	o.InputIsImage = &b
-	return nil
-}
-
 func textQuantize(o *Options, s string) bool {
 	p, ok := parseNumbers(s, 3)
 	if !ok {
@@ -257,23 +240,6 @@ func jsOutputBits(o *Options, v any) error {
 	return nil
 }
 
-func textPerTensor(o *Options, s string) bool {
-	b, err := strconv.ParseBool(s)
-	if err == nil {
-		o.PerTensorActivations = &b
-	}
-	return err == nil
-}
-
-func jsPerTensor(o *Options, v any) error {
-	b, ok := v.(bool)
-	if !ok {
-		return errMalformed
-	}
-	o.PerTensorActivations = &b
-	return nil
-}
-
 func textInputDtype(o *Options, s string) bool {
 	switch s {
 	case "uint8", "int8", "uint16", "int16":
@@ -281,6 +247,34 @@ func textInputDtype(o *Options, s string) bool {
 		return true
 	}
 	return false
+}
+
+// The optional booleans an option sets.
+func inputIsImage(o *Options) **bool         { return &o.InputIsImage }
+func perTensorActivations(o *Options) **bool { return &o.PerTensorActivations }
+
+// textBool reads true or false (strconv.ParseBool's forms) into the field
+// field returns.
+func textBool(field func(*Options) **bool) func(*Options, string) bool {
+	return func(o *Options, s string) bool {
+		b, err := strconv.ParseBool(s)
+		if err == nil {
+			*field(o) = &b
+		}
+		return err == nil
+	}
+}
+
+// jsBool reads a JavaScript boolean into the field field returns.
+func jsBool(field func(*Options) **bool) func(*Options, any) error {
+	return func(o *Options, v any) error {
+		b, ok := v.(bool)
+		if !ok {
+			return errMalformed
+		}
+		*field(o) = &b
+		return nil
+	}
 }
 
 // maxCount bounds the counts an option takes (samples, batch size,
