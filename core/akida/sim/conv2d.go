@@ -49,7 +49,7 @@ func prepareConvolution2D(l *akida.Layer, in akida.Shape, paddingValues, flipped
 		return nil, err
 	}
 	C := in[2]
-	p, err := newV2Layer(l, in, g.out, neuralOptions{channels: F, inputShifts: C, paddingValues: paddingValues, pools: true})
+	p, err := newV2Layer(l, in, g.out, neuralOptions{inputShifts: C, paddingValues: paddingValues, pools: true})
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func prepareDepthwiseConv2D(l *akida.Layer, in layerInputs) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := newV2Layer(l, g.in, g.out, neuralOptions{channels: C, inputShifts: C, pools: true})
+	p, err := newV2Layer(l, g.in, g.out, neuralOptions{inputShifts: C, pools: true})
 	if err != nil {
 		return nil, err
 	}

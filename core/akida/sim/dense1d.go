@@ -13,7 +13,7 @@ import (
 func prepareDense1D(l *akida.Layer, in layerInputs) (*prepared, error) {
 	shape := in.shapes[0]
 	units := l.Params.Int("units")
-	p, err := newV2Layer(l, shape, akida.Shape{1, 1, units}, neuralOptions{channels: units, inputShifts: denseInputShifts(shape)})
+	p, err := newV2Layer(l, shape, akida.Shape{1, 1, units}, neuralOptions{inputShifts: denseInputShifts(shape)})
 	if err != nil {
 		return nil, err
 	}

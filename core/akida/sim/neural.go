@@ -65,15 +65,14 @@ type v2Layer struct {
 	lut     lut
 
 	// Output stage: outputScales and outputShift per channel when the layer
-	// has one (hasOutputStage), products saturated to postOp.
-	hasOutputStage bool
-	outputScales   []int64
-	outputShift    []int64
-	postOp         valueRange
-	outputs        valueRange // outputRange (V2)
+	// has one (both nil otherwise), products saturated to postOp.
+	outputScales []int64
+	outputShift  []int64
+	postOp       valueRange
+	outputs      valueRange // outputRange (V2)
 
-	// channels is the number of output channels; macs the
-	// multiply-accumulates of one sample.
+	// channels is the number of output channels (the accumulators' last
+	// dimension); macs the multiply-accumulates of one sample.
 	channels int
 	macs     float64
 }
@@ -89,7 +88,6 @@ type lut struct {
 // neuralOptions say what a kind's multiply-accumulate needs from the
 // common preparation.
 type neuralOptions struct {
-	channels      int  // output channels
 	inputShifts   int  // values per cycle of input_shift (0: the layer has none)
 	paddingValues bool // the layer pads with padding_value (InputConv2D)
 	pools         bool // the layer has pool parameters
@@ -100,7 +98,7 @@ type neuralOptions struct {
 // value, bias, pooling, activation and output stage. The kind then sets
 // its geometry, weights, accumulate and macs, and calls finish.
 func newV2Layer(l *akida.Layer, in akida.Shape, conv akida.Shape, o neuralOptions) (*v2Layer, error) {
-	p := &v2Layer{convGeometry: convGeometry{in: in, out: conv}, channels: o.channels}
+	p := &v2Layer{convGeometry: convGeometry{in: in, out: conv}, channels: conv[2]}
 	if err := checkSize("input", in); err != nil {
 		return nil, err
 	}
@@ -367,9 +365,8 @@ func (p *v2Layer) readOutputStage(l *akida.Layer) error {
 	if p.outputShift, err = channelVariable(l, "output_shift", F); err != nil {
 		return err
 	}
-	p.hasOutputStage = p.outputScales != nil || p.outputShift != nil
-	if !p.hasOutputStage {
-		return nil
+	if p.outputScales == nil && p.outputShift == nil {
+		return nil // no output stage
 	}
 	if p.outputScales == nil {
 		p.outputScales = constants(F, defaultOutputScale)
@@ -545,7 +542,7 @@ func globalSum(v, sums []int64) {
 // with an output stage, else only saturated (V4).
 func (p *v2Layer) outputStage(v []int64, out []int32) {
 	F := p.channels
-	if !p.hasOutputStage {
+	if p.outputScales == nil { // no output stage: readOutputStage sets both or neither
 		for i, x := range v {
 			out[i] = int32(p.outputs.clamp(x))
 		}

@@ -22,7 +22,7 @@ func prepareConv2DTranspose(l *akida.Layer, in layerInputs) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := newV2Layer(l, g.in, g.out, neuralOptions{channels: F, inputShifts: C})
+	p, err := newV2Layer(l, g.in, g.out, neuralOptions{inputShifts: C})
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ func prepareDepthwiseConv2DTranspose(l *akida.Layer, in layerInputs) (*prepared,
 	if err != nil {
 		return nil, err
 	}
-	p, err := newV2Layer(l, g.in, g.out, neuralOptions{channels: C, inputShifts: C})
+	p, err := newV2Layer(l, g.in, g.out, neuralOptions{inputShifts: C})
 	if err != nil {
 		return nil, err
 	}
