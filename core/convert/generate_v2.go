@@ -55,10 +55,7 @@ func (a *analysis) buildV2() (*akida.Model, []compat.Diagnostic) {
 		return nil, a.v2Diags
 	}
 	a.recording = rec
-	a.v2Model, a.v2Diags = buildV2(a.model, rec, a.qmlBlocks)
-	if a.v2Diags == nil && a.v2Model == nil {
-		a.v2Diags = []compat.Diagnostic{}
-	}
+	a.v2Model, a.v2Diags = buildV2(a.model, rec, a.qmlBlocks) // a model or diagnostics, never neither
 	return a.v2Model, a.v2Diags
 }
 
