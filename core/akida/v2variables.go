@@ -97,20 +97,22 @@ func lutVariables() []variableSpec {
 // inputShift is the input_shift of a layer that aligns a per-axis input.
 func inputShift() variableSpec { return variableSpec{"input_shift", Uint8, perInputChannel} }
 
-// with returns the sorted union of variable sets.
+// with returns the union of variable sets.
 func with(sets [][]variableSpec, more ...variableSpec) []variableSpec {
-	var out []variableSpec
+	n := len(more)
+	for _, s := range sets {
+		n += len(s)
+	}
+	out := make([]variableSpec, 0, n)
 	for _, s := range sets {
 		out = append(out, s...)
 	}
-	out = append(out, more...)
-	slices.SortFunc(out, func(a, b variableSpec) int { return strings.Compare(a.name, b.name) })
-	return out
+	return append(out, more...)
 }
 
-// v2Variables returns the variables of an Akida 2.0 layer type, sorted by
-// name (a fresh slice); nil for the other types. InputData and
-// Concatenate have no variables.
+// v2Variables returns the variables of an Akida 2.0 layer type (a fresh
+// slice); nil for the other types. InputData and Concatenate have no
+// variables.
 func v2Variables(t LayerType) []variableSpec {
 	switch t {
 	case InputConv2D:
@@ -190,6 +192,7 @@ func (t LayerType) VariableNames() []string {
 	for _, s := range v2Variables(t) {
 		names = append(names, s.name)
 	}
+	slices.Sort(names)
 	return names
 }
 
