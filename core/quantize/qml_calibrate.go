@@ -219,9 +219,12 @@ func (q *qmlQuantizer) observers() []*observer {
 // pads with a value (quantizeml's PaddedConv2D, from align_rescaling) runs
 // as Rescaling(offset −P) then the zero-padded Conv2D with Σ kernel·P
 // added to its bias: the same outputs, with the layers core/infer runs.
+// It is made from the run's sanitized float model itself, which nothing
+// reads after the calibration (the quantized model is a copy of it), so
+// that the float weights are not copied a third time.
 func (q *qmlQuantizer) calibrationModel(observers []*observer) (*keras.Model, error) {
-	m := q.float.m.Clone()
-	g := newGraph(m)
+	g := q.float
+	m := g.m
 	for name, pv := range q.padding {
 		l := g.layer(name)
 		if l == nil {
