@@ -589,9 +589,15 @@ func ValidateOptions(o Options) error {
 	if v2 := v2Options(o); len(v2) > 0 && o.Target == string(akida.IPv1) {
 		return fmt.Errorf("%s: these options set quantizeml's quantization, for Akida 2.0; with --target v1 the model is quantized the cnn2snn way: remove them or use --target v2", flags(v2))
 	}
+	for _, c := range []struct {
+		option string
+		value  int
+	}{{"calibration-samples", o.CalibrationSamples}, {"calibration-batch-size", o.CalibrationBatchSize}, {"calibration-epochs", o.CalibrationEpochs}} {
+		if c.value < 0 {
+			return fmt.Errorf("--%s %d: give a whole number, 1 or more (or none for the default)", c.option, c.value)
+		}
+	}
 	switch {
-	case o.CalibrationSamples < 0, o.CalibrationBatchSize < 0, o.CalibrationEpochs < 0:
-		return fmt.Errorf("calibration samples, batch size and epochs must be positive")
 	case o.CalibrationEpochs > 0 && o.CalibrationSamples > quantize.MaxQMLSamples/o.CalibrationEpochs:
 		return fmt.Errorf("%d calibration samples × %d epochs is more than %d forward passes: use fewer", o.CalibrationSamples, o.CalibrationEpochs, quantize.MaxQMLSamples)
 	case o.CalibrationSamples > quantize.MaxQMLSamples:

@@ -180,6 +180,8 @@ func TestQuantizeMLOptionErrors(t *testing.T) {
 		{Options{InputDtype: "float16"}, "Unsupported float16 input dtype: it should be a integer subdtype."},
 		{Options{Target: "v2", Quantize: QuantizeOptions{Weights: 2}}, "quantize: weight bitwidth 2 is not allowed for Akida 2.0: its layers take 4 or 8-bit weights"},
 		{Options{CalibrationSamples: 40000, CalibrationEpochs: 2}, "40000 calibration samples × 2 epochs is more than 65536 forward passes: use fewer"},
+		{Options{CalibrationEpochs: -1}, "--calibration-epochs -1: give a whole number, 1 or more (or none for the default)"},
+		{Options{CalibrationSamples: 8, CalibrationBatchSize: -4}, "--calibration-batch-size -4: give a whole number, 1 or more (or none for the default)"},
 	} {
 		if err := ValidateOptions(c.o); err == nil || err.Error() != c.want {
 			t.Errorf("%+v: %v", c.o, err)
